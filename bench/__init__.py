@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench``. Each ``bench/bench_*.py`` defines ``run() -> dict``."""
