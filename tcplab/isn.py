@@ -1,0 +1,501 @@
+"""Initial sequence numbers (ISN): five generators and what an attacker can do with each.
+
+Theory of operation
+-------------------
+A TCP endpoint picks an initial send sequence number (ISS) for every new connection.
+RFC 9293 §3.4.1 asks for two things at once:
+
+* **monotonicity per 4-tuple** (MUST-8): a 32-bit "clock" that "typically increments at
+  least once every roughly 4 microseconds", so that a new incarnation of a connection
+  starts above the sequence numbers an old duplicate could carry; and
+* **unpredictability across 4-tuples** (MUST-9, SHLD-1): ``ISN = M + F(localip, localport,
+  remoteip, remoteport, secretkey)`` where M is the clock and F a pseudorandom function
+  that "MUST NOT be computable from the outside".
+
+This module implements five generators that each satisfy one, both or neither, with
+*time passed in* (``now`` in seconds) and secrets/seeds passed in, so a course run is
+reproducible:
+
+========================  ==================================  ============  ==============
+generator                 ISN                                 per-tuple     unpredictable
+                                                              monotone      across tuples
+========================  ==================================  ============  ==============
+:class:`ConstantIsn`      a fixed value                       no            no
+:class:`Rfc793Clock`      4 µs clock M                        yes           no
+:class:`Rfc9293Isn`       M + keyed BLAKE2b(4-tuple)          yes           yes
+:class:`LinuxIsn`         SipHash(4-tuple) + (ns >> 6)        yes           yes
+:class:`RandomIsn`        uniform random                      no            yes
+========================  ==================================  ============  ==============
+
+Clock arithmetic the course makes students check (facts.md §5): RFC 9293 says the 4 µs
+clock "cycles approximately every 4.55 hours", but 2^32 × 4 µs = 17 180 s ≈ 4.77 h;
+4.55 h is exactly 2^14 s, i.e. a 2^-18 s ≈ 3.81 µs tick. Linux's clock ticks every 64 ns
+(net/core/secure_seq.c ``seq_scale()``: ``seq + (ktime_get_real_ns() >> 6)``), so it
+cycles every 2^32 × 64 ns ≈ 274.9 s (the kernel comment says "period of 274 s").
+
+:func:`siphash24` is a pure-Python SipHash-2-4 (Aumasson & Bernstein), written here and
+checked against the reference test vectors; Linux's ``secure_tcp_seq()`` uses
+``siphash_3u32(saddr, daddr, sport << 16 | dport, &net_secret)``, which on a
+little-endian host hashes the 12 bytes of the three 32-bit words in that order.
+
+The analysis helpers (:func:`isn_trace`, :func:`per_tuple_monotonicity`,
+:func:`attacker_prediction`, :func:`blind_injection`) return pandas DataFrames; pandas is
+imported inside them so that ``import tcplab.isn`` stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import itertools
+import math
+import random
+import secrets
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from tcplab import seq
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = [
+    "GENERATORS",
+    "LINUX_TICK",
+    "RFC793_TICK",
+    "ConstantIsn",
+    "FourTuple",
+    "IsnGenerator",
+    "LinuxIsn",
+    "RandomIsn",
+    "Rfc793Clock",
+    "Rfc9293Isn",
+    "attacker_prediction",
+    "blind_injection",
+    "clock_cycle_seconds",
+    "isn_trace",
+    "make_generator",
+    "per_tuple_monotonicity",
+    "siphash24",
+]
+
+MOD32 = 1 << 32
+#: RFC 9293 §3.4.1: the ISN clock "increments at least once every roughly 4 microseconds".
+RFC793_TICK = 4e-6
+#: Linux net/core/secure_seq.c ``seq_scale()``: ``ktime_get_real_ns() >> 6``, one tick per 64 ns.
+LINUX_TICK = 64e-9
+
+
+class FourTuple(NamedTuple):
+    """A connection's identity, from the point of view of the host choosing the ISN."""
+
+    local_ip: str
+    local_port: int
+    remote_ip: str
+    remote_port: int
+
+    def key_bytes(self) -> bytes:
+        """The 12-byte layout Linux hashes: saddr, daddr, ``sport << 16 | dport``."""
+        return _tuple_bytes(self)
+
+
+def _tuple_bytes(ft: FourTuple) -> bytes:
+    for port in (ft.local_port, ft.remote_port):
+        if not 0 <= port <= 0xFFFF:
+            raise ValueError(f"port {port!r} out of range: expected 0..65535")
+    try:
+        a = ipaddress.IPv4Address(ft.local_ip).packed
+        b = ipaddress.IPv4Address(ft.remote_ip).packed
+    except ipaddress.AddressValueError as exc:
+        raise ValueError(f"bad IPv4 address in {ft!r}: {exc}") from None
+    return a + b + struct.pack("<I", (ft.local_port << 16) | ft.remote_port)
+
+
+# --- SipHash-2-4 -----------------------------------------------------------------------
+
+_M64 = (1 << 64) - 1
+
+
+def _rotl(x: int, b: int) -> int:
+    return ((x << b) | (x >> (64 - b))) & _M64
+
+
+def siphash24(key: bytes, message: bytes) -> int:
+    """SipHash-2-4 of ``message`` under a 16-byte ``key``, as a 64-bit integer.
+
+    Pure Python, following the SipHash paper's reference algorithm (2 compression rounds,
+    4 finalization rounds). The hash Linux uses for ISNs (secure_seq.c) and SYN cookies
+    (syncookies.c).
+    """
+    if len(key) != 16:
+        raise ValueError(f"SipHash key must be 16 bytes, got {len(key)}")
+    k0: int
+    k1: int
+    k0, k1 = struct.unpack("<QQ", key)
+    v0 = k0 ^ 0x736F6D6570736575
+    v1 = k1 ^ 0x646F72616E646F6D
+    v2 = k0 ^ 0x6C7967656E657261
+    v3 = k1 ^ 0x7465646279746573
+
+    def rounds(n: int) -> None:
+        nonlocal v0, v1, v2, v3
+        for _ in range(n):
+            v0 = (v0 + v1) & _M64
+            v1 = _rotl(v1, 13) ^ v0
+            v0 = _rotl(v0, 32)
+            v2 = (v2 + v3) & _M64
+            v3 = _rotl(v3, 16) ^ v2
+            v0 = (v0 + v3) & _M64
+            v3 = _rotl(v3, 21) ^ v0
+            v2 = (v2 + v1) & _M64
+            v1 = _rotl(v1, 17) ^ v2
+            v2 = _rotl(v2, 32)
+
+    n = len(message)
+    end = n - (n % 8)
+    for i in range(0, end, 8):
+        (m,) = struct.unpack_from("<Q", message, i)
+        v3 ^= m
+        rounds(2)
+        v0 ^= m
+    last = (n & 0xFF) << 56
+    for i, byte in enumerate(message[end:]):
+        last |= byte << (8 * i)
+    v3 ^= last
+    rounds(2)
+    v0 ^= last
+    v2 ^= 0xFF
+    rounds(4)
+    result: int = v0 ^ v1 ^ v2 ^ v3
+    return result
+
+
+def _secret(secret: bytes | None, seed: int | None, size: int = 16) -> bytes:
+    """A key: the one given, or one derived from ``seed`` (reproducible), or a real one."""
+    if secret is not None:
+        if len(secret) != size:
+            raise ValueError(f"secret must be {size} bytes, got {len(secret)}")
+        return bytes(secret)
+    if seed is not None:
+        return random.Random(seed).randbytes(size)
+    return secrets.token_bytes(size)
+
+
+def _clock(now: float, tick: float) -> int:
+    if not math.isfinite(now) or now < 0:
+        raise ValueError(f"now={now!r}: expected a finite time in seconds >= 0")
+    return int(now / tick) % MOD32
+
+
+def clock_cycle_seconds(tick: float) -> float:
+    """Seconds for a 32-bit ISN clock ticking every ``tick`` s to wrap: 2^32 × tick.
+
+    >>> round(clock_cycle_seconds(RFC793_TICK) / 3600, 2)   # not the RFC's "4.55 hours"
+    4.77
+    >>> round(clock_cycle_seconds(LINUX_TICK), 1)
+    274.9
+    """
+    if tick <= 0:
+        raise ValueError(f"tick={tick!r}: expected a positive number of seconds")
+    return MOD32 * tick
+
+
+# --- generators ---------------------------------------------------------------------------
+
+
+class IsnGenerator(Protocol):
+    """Anything that picks an ISN for a 4-tuple at time ``now`` (seconds)."""
+
+    name: str
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int: ...
+
+
+@dataclass
+class ConstantIsn:
+    """Always the same ISN: old duplicates land in new incarnations; trivially spoofable."""
+
+    value: int = 0
+    name: str = "constant"
+
+    def __post_init__(self) -> None:
+        seq.check(self.value, "constant ISN")
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int:
+        _clock(now, 1.0)
+        return self.value
+
+
+@dataclass
+class Rfc793Clock:
+    """RFC 793's ISN clock alone: M = now / 4 µs mod 2^32, the same for every 4-tuple.
+
+    Monotone per 4-tuple but predictable: anyone who opens a connection learns the clock.
+    """
+
+    tick: float = RFC793_TICK
+    offset: int = 0
+    name: str = "rfc793-clock"
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int:
+        return (_clock(now, self.tick) + self.offset) % MOD32
+
+
+@dataclass
+class Rfc9293Isn:
+    """RFC 9293 §3.4.1 (ex RFC 6528): ``ISN = M + F(4-tuple, secretkey)``.
+
+    M is the 4 µs clock; F is keyed BLAKE2b (a standard keyed PRF; RFC 9293 leaves the
+    choice of F to "Section 3 of [42]") truncated to 32 bits. The key comes from
+    ``secret``, else from ``seed`` (reproducible course runs), else from :mod:`secrets`.
+    """
+
+    secret: bytes | None = None
+    seed: int | None = None
+    tick: float = RFC793_TICK
+    name: str = "rfc9293"
+    _key: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._key = _secret(self.secret, self.seed, 16)
+
+    def f(self, four_tuple: FourTuple) -> int:
+        """The per-tuple offset F(4-tuple, secret)."""
+        h = hashlib.blake2b(_tuple_bytes(four_tuple), key=self._key, digest_size=4)
+        return int.from_bytes(h.digest(), "little")
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int:
+        return (_clock(now, self.tick) + self.f(four_tuple)) % MOD32
+
+
+@dataclass
+class LinuxIsn:
+    """Linux ``secure_tcp_seq()``: ``siphash_3u32(saddr, daddr, sport<<16|dport) + ns >> 6``.
+
+    Source: net/core/secure_seq.c (``secure_tcp_seq()``, ``seq_scale()``). The passive
+    side hashes with its own address first (tcp_v4_init_seq()), as :class:`FourTuple`
+    does. The 64 ns clock wraps every ≈ 274.9 s.
+    """
+
+    secret: bytes | None = None
+    seed: int | None = None
+    tick: float = LINUX_TICK
+    name: str = "linux"
+    _key: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._key = _secret(self.secret, self.seed, 16)
+
+    def f(self, four_tuple: FourTuple) -> int:
+        """The SipHash part, truncated to 32 bits as ``secure_tcp_seq()`` does (u32 return)."""
+        return siphash24(self._key, _tuple_bytes(four_tuple)) & 0xFFFFFFFF
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int:
+        return (_clock(now, self.tick) + self.f(four_tuple)) % MOD32
+
+
+@dataclass
+class RandomIsn:
+    """A fresh uniform random ISN per connection (seeded): unpredictable, not monotone."""
+
+    seed: int | None = None
+    name: str = "random"
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed) if self.seed is not None else random.SystemRandom()
+
+    def isn(self, four_tuple: FourTuple, now: float) -> int:
+        _clock(now, 1.0)
+        return self._rng.getrandbits(32)
+
+
+#: Generator names accepted by :func:`make_generator`.
+GENERATORS: tuple[str, ...] = ("constant", "rfc793-clock", "rfc9293", "linux", "random")
+
+
+def make_generator(name: str, seed: int | None = 0) -> IsnGenerator:
+    """A generator by name (one of :data:`GENERATORS`), seeded for reproducibility."""
+    if name == "constant":
+        return ConstantIsn()
+    if name == "rfc793-clock":
+        return Rfc793Clock()
+    if name == "rfc9293":
+        return Rfc9293Isn(seed=seed)
+    if name == "linux":
+        return LinuxIsn(seed=seed)
+    if name == "random":
+        return RandomIsn(seed=seed)
+    raise ValueError(f"unknown ISN generator {name!r}: expected one of {', '.join(GENERATORS)}")
+
+
+def _generators(gens: Iterable[IsnGenerator | str], seed: int | None) -> list[IsnGenerator]:
+    return [make_generator(g, seed) if isinstance(g, str) else g for g in gens]
+
+
+# --- analysis (pandas imported on demand) --------------------------------------------------
+
+SERVER = FourTuple("192.0.2.1", 80, "198.51.100.7", 40000)
+"""A server's view of a victim client's connection (documentation addresses, RFC 5737)."""
+ATTACKER = FourTuple("192.0.2.1", 80, "203.0.113.66", 50000)
+"""The same server's view of an attacker's own connection."""
+
+
+def isn_trace(
+    generators: Sequence[IsnGenerator | str] = GENERATORS,
+    four_tuples: Sequence[FourTuple] = (SERVER, ATTACKER),
+    times: Sequence[float] | None = None,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """ISN of each generator for each 4-tuple at each time (long format).
+
+    Columns: ``generator, tuple, t, isn``. Default times: 50 points over 600 s.
+    """
+    import pandas as pd
+
+    ts = list(times) if times is not None else [i * 12.0 for i in range(50)]
+    rows: list[dict[str, object]] = []
+    for g in _generators(generators, seed):
+        for ft in four_tuples:
+            label = f"{ft.remote_ip}:{ft.remote_port}"
+            rows.extend(
+                {"generator": g.name, "tuple": label, "t": t, "isn": g.isn(ft, t)} for t in ts
+            )
+    return pd.DataFrame(rows)
+
+
+def per_tuple_monotonicity(
+    generators: Sequence[IsnGenerator | str] = GENERATORS,
+    four_tuple: FourTuple = SERVER,
+    interval: float = 1.0,
+    samples: int = 200,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Do successive ISNs of one 4-tuple increase (RFC 1982 order)?
+
+    Samples every ``interval`` s (keep it well under half a clock cycle, 137 s for
+    Linux, or the serial comparison becomes meaningless). Columns: ``generator,
+    samples, increasing_share, monotone`` (all successive pairs increase).
+    """
+    import pandas as pd
+
+    if interval <= 0 or samples < 2:
+        raise ValueError(f"interval={interval!r}, samples={samples!r}: expected > 0 and >= 2")
+    rows: list[dict[str, object]] = []
+    for g in _generators(generators, seed):
+        isns = [g.isn(four_tuple, i * interval) for i in range(samples)]
+        ups = sum(seq.before(a, b) for a, b in itertools.pairwise(isns))
+        share = ups / (samples - 1)
+        rows.append(
+            {
+                "generator": g.name,
+                "samples": samples,
+                "increasing_share": share,
+                "monotone": ups == samples - 1,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _tick_of(g: IsnGenerator) -> float | None:
+    tick = getattr(g, "tick", None)
+    return float(tick) if isinstance(tick, float) else None
+
+
+def attacker_prediction(
+    generators: Sequence[IsnGenerator | str] = GENERATORS,
+    victim: FourTuple = SERVER,
+    attacker: FourTuple = ATTACKER,
+    trials: int = 2000,
+    time_uncertainty: float = 1e-3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """What an off-path attacker learns from its *own* connection about a victim's ISN.
+
+    Each trial: the attacker connects to the server at time t0 and reads the server's ISN
+    for its own 4-tuple; the victim's connection starts at t1, known to the attacker only
+    within ± ``time_uncertainty`` s. The attacker predicts ``ISN_a + (t1' - t0)/tick`` (it
+    knows the clock rate, not F). Columns: ``generator, trial, error`` where error is the
+    signed serial distance actual − predicted (0 = perfect prediction).
+    """
+    import pandas as pd
+
+    if trials < 1 or time_uncertainty < 0:
+        raise ValueError(f"trials={trials!r}, time_uncertainty={time_uncertainty!r}: bad")
+    rng = random.Random(seed)
+    rows: list[dict[str, object]] = []
+    for g in _generators(generators, seed):
+        tick = _tick_of(g)
+        for k in range(trials):
+            t0 = rng.uniform(0.0, 3600.0)
+            t1 = t0 + rng.uniform(0.0, 10.0)
+            seen = g.isn(attacker, t0)
+            actual = g.isn(victim, t1)
+            guess_t1 = t1 + rng.uniform(-time_uncertainty, time_uncertainty)
+            step = 0 if tick is None else int(max(guess_t1 - t0, 0.0) / tick)
+            predicted = (seen + step) % MOD32
+            rows.append({"generator": g.name, "trial": k, "error": seq.sub(actual, predicted)})
+    return pd.DataFrame(rows)
+
+
+def blind_injection(
+    generators: Sequence[IsnGenerator | str] = GENERATORS,
+    rcv_wnd: int = 65535,
+    trials: int = 2000,
+    time_uncertainty: float = 1e-3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Odds that one blind spoofed segment, aimed with the best prediction, is accepted.
+
+    RFC 5961 context (facts.md §10): before RFC 5961 an RST anywhere in the receive
+    window reset the connection; with RFC 5961 (RFC 9293 §3.10.7.4) only SEQ == RCV.NXT
+    resets, an in-window one draws a challenge ACK. Data is accepted in window.
+
+    The attacker aims at the centre of the window around its prediction of RCV.NXT
+    (:func:`attacker_prediction`); a guess succeeds when the actual error puts it in the
+    window (or, for the RFC 5961 RST, exactly on RCV.NXT). Per generator the probability
+    is the larger of the empirical hit share and the blind odds of a uniform guess
+    (``rcv_wnd / 2^32``, resp. ``1 / 2^32``): an attacker can always guess blindly.
+    ``p_data_rfc5961`` also requires the ACK field within MAX.SND.WND (taken equal to
+    ``rcv_wnd``) of the peer's ISN, predicted the same way.
+
+    Columns: ``generator, rcv_wnd, median_abs_error, p_rst_in_window (pre-RFC 5961),
+    p_rst_exact (RFC 5961), p_data (pre-RFC 5961), p_data_rfc5961, guesses_for_50pct``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not 0 < rcv_wnd < MOD32:
+        raise ValueError(f"rcv_wnd={rcv_wnd!r}: expected 1..2^32-1")
+    pred = attacker_prediction(
+        generators, trials=trials, time_uncertainty=time_uncertainty, seed=seed
+    )
+    rows: list[dict[str, object]] = []
+    for name, grp in pred.groupby("generator", sort=False):
+        errs = grp["error"].to_numpy()
+        # A guess at prediction + W/2 lands in [RCV.NXT, RCV.NXT+W) iff -W/2 < error <= W/2.
+        in_win = float(((errs > -rcv_wnd / 2) & (errs <= rcv_wnd / 2)).mean())
+        exact = float((errs == 0).mean())
+        p_win = max(in_win, rcv_wnd / MOD32)
+        p_exact = max(exact, 1 / MOD32)
+        # RFC 9293 §3.10.7.4 (fifth, ESTABLISHED): SEG.ACK > SND.NXT is dropped, a
+        # duplicate (SEG.ACK =< SND.UNA) is ignored but its data kept: about half of all
+        # ACK values pass. RFC 5961 §5 (MAY-12) narrows that to MAX.SND.WND.
+        p_data = p_win * 0.5
+        p_data_5961 = p_win * p_win
+        guesses = math.ceil(math.log(0.5) / math.log1p(-p_win)) if p_win < 1 else 1
+        rows.append(
+            {
+                "generator": name,
+                "rcv_wnd": rcv_wnd,
+                "median_abs_error": float(np.median(np.abs(errs))),
+                "p_rst_in_window": p_win,
+                "p_rst_exact": p_exact,
+                "p_data": p_data,
+                "p_data_rfc5961": p_data_5961,
+                "guesses_for_50pct": guesses,
+            }
+        )
+    return pd.DataFrame(rows)

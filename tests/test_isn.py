@@ -1,0 +1,110 @@
+"""ISN generators: the clock arithmetic, per-tuple monotonicity and what attackers learn."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tcplab import isn, seq
+from tcplab.isn import FourTuple
+
+A = FourTuple("10.0.0.1", 80, "10.0.0.2", 40000)
+B = FourTuple("10.0.0.1", 80, "10.0.0.3", 40001)
+
+
+def test_siphash_reference_vectors():
+    # SipHash paper, Appendix A: key 00..0f; messages 00..0e (15 bytes) and empty.
+    key = bytes(range(16))
+    assert isn.siphash24(key, bytes(range(15))) == 0xA129CA6149BE45E5
+    assert isn.siphash24(key, b"") == 0x726FDB47DD0E0E31
+    assert isn.siphash24(key, bytes(range(8))) == 0x93F5F5799A932462
+
+
+def test_clock_cycles_the_course_quotes():
+    # 2^32 x 4 us = 4.77 h, not the RFC's "4.55 hours" (= 2^14 s exactly).
+    assert isn.clock_cycle_seconds(isn.RFC793_TICK) / 3600 == pytest.approx(4.772, abs=1e-3)
+    assert isn.clock_cycle_seconds(2**-18) == 2**14  # 4.55 h needs a 3.81 us tick
+    # Linux: 64 ns tick -> about 274.9 s ("period of 274 s" in secure_seq.c).
+    assert isn.clock_cycle_seconds(isn.LINUX_TICK) == pytest.approx(274.88, abs=0.01)
+
+
+def test_rfc793_clock_counts_4us_ticks_and_ignores_the_tuple():
+    g = isn.Rfc793Clock()
+    assert g.isn(A, 0.0) == 0
+    assert g.isn(A, 1.0) == 250_000
+    assert g.isn(A, 1.0) == g.isn(B, 1.0)
+    # wraps after 2^32 ticks
+    assert g.isn(A, isn.clock_cycle_seconds(isn.RFC793_TICK) + 4e-6 * 10) in (9, 10)
+
+
+def test_keyed_generators_differ_across_tuples_but_advance_with_the_clock():
+    for g in (isn.Rfc9293Isn(seed=1), isn.LinuxIsn(seed=1)):
+        assert g.isn(A, 5.0) != g.isn(B, 5.0)
+        tick = g.tick
+        later = g.isn(A, 5.0 + 1000 * tick)
+        assert seq.sub(later, g.isn(A, 5.0)) == pytest.approx(1000, abs=1)
+
+
+def test_seeded_generators_are_reproducible_and_secrets_are_not_shared():
+    assert isn.LinuxIsn(seed=7).isn(A, 1.0) == isn.LinuxIsn(seed=7).isn(A, 1.0)
+    assert isn.LinuxIsn(seed=7).isn(A, 1.0) != isn.LinuxIsn(seed=8).isn(A, 1.0)
+    assert isn.RandomIsn(seed=3).isn(A, 0) == isn.RandomIsn(seed=3).isn(A, 0)
+    # without a seed, a real secret from `secrets`: two generators disagree
+    assert isn.Rfc9293Isn().f(A) != isn.Rfc9293Isn().f(A)  # collision odds 2^-32
+
+
+@given(st.floats(min_value=0, max_value=1e5), st.floats(min_value=1e-3, max_value=100))
+def test_linux_isn_is_monotone_per_tuple_within_half_a_cycle(t, dt):
+    g = isn.LinuxIsn(seed=0)
+    assert seq.before(g.isn(A, t), g.isn(A, t + dt))
+
+
+def test_monotonicity_table():
+    df = isn.per_tuple_monotonicity(seed=0).set_index("generator")
+    assert df.loc["rfc793-clock", "monotone"]
+    assert df.loc["rfc9293", "monotone"]
+    assert df.loc["linux", "monotone"]
+    assert not df.loc["constant", "monotone"]
+    assert not df.loc["random", "monotone"]
+    assert 0.3 < df.loc["random", "increasing_share"] < 0.7
+
+
+def test_attacker_predicts_clock_isns_but_not_keyed_ones():
+    df = isn.attacker_prediction(trials=300, seed=1)
+    err = df.assign(abs_err=df["error"].abs()).groupby("generator")["abs_err"].median()
+    assert err["constant"] == 0
+    # 1 ms timing uncertainty = 250 ticks of 4 us
+    assert err["rfc793-clock"] <= 251
+    for g in ("rfc9293", "linux", "random"):
+        assert err[g] > 10**7  # an error spread over the 32-bit space
+
+
+def test_blind_injection_odds():
+    df = isn.blind_injection(rcv_wnd=65535, trials=300, seed=2).set_index("generator")
+    assert df.loc["constant", "p_rst_in_window"] == 1.0
+    assert df.loc["rfc793-clock", "p_rst_in_window"] == 1.0
+    # RFC 5961: an exact hit is much harder than an in-window one for the clock
+    assert df.loc["rfc793-clock", "p_rst_exact"] < 0.05
+    for g in ("rfc9293", "linux", "random"):
+        assert df.loc[g, "p_rst_in_window"] == pytest.approx(65535 / 2**32)
+        assert df.loc[g, "p_rst_exact"] == pytest.approx(1 / 2**32)
+        assert df.loc[g, "guesses_for_50pct"] > 40_000
+
+
+def test_bad_input_names_the_value():
+    with pytest.raises(ValueError, match="unknown ISN generator 'md5'"):
+        isn.make_generator("md5")
+    with pytest.raises(ValueError, match="now=-1"):
+        isn.Rfc793Clock().isn(A, -1)
+    with pytest.raises(ValueError, match="port 70000"):
+        isn.LinuxIsn(seed=0).isn(FourTuple("10.0.0.1", 70000, "10.0.0.2", 1), 0)
+    with pytest.raises(ValueError, match="16 bytes"):
+        isn.LinuxIsn(secret=b"short")
+    with pytest.raises(ValueError, match="rcv_wnd"):
+        isn.blind_injection(rcv_wnd=0)
+
+
+def test_trace_has_one_row_per_generator_tuple_time():
+    df = isn.isn_trace(times=[0.0, 1.0, 2.0])
+    assert len(df) == len(isn.GENERATORS) * 2 * 3
+    assert set(df.columns) == {"generator", "tuple", "t", "isn"}
+    assert df["isn"].between(0, 2**32 - 1).all()
