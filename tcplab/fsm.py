@@ -155,7 +155,9 @@ class Event(Enum):
         return self.value
 
 
-_USER_CALLS = frozenset({Event.PASSIVE_OPEN, Event.ACTIVE_OPEN, Event.SEND, Event.CLOSE, Event.ABORT})
+_USER_CALLS = frozenset(
+    {Event.PASSIVE_OPEN, Event.ACTIVE_OPEN, Event.SEND, Event.CLOSE, Event.ABORT}
+)
 
 
 class Send(Enum):
@@ -237,134 +239,379 @@ _LINUX_TW = (
 #: Every row, in the order the course discusses them.
 ARCS: tuple[Arc, ...] = (
     # --- opening -------------------------------------------------------------------
-    Arc(S.CLOSED, E.PASSIVE_OPEN, S.LISTEN, rfc=_FIG5 + "; §3.10.1", figure5=True,
-        note="A server creates a TCB and waits for a SYN."),
-    Arc(S.CLOSED, E.ACTIVE_OPEN, S.SYN_SENT, Send.SYN, rfc=_FIG5 + "; §3.10.1", figure5=True,
-        note="A client picks its ISS and sends SYN seq=ISS; SND.NXT = ISS+1."),
-    Arc(S.LISTEN, E.RCV_SYN, S.SYN_RECEIVED, Send.SYN_ACK, rfc=_FIG5 + "; §3.10.7.2",
+    Arc(
+        S.CLOSED,
+        E.PASSIVE_OPEN,
+        S.LISTEN,
+        rfc=_FIG5 + "; §3.10.1",
+        figure5=True,
+        note="A server creates a TCB and waits for a SYN.",
+    ),
+    Arc(
+        S.CLOSED,
+        E.ACTIVE_OPEN,
+        S.SYN_SENT,
+        Send.SYN,
+        rfc=_FIG5 + "; §3.10.1",
+        figure5=True,
+        note="A client picks its ISS and sends SYN seq=ISS; SND.NXT = ISS+1.",
+    ),
+    Arc(
+        S.LISTEN,
+        E.RCV_SYN,
+        S.SYN_RECEIVED,
+        Send.SYN_ACK,
+        rfc=_FIG5 + "; §3.10.7.2",
         figure5=True,
         note="The server records IRS, picks its ISS and answers SYN+ACK seq=ISS ack=IRS+1.",
         linux="Linux keeps a ~304-byte request sock (TCP_NEW_SYN_RECV) in the SYN queue, "
-        "not a full socket; with the queue full it may answer with a SYN cookie instead."),
-    Arc(S.LISTEN, E.SEND, S.SYN_SENT, Send.SYN, rfc=_FIG5 + "; §3.10.2", figure5=True,
-        note="SEND on a listening TCB with a foreign socket turns it into an active open."),
-    Arc(S.LISTEN, E.CLOSE, S.CLOSED, rfc=_FIG5 + "; §3.10.4", figure5=True,
-        note="Closing a listener deletes its TCB; nothing is sent."),
-    Arc(S.LISTEN, E.ABORT, S.CLOSED, rfc=_ABORT,
-        note="Nothing to reset: no peer yet."),
-    Arc(S.LISTEN, E.RCV_ACK, S.LISTEN, Send.RST, rfc="RFC 9293 §3.10.7.2",
+        "not a full socket; with the queue full it may answer with a SYN cookie instead.",
+    ),
+    Arc(
+        S.LISTEN,
+        E.SEND,
+        S.SYN_SENT,
+        Send.SYN,
+        rfc=_FIG5 + "; §3.10.2",
+        figure5=True,
+        note="SEND on a listening TCB with a foreign socket turns it into an active open.",
+    ),
+    Arc(
+        S.LISTEN,
+        E.CLOSE,
+        S.CLOSED,
+        rfc=_FIG5 + "; §3.10.4",
+        figure5=True,
+        note="Closing a listener deletes its TCB; nothing is sent.",
+    ),
+    Arc(S.LISTEN, E.ABORT, S.CLOSED, rfc=_ABORT, note="Nothing to reset: no peer yet."),
+    Arc(
+        S.LISTEN,
+        E.RCV_ACK,
+        S.LISTEN,
+        Send.RST,
+        rfc="RFC 9293 §3.10.7.2",
         note="Any acknowledgment is bad in LISTEN: answer <SEQ=SEG.ACK><CTL=RST>.",
         linux="With SYN cookies active, Linux first checks whether the ACK carries a valid "
-        "cookie (net/ipv4/syncookies.c cookie_v4_check())."),
-    Arc(S.LISTEN, E.RCV_RST, S.LISTEN, rfc="RFC 9293 §3.10.7.2",
-        note="An RST in LISTEN refers to nothing: ignore it."),
-    Arc(S.SYN_SENT, E.RCV_SYN_ACK, S.ESTABLISHED, Send.ACK, rfc=_FIG5 + "; §3.10.7.3",
+        "cookie (net/ipv4/syncookies.c cookie_v4_check()).",
+    ),
+    Arc(
+        S.LISTEN,
+        E.RCV_RST,
+        S.LISTEN,
+        rfc="RFC 9293 §3.10.7.2",
+        note="An RST in LISTEN refers to nothing: ignore it.",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.RCV_SYN_ACK,
+        S.ESTABLISHED,
+        Send.ACK,
+        rfc=_FIG5 + "; §3.10.7.3",
         figure5=True,
         note="Our SYN is acknowledged and we learn IRS: send ACK ack=IRS+1. This ACK may "
-        "already carry data."),
-    Arc(S.SYN_SENT, E.RCV_SYN, S.SYN_RECEIVED, Send.SYN_ACK, rfc=_FIG5 + "; §3.10.7.3",
+        "already carry data.",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.RCV_SYN,
+        S.SYN_RECEIVED,
+        Send.SYN_ACK,
+        rfc=_FIG5 + "; §3.10.7.3",
         figure5=True,
         note="Simultaneous open: both sides sent a SYN. Answer SYN+ACK with our own ISS "
-        "again (seq=ISS, ack=IRS+1)."),
-    Arc(S.SYN_SENT, E.RCV_RST, S.CLOSED, rfc="RFC 9293 §3.10.7.3",
+        "again (seq=ISS, ack=IRS+1).",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.RCV_RST,
+        S.CLOSED,
+        rfc="RFC 9293 §3.10.7.3",
         note="An RST whose ACK acknowledges our SYN: 'connection refused'. Nobody listens "
         "on that port.",
-        linux="connect() fails with ECONNREFUSED."),
-    Arc(S.SYN_SENT, E.CLOSE, S.CLOSED, rfc=_FIG5 + "; §3.10.4", figure5=True,
-        note="Give up the attempt; delete the TCB."),
-    Arc(S.SYN_SENT, E.ABORT, S.CLOSED, rfc=_ABORT,
-        note="Give up the attempt; no RST, the peer holds no state for us yet."),
-    Arc(S.SYN_SENT, E.SEND, S.SYN_SENT, rfc="RFC 9293 §3.10.2",
-        note="Data is queued until the connection is ESTABLISHED."),
-    Arc(S.SYN_RECEIVED, E.RCV_ACK, S.ESTABLISHED, rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
+        linux="connect() fails with ECONNREFUSED.",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.CLOSE,
+        S.CLOSED,
+        rfc=_FIG5 + "; §3.10.4",
+        figure5=True,
+        note="Give up the attempt; delete the TCB.",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.ABORT,
+        S.CLOSED,
+        rfc=_ABORT,
+        note="Give up the attempt; no RST, the peer holds no state for us yet.",
+    ),
+    Arc(
+        S.SYN_SENT,
+        E.SEND,
+        S.SYN_SENT,
+        rfc="RFC 9293 §3.10.2",
+        note="Data is queued until the connection is ESTABLISHED.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.RCV_ACK,
+        S.ESTABLISHED,
+        rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
         figure5=True,
         note="The third segment: SND.UNA < SEG.ACK =< SND.NXT. Both sides now know both "
         "ISNs and that both directions work.",
         linux="Linux moves the child socket to the accept queue — unless that queue is "
-        "full, when it drops the ACK (tcp_abort_on_overflow=0) or sends RST (=1)."),
-    Arc(S.SYN_RECEIVED, E.RCV_RST, S.LISTEN, origin=Origin.PASSIVE, rfc=_RST + "; Note 1",
-        note="Came from a passive OPEN: return to LISTEN; the user need not be informed."),
-    Arc(S.SYN_RECEIVED, E.RCV_RST, S.CLOSED, origin=Origin.ACTIVE, rfc=_RST,
-        note="Came from an active OPEN (simultaneous open): 'connection refused'."),
-    Arc(S.SYN_RECEIVED, E.RCV_SYN, S.LISTEN, origin=Origin.PASSIVE,
+        "full, when it drops the ACK (tcp_abort_on_overflow=0) or sends RST (=1).",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.RCV_RST,
+        S.LISTEN,
+        origin=Origin.PASSIVE,
+        rfc=_RST + "; Note 1",
+        note="Came from a passive OPEN: return to LISTEN; the user need not be informed.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.RCV_RST,
+        S.CLOSED,
+        origin=Origin.ACTIVE,
+        rfc=_RST,
+        note="Came from an active OPEN (simultaneous open): 'connection refused'.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.RCV_SYN,
+        S.LISTEN,
+        origin=Origin.PASSIVE,
         rfc="RFC 9293 §3.10.7.4 (4th: SYN)",
         note="An in-window new SYN in SYN-RECEIVED after a passive OPEN: back to LISTEN. "
         "(A retransmission of the same SYN fails the sequence check first and is answered "
         "with an ACK.)",
         linux="Linux re-sends the SYN+ACK when the client's SYN is a retransmission "
-        "(tcp_minisocks.c tcp_check_req())."),
-    Arc(S.SYN_RECEIVED, E.RCV_SYN, S.SYN_RECEIVED, Send.CHALLENGE_ACK, origin=Origin.ACTIVE,
-        rfc=_SYN5961, note="After an active OPEN a SYN is handled as in a synchronized state."),
-    Arc(S.SYN_RECEIVED, E.CLOSE, S.FIN_WAIT_1, Send.FIN, rfc=_FIG5 + "; §3.10.4", figure5=True,
-        note="Closing before the handshake completes still needs a FIN."),
-    Arc(S.SYN_RECEIVED, E.ABORT, S.CLOSED, Send.RST, rfc=_ABORT,
-        note="Abort: send RST and forget the connection."),
-    Arc(S.SYN_RECEIVED, E.SEND, S.SYN_RECEIVED, rfc="RFC 9293 §3.10.2",
-        note="Data is queued until the connection is ESTABLISHED."),
+        "(tcp_minisocks.c tcp_check_req()).",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.RCV_SYN,
+        S.SYN_RECEIVED,
+        Send.CHALLENGE_ACK,
+        origin=Origin.ACTIVE,
+        rfc=_SYN5961,
+        note="After an active OPEN a SYN is handled as in a synchronized state.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.CLOSE,
+        S.FIN_WAIT_1,
+        Send.FIN,
+        rfc=_FIG5 + "; §3.10.4",
+        figure5=True,
+        note="Closing before the handshake completes still needs a FIN.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.ABORT,
+        S.CLOSED,
+        Send.RST,
+        rfc=_ABORT,
+        note="Abort: send RST and forget the connection.",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.SEND,
+        S.SYN_RECEIVED,
+        rfc="RFC 9293 §3.10.2",
+        note="Data is queued until the connection is ESTABLISHED.",
+    ),
     # --- data --------------------------------------------------------------------------
-    Arc(S.ESTABLISHED, E.SEND, S.ESTABLISHED, Send.DATA, rfc="RFC 9293 §3.10.2",
-        note="Send data; each byte consumes one sequence number."),
-    Arc(S.CLOSE_WAIT, E.SEND, S.CLOSE_WAIT, Send.DATA, rfc="RFC 9293 §3.10.2",
-        note="Half-close: the peer has finished sending, but we may still send."),
-    Arc(S.ESTABLISHED, E.RCV_SYN_ACK, S.ESTABLISHED, Send.ACK, rfc=_SEG + " (1st: seq check)",
+    Arc(
+        S.ESTABLISHED,
+        E.SEND,
+        S.ESTABLISHED,
+        Send.DATA,
+        rfc="RFC 9293 §3.10.2",
+        note="Send data; each byte consumes one sequence number.",
+    ),
+    Arc(
+        S.CLOSE_WAIT,
+        E.SEND,
+        S.CLOSE_WAIT,
+        Send.DATA,
+        rfc="RFC 9293 §3.10.2",
+        note="Half-close: the peer has finished sending, but we may still send.",
+    ),
+    Arc(
+        S.ESTABLISHED,
+        E.RCV_SYN_ACK,
+        S.ESTABLISHED,
+        Send.ACK,
+        rfc=_SEG + " (1st: seq check)",
         note="A duplicate SYN+ACK: our third ACK was lost and the server retransmitted. "
-        "It fails the sequence check and is answered with an ACK — which repairs the loss."),
+        "It fails the sequence check and is answered with an ACK — which repairs the loss.",
+    ),
     # --- closing ----------------------------------------------------------------------
-    Arc(S.ESTABLISHED, E.CLOSE, S.FIN_WAIT_1, Send.FIN, rfc=_FIG5 + "; §3.10.4", figure5=True,
-        note="Active close: send FIN seq=SND.NXT. A FIN consumes one sequence number."),
-    Arc(S.ESTABLISHED, E.RCV_FIN, S.CLOSE_WAIT, Send.ACK, rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)",
+    Arc(
+        S.ESTABLISHED,
+        E.CLOSE,
+        S.FIN_WAIT_1,
+        Send.FIN,
+        rfc=_FIG5 + "; §3.10.4",
+        figure5=True,
+        note="Active close: send FIN seq=SND.NXT. A FIN consumes one sequence number.",
+    ),
+    Arc(
+        S.ESTABLISHED,
+        E.RCV_FIN,
+        S.CLOSE_WAIT,
+        Send.ACK,
+        rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)",
         figure5=True,
         note="Passive close: ACK the FIN (ack=FIN seq+1) and tell the application: "
-        "end of file. We may still send (half-close)."),
-    Arc(S.FIN_WAIT_1, E.RCV_ACK, S.FIN_WAIT_2, rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
+        "end of file. We may still send (half-close).",
+    ),
+    Arc(
+        S.FIN_WAIT_1,
+        E.RCV_ACK,
+        S.FIN_WAIT_2,
+        rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
         figure5=True,
         note="Our FIN is acknowledged; now wait for the peer's FIN.",
         linux="An orphaned FIN-WAIT-2 socket (closed by the application) is destroyed "
-        "after tcp_fin_timeout = 60 s."),
-    Arc(S.FIN_WAIT_1, E.RCV_FIN, S.CLOSING, Send.ACK, rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)",
+        "after tcp_fin_timeout = 60 s.",
+    ),
+    Arc(
+        S.FIN_WAIT_1,
+        E.RCV_FIN,
+        S.CLOSING,
+        Send.ACK,
+        rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)",
         figure5=True,
-        note="Simultaneous close: the peer's FIN arrives before the ACK of ours."),
-    Arc(S.FIN_WAIT_1, E.RCV_FIN_ACK, S.TIME_WAIT, Send.ACK, Timer.START_2MSL,
-        rfc="RFC 9293 §3.10.7.4 (8th: FIN) / Fig. 5 note", figure5=False,
+        note="Simultaneous close: the peer's FIN arrives before the ACK of ours.",
+    ),
+    Arc(
+        S.FIN_WAIT_1,
+        E.RCV_FIN_ACK,
+        S.TIME_WAIT,
+        Send.ACK,
+        Timer.START_2MSL,
+        rfc="RFC 9293 §3.10.7.4 (8th: FIN) / Fig. 5 note",
+        figure5=False,
         note="The peer's FIN also acknowledges ours (ACK and FIN merged: a three-way "
         "close). Skip FIN-WAIT-2.",
-        linux=_LINUX_TW),
-    Arc(S.FIN_WAIT_2, E.RCV_FIN, S.TIME_WAIT, Send.ACK, Timer.START_2MSL,
-        rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)", figure5=True,
+        linux=_LINUX_TW,
+    ),
+    Arc(
+        S.FIN_WAIT_2,
+        E.RCV_FIN,
+        S.TIME_WAIT,
+        Send.ACK,
+        Timer.START_2MSL,
+        rfc=_FIG5 + "; §3.10.7.4 (8th: FIN)",
+        figure5=True,
         note="The last segment of the four-way close is this ACK. Then wait 2·MSL.",
-        linux=_LINUX_TW),
-    Arc(S.CLOSE_WAIT, E.CLOSE, S.LAST_ACK, Send.FIN, rfc=_FIG5 + "; §3.10.4", figure5=True,
-        note="The application closes too: send our FIN and wait for its ACK."),
-    Arc(S.CLOSE_WAIT, E.RCV_FIN, S.CLOSE_WAIT, Send.ACK, rfc=_SEG + " (8th: FIN)",
-        note="A retransmitted FIN: our ACK was lost. ACK it again."),
-    Arc(S.CLOSING, E.RCV_ACK, S.TIME_WAIT, timer=Timer.START_2MSL,
-        rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)", figure5=True,
-        note="Simultaneous close: our FIN is acknowledged.", linux=_LINUX_TW),
-    Arc(S.CLOSING, E.RCV_FIN_ACK, S.TIME_WAIT, Send.ACK, Timer.START_2MSL,
+        linux=_LINUX_TW,
+    ),
+    Arc(
+        S.CLOSE_WAIT,
+        E.CLOSE,
+        S.LAST_ACK,
+        Send.FIN,
+        rfc=_FIG5 + "; §3.10.4",
+        figure5=True,
+        note="The application closes too: send our FIN and wait for its ACK.",
+    ),
+    Arc(
+        S.CLOSE_WAIT,
+        E.RCV_FIN,
+        S.CLOSE_WAIT,
+        Send.ACK,
+        rfc=_SEG + " (8th: FIN)",
+        note="A retransmitted FIN: our ACK was lost. ACK it again.",
+    ),
+    Arc(
+        S.CLOSING,
+        E.RCV_ACK,
+        S.TIME_WAIT,
+        timer=Timer.START_2MSL,
+        rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
+        figure5=True,
+        note="Simultaneous close: our FIN is acknowledged.",
+        linux=_LINUX_TW,
+    ),
+    Arc(
+        S.CLOSING,
+        E.RCV_FIN_ACK,
+        S.TIME_WAIT,
+        Send.ACK,
+        Timer.START_2MSL,
         rfc=_SEG + " (5th, 8th)",
-        note="The peer retransmitted its FIN, this time acknowledging ours.", linux=_LINUX_TW),
-    Arc(S.CLOSING, E.RCV_FIN, S.CLOSING, Send.ACK, rfc=_SEG + " (8th: FIN)",
-        note="A retransmitted FIN: ACK it again."),
-    Arc(S.LAST_ACK, E.RCV_ACK, S.CLOSED, rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)", figure5=True,
-        note="Our FIN is acknowledged: delete the TCB. The passive closer never waits."),
-    Arc(S.LAST_ACK, E.RCV_FIN, S.LAST_ACK, Send.ACK, rfc=_SEG + " (8th: FIN)",
-        note="A retransmitted FIN: ACK it again."),
-    Arc(S.TIME_WAIT, E.TIMEOUT, S.CLOSED, rfc=_FIG5 + "; §3.10.8", figure5=True,
+        note="The peer retransmitted its FIN, this time acknowledging ours.",
+        linux=_LINUX_TW,
+    ),
+    Arc(
+        S.CLOSING,
+        E.RCV_FIN,
+        S.CLOSING,
+        Send.ACK,
+        rfc=_SEG + " (8th: FIN)",
+        note="A retransmitted FIN: ACK it again.",
+    ),
+    Arc(
+        S.LAST_ACK,
+        E.RCV_ACK,
+        S.CLOSED,
+        rfc=_FIG5 + "; §3.10.7.4 (5th: ACK)",
+        figure5=True,
+        note="Our FIN is acknowledged: delete the TCB. The passive closer never waits.",
+    ),
+    Arc(
+        S.LAST_ACK,
+        E.RCV_FIN,
+        S.LAST_ACK,
+        Send.ACK,
+        rfc=_SEG + " (8th: FIN)",
+        note="A retransmitted FIN: ACK it again.",
+    ),
+    Arc(
+        S.TIME_WAIT,
+        E.TIMEOUT,
+        S.CLOSED,
+        rfc=_FIG5 + "; §3.10.8",
+        figure5=True,
         note="2·MSL have passed: every old segment of this connection is gone. Delete the TCB.",
-        linux=_LINUX_TW),
-    Arc(S.TIME_WAIT, E.RCV_FIN, S.TIME_WAIT, Send.ACK, Timer.RESTART_2MSL,
+        linux=_LINUX_TW,
+    ),
+    Arc(
+        S.TIME_WAIT,
+        E.RCV_FIN,
+        S.TIME_WAIT,
+        Send.ACK,
+        Timer.RESTART_2MSL,
         rfc=_SEG + " (8th: FIN)",
         note="The peer did not get our last ACK and retransmitted its FIN. Only a TCB still "
         "in TIME-WAIT can answer it with the right ACK; restart the 2MSL timer.",
-        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process())."),
-    Arc(S.TIME_WAIT, E.RCV_FIN_ACK, S.TIME_WAIT, Send.ACK, Timer.RESTART_2MSL,
+        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()).",
+    ),
+    Arc(
+        S.TIME_WAIT,
+        E.RCV_FIN_ACK,
+        S.TIME_WAIT,
+        Send.ACK,
+        Timer.RESTART_2MSL,
         rfc=_SEG + " (8th: FIN)",
         note="The retransmitted FIN from a peer in LAST-ACK (it carries the ACK of our FIN): "
         "ACK it again and restart the 2MSL timer.",
-        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process())."),
+        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()).",
+    ),
     # --- resets -----------------------------------------------------------------------
     *(
-        Arc(st, E.RCV_RST, S.CLOSED, timer=Timer.STOP_2MSL if st is S.TIME_WAIT else Timer.NONE,
+        Arc(
+            st,
+            E.RCV_RST,
+            S.CLOSED,
+            timer=Timer.STOP_2MSL if st is S.TIME_WAIT else Timer.NONE,
             rfc=_RST,
             note="An RST with SEQ = RCV.NXT resets the connection ('connection reset'). "
             "In-window but not exact: challenge ACK; outside the window: dropped.",
@@ -373,27 +620,51 @@ ARCS: tuple[Arc, ...] = (
                 "lets the RST kill TIME-WAIT; =1 ignores it."
                 if st is S.TIME_WAIT
                 else ""
-            ))
-        for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING,
-                   S.LAST_ACK, S.TIME_WAIT)
+            ),
+        )
+        for st in (
+            S.ESTABLISHED,
+            S.FIN_WAIT_1,
+            S.FIN_WAIT_2,
+            S.CLOSE_WAIT,
+            S.CLOSING,
+            S.LAST_ACK,
+            S.TIME_WAIT,
+        )
     ),
     # --- ABORT ------------------------------------------------------------------------
     *(
-        Arc(st, E.ABORT, S.CLOSED, Send.RST, rfc=_ABORT,
+        Arc(
+            st,
+            E.ABORT,
+            S.CLOSED,
+            Send.RST,
+            rfc=_ABORT,
             note="Abort: send RST, flush queues, delete the TCB.",
             linux="close() with SO_LINGER l_linger=0, or unread data at close(), sends RST "
-            "(tcp_need_reset() covers exactly these states).")
+            "(tcp_need_reset() covers exactly these states).",
+        )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
     ),
     *(
-        Arc(st, E.ABORT, S.CLOSED, timer=Timer.STOP_2MSL if st is S.TIME_WAIT else Timer.NONE,
+        Arc(
+            st,
+            E.ABORT,
+            S.CLOSED,
+            timer=Timer.STOP_2MSL if st is S.TIME_WAIT else Timer.NONE,
             rfc=_ABORT,
-            note="Our FIN is already out: RFC 9293 says delete the TCB without an RST.")
+            note="Our FIN is already out: RFC 9293 says delete the TCB without an RST.",
+        )
         for st in (S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
     ),
     # --- RFC 5961: SYN in a synchronized state ----------------------------------------
     *(
-        Arc(st, E.RCV_SYN, st, Send.CHALLENGE_ACK, rfc=_SYN5961,
+        Arc(
+            st,
+            E.RCV_SYN,
+            st,
+            Send.CHALLENGE_ACK,
+            rfc=_SYN5961,
             note="A SYN here is answered with a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT> "
             "whatever its sequence number, and dropped. A live peer ignores it; a peer that "
             "rebooted answers with an RST, which clears this stale connection.",
@@ -403,18 +674,37 @@ ARCS: tuple[Arc, ...] = (
                 "SND.NXT + 65537 (tcp_timewait_state_process())."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
-            ))
-        for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING,
-                   S.LAST_ACK, S.TIME_WAIT)
+            ),
+        )
+        for st in (
+            S.ESTABLISHED,
+            S.FIN_WAIT_1,
+            S.FIN_WAIT_2,
+            S.CLOSE_WAIT,
+            S.CLOSING,
+            S.LAST_ACK,
+            S.TIME_WAIT,
+        )
     ),
     # --- CLOSED: no TCB, every segment but an RST draws an RST ------------------------
     *(
-        Arc(S.CLOSED, ev, S.CLOSED, Send.RST, rfc="RFC 9293 §3.10.7.1",
-            note="No TCB: answer with an RST. For a SYN this is 'connection refused'.")
+        Arc(
+            S.CLOSED,
+            ev,
+            S.CLOSED,
+            Send.RST,
+            rfc="RFC 9293 §3.10.7.1",
+            note="No TCB: answer with an RST. For a SYN this is 'connection refused'.",
+        )
         for ev in (E.RCV_SYN, E.RCV_SYN_ACK, E.RCV_ACK, E.RCV_FIN, E.RCV_FIN_ACK)
     ),
-    Arc(S.CLOSED, E.RCV_RST, S.CLOSED, rfc="RFC 9293 §3.10.7.1",
-        note="An RST to a connection that does not exist is discarded (never answer an RST)."),
+    Arc(
+        S.CLOSED,
+        E.RCV_RST,
+        S.CLOSED,
+        rfc="RFC 9293 §3.10.7.1",
+        note="An RST to a connection that does not exist is discarded (never answer an RST).",
+    ),
 )
 del S, E
 
@@ -485,7 +775,8 @@ class Transition:
 
     def __str__(self) -> str:
         extra = "" if self.timer is Timer.NONE else f", {self.timer.value}"
-        return f"{self.source.name} --{self.event.name}--> {self.target.name} [send {self.send}{extra}]"
+        arrow = f"{self.source.name} --{self.event.name}--> {self.target.name}"
+        return f"{arrow} [send {self.send}{extra}]"
 
 
 def _coerce_event(event: Event | str) -> Event:
@@ -540,7 +831,9 @@ class TcpStateMachine:
         # only for a passive OPEN, and SEND on a listener makes it active (§3.10.2).
         if arc.event is Event.PASSIVE_OPEN:
             self.origin = Origin.PASSIVE
-        elif arc.event is Event.ACTIVE_OPEN or (arc.event is Event.SEND and arc.source is State.LISTEN):
+        elif arc.event is Event.ACTIVE_OPEN or (
+            arc.event is Event.SEND and arc.source is State.LISTEN
+        ):
             self.origin = Origin.ACTIVE
         step = Transition(arc.source, arc.event, arc.target, arc.send, arc.timer, arc)
         self.state = arc.target

@@ -230,7 +230,7 @@ class Seq:
     def __add__(self, n: int) -> Seq:
         return Seq(add(self.value, n))
 
-    def __sub__(self, other: Seq | int) -> int | Seq:  # type: ignore[override]
+    def __sub__(self, other: Seq | int) -> int | Seq:
         if isinstance(other, Seq):
             return sub(self.value, other.value)
         if isinstance(other, int) and 0 <= other < HALF:
