@@ -59,7 +59,7 @@ typecheck: env
 
 pytest: env
 	@scripts/ensure-tools.sh dot tshark chromium || exit 1
-	$(RUN) pytest -n 2 --dist loadfile
+	$(RUN) pytest -n 2
 
 test: lint typecheck pytest
 

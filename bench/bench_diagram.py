@@ -1,4 +1,4 @@
-"""Diagram and state-machine explorer speed: `diagram_step_ms`, `explorer_click_ms_state_machine`."""
+"""Diagram and explorer speed: `diagram_step_ms`, `explorer_click_ms_state_machine`."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _explorer_clicks(rounds: int = 30) -> list[float]:
 
 def run() -> dict[str, dict[str, object]]:
     t0 = time.perf_counter()
-    state_diagram().svg  # warm-up: the one Graphviz layout
+    _ = state_diagram().svg  # warm-up: the one Graphviz layout
     first = (time.perf_counter() - t0) * 1000
     steps = _diagram_steps()
     clicks = _explorer_clicks()

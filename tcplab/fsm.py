@@ -224,6 +224,19 @@ class Arc:
     def key(self) -> tuple[State, Event]:
         return (self.source, self.event)
 
+    def describe(self) -> str:
+        """The row in a few readable lines (for notebooks and the command line)."""
+        guard = f" (connection opened by a {self.origin.value} OPEN)" if self.origin else ""
+        lines = [
+            f"{self.source.name} --{self.event.name}--> {self.target.name}{guard}",
+            f"  sends: {self.send.value}    timer: {self.timer.value}",
+            f"  why:   {self.note}",
+            f"  where: {self.rfc}",
+        ]
+        if self.linux:
+            lines.append(f"  Linux: {self.linux}")
+        return "\n".join(lines)
+
 
 S, E = State, Event
 _FIG5 = "RFC 9293 §3.3.2 Fig. 5"
