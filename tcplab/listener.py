@@ -1,0 +1,688 @@
+"""A Linux-faithful model of one listening socket: SYN queue, accept queue, cookies, counters.
+
+Theory of operation
+-------------------
+A Linux listener holds two queues (facts.md §2-§3):
+
+* the **SYN queue**: request socks (``TCP_NEW_SYN_RECV``, about 304 bytes each), one per
+  half-open connection, each with its own SYN-ACK retransmission timer; and
+* the **accept queue**: children whose handshake completed, waiting for ``accept()``.
+
+Both limits come from ``listen(fd, backlog)``: ``__sys_listen()`` clamps the backlog to
+``net.core.somaxconn`` (4096; 128 before Linux 5.4) with an *unsigned* comparison, so a
+negative backlog becomes somaxconn; ``inet_listen()`` stores it as ``sk_max_ack_backlog``.
+
+* ``sk_acceptq_is_full()`` (include/net/sock.h) is ``sk_ack_backlog > sk_max_ack_backlog``
+  — ``>``, not ``>=`` — so ``listen(fd, B)`` lets **B + 1** finished handshakes wait.
+* ``inet_csk_reqsk_queue_is_full()`` (include/net/inet_connection_sock.h) is ``qlen >=
+  sk_max_ack_backlog`` in older kernels and ``>`` since commit 3479c7549fb1 (2025; first
+  mainline release unconfirmed, probably 6.13): :attr:`ListenerConfig.synq_full_test`.
+
+A SYN goes through ``tcp_conn_request()`` (net/ipv4/tcp_input.c) in this order
+(:meth:`Listener.on_syn`):
+
+1. a SYN reopening a TIME-WAIT connection skips the SYN-queue checks;
+2. ``tcp_syncookies == 2`` or SYN queue full → ``tcp_syn_flood_action()``: cookies on
+   (``TCPReqQFullDoCookies``++) or drop (``TCPReqQFullDrop``++, ``ListenDrops``++);
+3. accept queue full → drop silently (``ListenOverflows``++, ``ListenDrops``++);
+4. cookies off (``tcp_syncookies == 0``) and ``max_syn_backlog - qlen < max_syn_backlog >> 2``
+   and the peer not proven → drop ("last quarter of backlog is filled with destinations,
+   proven to be alive"); the only place ``tcp_max_syn_backlog`` limits anything;
+5. cookie: SYN-ACK whose ISS is a :mod:`tcplab.syncookie` cookie, no state kept,
+   ``SyncookiesSent``++ and the "recent overflow" stamp set (``tcp_synq_overflow()``);
+6. otherwise a request sock is queued and a SYN-ACK sent, with timer ``TCP_TIMEOUT_INIT``.
+
+The third ACK (:meth:`Listener.on_ack`) goes through ``tcp_check_req()``
+(net/ipv4/tcp_minisocks.c): with the accept queue full, ``tcp_v4_syn_recv_sock()`` counts
+``ListenOverflows`` and ``ListenDrops``; then ``tcp_abort_on_overflow = 0`` drops the ACK
+and marks the request ``acked`` (its SYN-ACK keeps being retransmitted, the client already
+believes it is ESTABLISHED) and ``= 1`` sends RST (``EmbryonicRsts``++). An ACK with no
+request is checked as a cookie if cookies are on and an overflow happened in the last
+``TCP_SYNCOOKIE_VALID`` = 120 s (``cookie_v4_check()``); a bad cookie leaves the ACK to
+the listener, which answers an ACK in LISTEN with RST (RFC 9293 §3.10.7.2).
+
+SYN-ACK timers (:meth:`Listener.advance`, ``reqsk_timer_handler()``): resend at 1, 3, 7,
+15, 31 s and expire at 63 s with ``tcp_synack_retries = 5``; when the SYN queue is more
+than half full (``(qlen << 1) > max(8, sk_max_ack_backlog)``) old requests get one retry
+fewer per doubling of the "young" count (requests not yet timed out) needed to exceed
+qlen, never fewer than 2.
+
+The model is event-driven and sans-I/O: every entry point takes ``now`` (seconds, never
+decreasing); nothing reads a clock or touches a socket.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from tcplab import syncookie
+from tcplab.isn import FourTuple, LinuxIsn
+
+__all__ = [
+    "COUNTERS",
+    "REQUEST_SOCK_BYTES",
+    "AckVerdict",
+    "Child",
+    "Listener",
+    "ListenerConfig",
+    "Request",
+    "SynVerdict",
+    "TimerEvent",
+    "clamp_backlog",
+    "predict_accept_queue",
+    "simulate_listen_queue",
+    "synack_schedule",
+]
+
+#: ip-sysctl.rst ``tcp_max_syn_backlog``: "A SYN_RECV request socket consumes about 304 bytes".
+REQUEST_SOCK_BYTES = 304
+
+#: The /proc/net/netstat ``TcpExt`` counters the model keeps (names as the kernel prints them).
+COUNTERS: tuple[str, ...] = (
+    "ListenOverflows",
+    "ListenDrops",
+    "SyncookiesSent",
+    "SyncookiesRecv",
+    "SyncookiesFailed",
+    "TCPReqQFullDrop",
+    "TCPReqQFullDoCookies",
+    "EmbryonicRsts",
+)
+
+Peer = Hashable
+
+
+def clamp_backlog(backlog: int, somaxconn: int = 4096) -> int:
+    """``sk_max_ack_backlog`` after ``listen(fd, backlog)`` (net/socket.c ``__sys_listen()``).
+
+    ``if ((unsigned int)backlog > somaxconn) backlog = somaxconn;`` — unsigned, so a
+    negative backlog becomes somaxconn.
+    """
+    if somaxconn < 0:
+        raise ValueError(f"somaxconn={somaxconn!r}: expected >= 0")
+    return somaxconn if (backlog & 0xFFFFFFFF) > somaxconn else backlog
+
+
+def synack_schedule(
+    retries: int = 5, timeout_init: float = 1.0, rto_max: float = 120.0
+) -> tuple[list[float], float]:
+    """SYN-ACK send times and the expiry time of an unanswered request.
+
+    >>> synack_schedule()
+    ([0.0, 1.0, 3.0, 7.0, 15.0, 31.0], 63.0)
+    """
+    if retries < 0:
+        raise ValueError(f"retries={retries!r}: expected >= 0")
+    t, sends = 0.0, [0.0]
+    for k in range(retries + 1):
+        t += min(timeout_init * (1 << k), rto_max)
+        if k < retries:
+            sends.append(t)
+    return sends, t
+
+
+@dataclass(frozen=True)
+class ListenerConfig:
+    """The knobs that decide a listener's behaviour (Linux defaults, facts.md §1)."""
+
+    backlog: int = 128
+    """The argument to ``listen()``; clamped by :attr:`somaxconn`."""
+    somaxconn: int = 4096
+    """``net.core.somaxconn``: 4096 since Linux 5.4, 128 before."""
+    syncookies: int = 1
+    """``net.ipv4.tcp_syncookies``: 0 never, 1 on SYN-queue overflow, 2 always."""
+    abort_on_overflow: bool = False
+    """``net.ipv4.tcp_abort_on_overflow``."""
+    max_syn_backlog: int = 128
+    """``net.ipv4.tcp_max_syn_backlog`` (default max(128, ehash_entries / 128))."""
+    synack_retries: int = 5
+    """``net.ipv4.tcp_synack_retries`` (or the listener's ``TCP_SYNCNT``)."""
+    timeout_init: float = 1.0
+    """``TCP_TIMEOUT_INIT``: the first SYN-ACK retransmission timeout."""
+    rto_max: float = 120.0
+    """``TCP_RTO_MAX``."""
+    synq_full_test: Literal[">=", ">"] = ">"
+    """``inet_csk_reqsk_queue_is_full()``: ``>=`` before commit 3479c7549fb1, ``>`` after."""
+
+    def __post_init__(self) -> None:
+        if self.somaxconn < 0:
+            raise ValueError(f"somaxconn={self.somaxconn!r}: expected >= 0")
+        if self.syncookies not in (0, 1, 2):
+            raise ValueError(f"syncookies={self.syncookies!r}: expected 0, 1 or 2")
+        if self.max_syn_backlog < 0:
+            raise ValueError(f"max_syn_backlog={self.max_syn_backlog!r}: expected >= 0")
+        if not 0 <= self.synack_retries <= 255:
+            raise ValueError(f"synack_retries={self.synack_retries!r}: expected 0..255")
+        if not self.timeout_init > 0 or not self.rto_max > 0:
+            raise ValueError(
+                f"timeout_init={self.timeout_init!r}, rto_max={self.rto_max!r}: expected > 0"
+            )
+        if self.synq_full_test not in (">=", ">"):
+            raise ValueError(f"synq_full_test={self.synq_full_test!r}: expected '>=' or '>'")
+
+    @property
+    def max_ack_backlog(self) -> int:
+        """``sk_max_ack_backlog`` = the backlog after the somaxconn clamp."""
+        return clamp_backlog(self.backlog, self.somaxconn)
+
+
+class SynVerdict(Enum):
+    """What the listener does with a SYN."""
+
+    QUEUED = "request queued, SYN-ACK sent"
+    COOKIE = "SYN-ACK with a cookie, no state kept"
+    SYNACK_RESENT = "duplicate SYN: SYN-ACK resent, timer reset"
+    DROP_SYN_QUEUE_FULL = "dropped: SYN queue full and cookies off"
+    DROP_ACCEPT_QUEUE_FULL = "dropped: accept queue full"
+    DROP_UNPROVEN = "dropped: last quarter of tcp_max_syn_backlog, peer not proven"
+
+    @property
+    def answered(self) -> bool:
+        """True when a SYN-ACK goes back to the client."""
+        return self in (SynVerdict.QUEUED, SynVerdict.COOKIE, SynVerdict.SYNACK_RESENT)
+
+
+class AckVerdict(Enum):
+    """What the listener does with the third segment of the handshake."""
+
+    ESTABLISHED = "child created and put in the accept queue"
+    COOKIE_ESTABLISHED = "valid cookie: child created and put in the accept queue"
+    DROPPED_OVERFLOW = "accept queue full: ACK dropped, request kept (acked=1)"
+    RST_OVERFLOW = "accept queue full with tcp_abort_on_overflow=1: RST, request dropped"
+    COOKIE_OVERFLOW = "valid cookie but accept queue full: ACK dropped"
+    RST = "no request and no valid cookie (or a wrong ACK number): RST"
+
+
+@dataclass
+class Request:
+    """A request sock in the SYN queue."""
+
+    peer: Peer
+    client_isn: int
+    iss: int
+    mss: int
+    created: float
+    expires: float
+    num_timeout: int = 0
+    acked: bool = False
+    synacks_sent: int = 1
+
+
+@dataclass(frozen=True)
+class Child:
+    """A connection whose handshake completed, waiting in the accept queue."""
+
+    peer: Peer
+    established: float
+    mss: int
+    via_cookie: bool
+
+
+@dataclass(frozen=True)
+class TimerEvent:
+    """A SYN-ACK timer firing: ``action`` is ``"synack"`` (resent) or ``"expire"``."""
+
+    time: float
+    peer: Peer
+    action: Literal["synack", "expire"]
+    acked: bool
+    """The request had been ACKed while the accept queue was full."""
+
+
+@dataclass(frozen=True)
+class SynResult:
+    verdict: SynVerdict
+    iss: int | None
+    """The ISS in the SYN-ACK (a cookie on the cookie path), None when dropped."""
+
+
+class Listener:
+    """One listening socket, driven by SYNs, ACKs, ``accept()`` calls and time.
+
+    Peers are any hashable id; when they are ``(ip, port)`` pairs the cookies and ISNs
+    are the real Linux functions over the 4-tuple. ``seed`` seeds the ISN and cookie keys.
+    """
+
+    def __init__(
+        self,
+        config: ListenerConfig | None = None,
+        *,
+        seed: int = 0,
+        local: tuple[str, int] = ("192.0.2.1", 80),
+    ) -> None:
+        self.config = config or ListenerConfig()
+        self.local = local
+        self.requests: dict[Peer, Request] = {}
+        self.accept_queue: deque[Child] = deque()
+        self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        self.now = 0.0
+        self.last_overflow: float | None = None
+        self._young = 0
+        self._timers: list[tuple[float, int, Peer]] = []
+        self._tick = itertools.count()
+        self._isn = LinuxIsn(seed=seed)
+        self._keys = syncookie.SynCookieKeys.from_seed(seed)
+        self._proven: set[Peer] = set()
+
+    # --- queue state -------------------------------------------------------------------
+    @property
+    def max_ack_backlog(self) -> int:
+        return self.config.max_ack_backlog
+
+    @property
+    def qlen(self) -> int:
+        """``reqsk_queue_len()``: request socks in the SYN queue."""
+        return len(self.requests)
+
+    @property
+    def ack_backlog(self) -> int:
+        """``sk_ack_backlog``: children waiting for ``accept()`` (``ss`` Recv-Q)."""
+        return len(self.accept_queue)
+
+    @property
+    def young(self) -> int:
+        """Requests whose SYN-ACK timer has not fired yet."""
+        return self._young
+
+    def acceptq_is_full(self) -> bool:
+        """``sk_acceptq_is_full()``: ``sk_ack_backlog > sk_max_ack_backlog``."""
+        return self.ack_backlog > self.max_ack_backlog
+
+    def synq_is_full(self) -> bool:
+        """``inet_csk_reqsk_queue_is_full()``."""
+        if self.config.synq_full_test == ">":
+            return self.qlen > self.max_ack_backlog
+        return self.qlen >= self.max_ack_backlog
+
+    def memory_bytes(self) -> int:
+        """Memory held by request socks (``REQUEST_SOCK_BYTES`` each)."""
+        return self.qlen * REQUEST_SOCK_BYTES
+
+    def recent_overflow(self, now: float) -> bool:
+        """``!tcp_synq_no_recent_overflow()``: a cookie was sent within the last 120 s."""
+        lo = self.last_overflow
+        return lo is not None and lo - 1.0 <= now <= lo + 2 * syncookie.SYNCOOKIE_PERIOD
+
+    def mark_proven(self, peer: Peer) -> None:
+        """Record a peer as proven alive (``tcp_peer_is_proven()``, via the metrics cache)."""
+        self._proven.add(peer)
+
+    # --- helpers ---------------------------------------------------------------------
+    def _clock(self, now: float) -> None:
+        if not math.isfinite(now) or now < self.now:
+            raise ValueError(f"now={now!r}: time must not go backwards (last {self.now})")
+        self.advance(now)
+
+    def _drop(self, *names: str) -> None:
+        for n in names:
+            self.counters[n] += 1
+
+    def _tuple(self, peer: Peer) -> FourTuple | None:
+        if (
+            isinstance(peer, tuple)
+            and len(peer) == 2
+            and isinstance(peer[0], str)
+            and isinstance(peer[1], int)
+        ):
+            return FourTuple(self.local[0], self.local[1], peer[0], peer[1])
+        return None
+
+    def _iss(self, peer: Peer, now: float) -> int:
+        ft = self._tuple(peer)
+        if ft is None:  # abstract peers: hash their repr into a stable fake tuple
+            port = hash(repr(peer)) & 0xFFFF
+            ft = FourTuple(self.local[0], self.local[1], "198.51.100.1", port)
+        return self._isn.isn(ft, now)
+
+    def _cookie_args(self, peer: Peer) -> tuple[str, str, int, int]:
+        ft = self._tuple(peer)
+        if ft is None:
+            port = hash(repr(peer)) & 0xFFFF
+            return ("198.51.100.1", self.local[0], port, self.local[1])
+        return (ft.remote_ip, ft.local_ip, ft.remote_port, ft.local_port)
+
+    def _arm(self, req: Request, at: float) -> None:
+        req.expires = at
+        heapq.heappush(self._timers, (at, next(self._tick), req.peer))
+
+    def _remove(self, peer: Peer) -> Request:
+        req = self.requests.pop(peer)
+        if req.num_timeout == 0:
+            self._young -= 1
+        return req
+
+    # --- segments and calls ----------------------------------------------------------
+    def on_syn(
+        self,
+        now: float,
+        peer: Peer,
+        *,
+        isn: int = 0,
+        mss: int = 1460,
+        proven: bool | None = None,
+        from_time_wait: bool = False,
+    ) -> SynResult:
+        """A SYN from ``peer`` arrives at time ``now`` (``tcp_conn_request()``)."""
+        self._clock(now)
+        cfg = self.config
+        req = self.requests.get(peer)
+        if req is not None:
+            # tcp_check_req(): "Check for pure retransmitted SYN" -> resend, reset the timer.
+            req.synacks_sent += 1
+            self._arm(req, now + min(cfg.timeout_init * (1 << req.num_timeout), cfg.rto_max))
+            return SynResult(SynVerdict.SYNACK_RESENT, req.iss)
+        want_cookie = False
+        if (cfg.syncookies == 2 or self.synq_is_full()) and not from_time_wait:
+            if cfg.syncookies:  # tcp_syn_flood_action()
+                want_cookie = True
+                self._drop("TCPReqQFullDoCookies")
+            else:
+                self._drop("TCPReqQFullDrop", "ListenDrops")
+                return SynResult(SynVerdict.DROP_SYN_QUEUE_FULL, None)
+        if self.acceptq_is_full():
+            self._drop("ListenOverflows", "ListenDrops")
+            return SynResult(SynVerdict.DROP_ACCEPT_QUEUE_FULL, None)
+        if not want_cookie and not from_time_wait:
+            msb = cfg.max_syn_backlog
+            is_proven = (peer in self._proven) if proven is None else proven
+            if cfg.syncookies == 0 and msb - self.qlen < (msb >> 2) and not is_proven:
+                self._drop("ListenDrops")
+                return SynResult(SynVerdict.DROP_UNPROVEN, None)
+        if want_cookie:
+            sa, da, sp, dp = self._cookie_args(peer)
+            iss = syncookie.make_cookie(self._keys, sa, da, sp, dp, isn, mss, now)
+            self._drop("SyncookiesSent")
+            self.last_overflow = now  # tcp_synq_overflow()
+            return SynResult(SynVerdict.COOKIE, iss)
+        iss = self._iss(peer, now)
+        req = Request(peer, isn, iss, mss, created=now, expires=now)
+        self.requests[peer] = req
+        self._young += 1
+        self._arm(req, now + cfg.timeout_init)
+        return SynResult(SynVerdict.QUEUED, iss)
+
+    def on_ack(
+        self, now: float, peer: Peer, *, ack: int | None = None, seq: int | None = None
+    ) -> AckVerdict:
+        """The third segment of the handshake from ``peer`` (``tcp_check_req()``).
+
+        ``ack`` defaults to the right ACK for the peer's request (ISS + 1). A cookie can
+        only be checked with explicit ``ack`` and ``seq`` (the client's ISN + 1).
+        """
+        self._clock(now)
+        req = self.requests.get(peer)
+        if req is not None:
+            if ack is not None and ack != (req.iss + 1) & 0xFFFFFFFF:
+                return AckVerdict.RST  # tcp_check_req() hands it to the listener: RST
+            if self.acceptq_is_full():
+                self._drop("ListenOverflows", "ListenDrops")
+                if self.config.abort_on_overflow:
+                    self._remove(peer)
+                    self._drop("EmbryonicRsts")
+                    return AckVerdict.RST_OVERFLOW
+                req.acked = True
+                return AckVerdict.DROPPED_OVERFLOW
+            self._remove(peer)
+            self.accept_queue.append(Child(peer, now, req.mss, via_cookie=False))
+            return AckVerdict.ESTABLISHED
+        if (
+            self.config.syncookies
+            and ack is not None
+            and seq is not None
+            and self.recent_overflow(now)
+        ):
+            sa, da, sp, dp = self._cookie_args(peer)
+            res = syncookie.check_cookie(self._keys, sa, da, sp, dp, seq, ack, now)
+            self._drop(res.counter)
+            if not res.valid:
+                return AckVerdict.RST
+            if self.acceptq_is_full():
+                self._drop("ListenOverflows", "ListenDrops")
+                return AckVerdict.COOKIE_OVERFLOW
+            self.accept_queue.append(Child(peer, now, res.mss, via_cookie=True))
+            return AckVerdict.COOKIE_ESTABLISHED
+        return AckVerdict.RST
+
+    def accept(self, now: float) -> Child | None:
+        """``accept()``: the oldest child, or None when the accept queue is empty."""
+        self._clock(now)
+        return self.accept_queue.popleft() if self.accept_queue else None
+
+    # --- timers -------------------------------------------------------------------------
+    def next_timer(self) -> float | None:
+        """When the next SYN-ACK timer fires, or None."""
+        while self._timers:
+            at, _, peer = self._timers[0]
+            req = self.requests.get(peer)
+            if req is not None and req.expires == at:
+                return at
+            heapq.heappop(self._timers)  # stale entry (request gone or timer re-armed)
+        return None
+
+    def _max_retries(self) -> int:
+        """``reqsk_timer_handler()``: fewer retries for old requests when over half full."""
+        retries = self.config.synack_retries
+        qlen = self.qlen
+        if (qlen << 1) > max(8, self.max_ack_backlog):
+            young = self._young << 1
+            while retries > 2:
+                if qlen < young:
+                    break
+                retries -= 1
+                young <<= 1
+        return retries
+
+    def advance(self, now: float) -> list[TimerEvent]:
+        """Fire every SYN-ACK timer due at or before ``now``; return what happened."""
+        if not math.isfinite(now) or now < self.now:
+            raise ValueError(f"now={now!r}: time must not go backwards (last {self.now})")
+        events: list[TimerEvent] = []
+        cfg = self.config
+        while (at := self.next_timer()) is not None and at <= now:
+            _, _, peer = heapq.heappop(self._timers)
+            req = self.requests[peer]
+            self.now = at
+            if req.num_timeout >= self._max_retries():  # syn_ack_recalc(): expire
+                self._remove(req.peer)
+                events.append(TimerEvent(at, req.peer, "expire", req.acked))
+                continue
+            req.synacks_sent += 1
+            if req.num_timeout == 0:
+                self._young -= 1
+            req.num_timeout += 1
+            self._arm(req, at + min(cfg.timeout_init * (1 << req.num_timeout), cfg.rto_max))
+            events.append(TimerEvent(at, req.peer, "synack", req.acked))
+        self.now = now
+        return events
+
+
+# --- helpers for the live lab and the notebooks ------------------------------------------
+
+
+def predict_accept_queue(
+    backlog: int,
+    clients: int,
+    *,
+    somaxconn: int = 4096,
+    syncookies: int = 1,
+    abort_on_overflow: bool = False,
+    max_syn_backlog: int = 128,
+    synq_full_test: Literal[">=", ">"] = ">",
+) -> dict[str, int]:
+    """What ``listen(fd, backlog)`` + ``clients`` sequential ``connect()`` s show, never accepting.
+
+    Each client's handshake completes before the next SYN (as on loopback), within one
+    second (no retransmissions). Returns the client states (``ESTABLISHED``,
+    ``SYN_SENT``), the listener's ``accept_queue`` (``ss`` Recv-Q), ``max_ack_backlog``
+    (Send-Q) and the counter increments.
+    """
+    if clients < 0:
+        raise ValueError(f"clients={clients!r}: expected >= 0")
+    lst = Listener(
+        ListenerConfig(
+            backlog=backlog,
+            somaxconn=somaxconn,
+            syncookies=syncookies,
+            abort_on_overflow=abort_on_overflow,
+            max_syn_backlog=max_syn_backlog,
+            synq_full_test=synq_full_test,
+        )
+    )
+    est = syn_sent = closed = 0
+    t = 0.0
+    for i in range(clients):
+        t += 1e-4
+        peer = ("127.0.0.1", 40000 + i)
+        res = lst.on_syn(t, peer, isn=i, proven=True)
+        if not res.verdict.answered or res.iss is None:
+            syn_sent += 1
+            continue
+        # loopback: the client gets the SYN-ACK, turns ESTABLISHED, sends the third ACK
+        verdict = lst.on_ack(t, peer, ack=(res.iss + 1) & 0xFFFFFFFF, seq=i + 1)
+        if verdict in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
+            closed += 1
+        else:
+            est += 1
+    return {
+        "ESTABLISHED": est,
+        "SYN_SENT": syn_sent,
+        "CLOSED": closed,
+        "accept_queue": lst.ack_backlog,
+        "syn_queue": lst.qlen,
+        "max_ack_backlog": lst.max_ack_backlog,
+        **{k: v for k, v in lst.counters.items() if v},
+    }
+
+
+def simulate_listen_queue(
+    config: ListenerConfig | None = None,
+    *,
+    arrival_rate: float = 50.0,
+    accept_rate: float = 40.0,
+    duration: float = 30.0,
+    rtt: float = 0.02,
+    syn_retries: int = 6,
+    sample_every: float = 0.25,
+    seed: int = 0,
+) -> tuple[list[dict[str, float]], list[dict[str, object]]]:
+    """Clients arrive (Poisson), connect and are accepted at ``accept_rate`` (Poisson).
+
+    Every client's SYN, retransmitted SYNs (1, 3, 7, ... s, ``tcp_syn_retries``), ACK
+    and re-ACK (on each retransmitted SYN-ACK) go through a :class:`Listener`. Returns
+    ``(samples, clients)``: queue lengths every ``sample_every`` s, and one record per
+    client with its outcome (``served``, ``reset``, ``gave_up``, ``expired``, ``pending``)
+    and latency. Plain lists, so the core needs no pandas.
+    """
+    if arrival_rate < 0 or accept_rate < 0 or duration <= 0 or rtt < 0 or sample_every <= 0:
+        raise ValueError(
+            f"arrival_rate={arrival_rate!r}, accept_rate={accept_rate!r}, "
+            f"duration={duration!r}, rtt={rtt!r}, sample_every={sample_every!r}: "
+            "rates and rtt must be >= 0, duration and sample_every > 0"
+        )
+    rng = random.Random(seed)
+    lst = Listener(config, seed=seed)
+    ev: list[tuple[float, int, str, int]] = []
+    order = itertools.count()
+
+    def push(t: float, kind: str, c: int) -> None:
+        heapq.heappush(ev, (t, next(order), kind, c))
+
+    t = rng.expovariate(arrival_rate) if arrival_rate > 0 else math.inf
+    n = 0
+    while t < duration:
+        push(t, "arrive", n)
+        n += 1
+        t += rng.expovariate(arrival_rate)
+    if accept_rate > 0:
+        push(rng.expovariate(accept_rate), "accept", -1)
+    k = 0
+    while k * sample_every <= duration:
+        push(k * sample_every, "sample", -1)
+        k += 1
+    clients: list[dict[str, object]] = [
+        {
+            "client": i,
+            "arrival": 0.0,
+            "outcome": "pending",
+            "connected": math.nan,
+            "served": math.nan,
+            "syns": 0,
+        }
+        for i in range(n)
+    ]
+    state = ["new"] * n
+    iss: list[int] = [0] * n
+    samples: list[dict[str, float]] = []
+    half = rtt / 2
+
+    def settle(events: list[TimerEvent]) -> None:
+        for e in events:
+            c = int(e.peer[1]) - 1 if isinstance(e.peer, tuple) else -1
+            if e.action == "expire" and state[c] == "established":
+                state[c] = "done"
+                clients[c]["outcome"] = "expired"
+            elif e.action == "synack":
+                push(e.time + half, "synack", c)
+
+    while ev:
+        nt = lst.next_timer()
+        if nt is not None and nt <= ev[0][0]:  # the listener's own timers, in time order
+            settle(lst.advance(nt))
+            continue
+        t, _, kind, c = heapq.heappop(ev)
+        if t > duration and kind not in ("synack", "ack", "syn"):
+            continue
+        peer = ("203.0.113.9", c + 1)
+        if kind == "arrive":
+            clients[c]["arrival"] = t
+            state[c] = "syn_sent"
+            for j in range(syn_retries + 1):  # SYN at 0, 1, 3, 7 ... s
+                push(t + (2**j - 1) + half, "syn", c)
+            push(t + 2 ** (syn_retries + 1) - 1, "give_up", c)
+        elif kind == "syn" and state[c] == "syn_sent":
+            clients[c]["syns"] = int(str(clients[c]["syns"])) + 1
+            res = lst.on_syn(t, peer, isn=c, proven=True)
+            if res.verdict.answered and res.iss is not None:
+                iss[c] = res.iss
+                push(t + half, "synack", c)
+        elif kind == "synack" and state[c] in ("syn_sent", "established"):
+            if state[c] == "syn_sent":
+                state[c] = "established"
+                clients[c]["connected"] = t - float(str(clients[c]["arrival"]))
+            push(t + half, "ack", c)
+        elif kind == "ack" and state[c] == "established":
+            v = lst.on_ack(t, peer, ack=(iss[c] + 1) & 0xFFFFFFFF, seq=c + 1)
+            if v in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
+                state[c] = "done"
+                clients[c]["outcome"] = "reset"
+            elif v in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
+                state[c] = "queued"
+        elif kind == "give_up" and state[c] == "syn_sent":
+            state[c] = "done"
+            clients[c]["outcome"] = "gave_up"
+        elif kind == "accept":
+            child = lst.accept(t)
+            if child is not None and isinstance(child.peer, tuple):
+                ci = int(child.peer[1]) - 1
+                state[ci] = "done"
+                clients[ci]["outcome"] = "served"
+                clients[ci]["served"] = t - float(str(clients[ci]["arrival"]))
+            push(t + rng.expovariate(accept_rate), "accept", -1)
+        elif kind == "sample":
+            samples.append(
+                {
+                    "t": t,
+                    "syn_queue": lst.qlen,
+                    "accept_queue": lst.ack_backlog,
+                    **{k2: float(v) for k2, v in lst.counters.items()},
+                }
+            )
+    return samples, clients
