@@ -1,0 +1,486 @@
+"""The machinery behind :mod:`tcplab.check`: specs, the registry, results, answer parsing.
+
+Theory of operation
+-------------------
+An exercise is a :class:`Spec` subclass registered under a label ``<module>_ex_<n>``.
+A spec has four parts, all pure functions of a parameter dict:
+
+- :meth:`Spec.make_params` draws the student's numbers from a :class:`random.Random`
+  seeded by :func:`student_rng` (SHA-256 of label + student id, never Python's salted
+  ``hash()``), so the same student always gets the same numbers and two students
+  almost always different ones;
+- :meth:`Spec.question` renders the question text (Markdown) with those numbers;
+- :meth:`Spec.expected` computes the reference answer *from the library*
+  (:mod:`tcplab.fsm`, :mod:`tcplab.seq`, :mod:`tcplab.check._model`);
+- :meth:`Spec.grade` compares an answer with it and explains what is wrong. It signals
+  "incorrect" by raising :class:`Incorrect` and "not solved yet" by raising
+  :class:`NotSolved`; returning a string means "correct" (the string is the praise).
+
+:func:`grade` wraps all of that into a :class:`Result` and never lets an exception out:
+an untouched answer (``None``, ``...``, a function raising ``NotImplementedError``)
+becomes "not solved yet", anything unreadable becomes "incorrect" with a reason.
+Feedback never contains the expected answer: it names the mistake, not the number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from tcplab import seq
+from tcplab.fsm import Event, State
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "Incorrect",
+    "NotSolved",
+    "Result",
+    "Spec",
+    "all_specs",
+    "call_student",
+    "get_spec",
+    "grade",
+    "is_untouched",
+    "register",
+    "student_rng",
+]
+
+Status = Literal["not solved yet", "incorrect", "correct"]
+STATUSES: tuple[str, ...] = ("not solved yet", "incorrect", "correct")
+KINDS: tuple[str, ...] = ("compute", "predict", "explain", "build")
+LABEL_RE = re.compile(r"^([1-8])_ex_([1-9][0-9]*)$")
+MIME_TYPE = "application/vnd.tcplab.check+json"
+
+
+class NotSolved(Exception):
+    """Raised by a grader: the answer (or part of it) has not been filled in yet."""
+
+
+class Incorrect(Exception):
+    """Raised by a grader: the answer is wrong; the message says what is wrong and why."""
+
+
+def is_untouched(answer: object) -> bool:
+    """True for the placeholders a fresh exercise notebook leaves: ``None`` and ``...``."""
+    return answer is None or answer is Ellipsis
+
+
+def call_student(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a student's function; ``NotImplementedError`` means "not written yet".
+
+    Any other exception is turned into :class:`Incorrect` naming the input, because a
+    crash on a valid input is a wrong answer, not a checker failure.
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError as exc:
+        raise NotSolved(
+            "your function still raises NotImplementedError: replace that line with your code"
+        ) from exc
+    except Exception as exc:
+        shown = ", ".join(repr(a) for a in args)
+        raise Incorrect(
+            f"your function raised {type(exc).__name__}: {exc} when called with ({shown})"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one check. ``solved`` is True only for status "correct"."""
+
+    label: str
+    status: Status
+    message: str
+    student_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status {self.status!r} is not one of {STATUSES}")
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "correct"
+
+    def require(self) -> Result:
+        """Raise AssertionError unless solved (for nbgrader test cells); return self."""
+        if not self.solved:
+            raise AssertionError(f"{self.label}: {self.status}: {self.message}")
+        return self
+
+    def __str__(self) -> str:
+        return f"[{self.status}] {self.label}: {self.message}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        icon = {"correct": "✅", "incorrect": "❌", "not solved yet": "⏳"}[self.status]
+        return f"{icon} **{self.label} — {self.status}.** {_md_escape(self.message)}"
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        # The JSON part lets tests read the verdict from an executed notebook.
+        return {
+            "text/plain": str(self),
+            "text/markdown": self._repr_markdown_(),
+            MIME_TYPE: {"label": self.label, "status": self.status, "solved": self.solved},
+        }
+
+
+def _md_escape(text: str) -> str:
+    # Messages are plain text; keep '*' and '_' in them (e.g. snd_nxt) from turning into
+    # emphasis in the notebook.
+    return html.escape(text, quote=False).replace("*", r"\*").replace("_", r"\_")
+
+
+def student_rng(label: str, student_id: str) -> random.Random:
+    """A generator seeded by SHA-256 of ``label`` and ``student_id`` (stable across runs)."""
+    check_student_id(student_id)
+    digest = hashlib.sha256(f"tcplab/{label}/{student_id}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:16], "big"))
+
+
+def check_student_id(student_id: object) -> str:
+    if not isinstance(student_id, str) or not student_id.strip():
+        raise ValueError(
+            f"student_id must be a non-empty string (set STUDENT_ID at the top of the "
+            f"notebook); got {student_id!r}"
+        )
+    return student_id
+
+
+class Spec:
+    """One exercise. Subclass, set the class attributes, implement the four methods."""
+
+    label: ClassVar[str]
+    kind: ClassVar[str]
+    topic: ClassVar[str]
+    """A few words for the catalogue table (docs/exercises.md)."""
+    title: ClassVar[str]
+    """The heading shown above the question."""
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def expected(self, p: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        """Return praise if ``answer`` is right; raise Incorrect / NotSolved otherwise."""
+        raise NotImplementedError
+
+    @property
+    def module(self) -> int:
+        m = LABEL_RE.match(self.label)
+        assert m is not None
+        return int(m.group(1))
+
+    @property
+    def number(self) -> int:
+        m = LABEL_RE.match(self.label)
+        assert m is not None
+        return int(m.group(2))
+
+
+_REGISTRY: dict[str, Spec] = {}
+
+
+def register(cls: type[Spec]) -> type[Spec]:
+    """Class decorator: validate a spec's label/kind and add an instance to the registry."""
+    label = getattr(cls, "label", None)
+    if not isinstance(label, str) or not LABEL_RE.match(label):
+        raise ValueError(f"{cls.__name__}: label {label!r} must look like '<1-8>_ex_<n>'")
+    if cls.kind not in KINDS:
+        raise ValueError(f"{cls.__name__}: kind {cls.kind!r} must be one of {KINDS}")
+    module_file = cls.__module__.rsplit(".", 1)[-1]
+    if module_file.startswith("m") and module_file[1:].isdigit() and module_file[1:] != label[0]:
+        raise ValueError(
+            f"{label} is defined in {cls.__module__}: put it in tcplab.check.m{label[0]}"
+        )
+    existing = _REGISTRY.get(label)
+    if existing is not None and type(existing).__qualname__ != cls.__qualname__:
+        raise ValueError(f"exercise label {label} is already taken by {type(existing).__name__}")
+    _REGISTRY[label] = cls()
+    return cls
+
+
+def _sort_key(label: str) -> tuple[int, int]:
+    m = LABEL_RE.match(label)
+    assert m is not None
+    return int(m.group(1)), int(m.group(2))
+
+
+def all_specs() -> list[Spec]:
+    """Every registered spec, ordered by module then number."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY, key=_sort_key)]
+
+
+def get_spec(label: str) -> Spec:
+    if not isinstance(label, str) or label not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY, key=_sort_key)) or "none"
+        raise ValueError(f"unknown exercise label {label!r}: expected one of {known}")
+    return _REGISTRY[label]
+
+
+def grade(spec: Spec, params: Mapping[str, Any], answer: Any, student_id: str) -> Result:
+    """Run ``spec.grade`` and turn every outcome into a :class:`Result` (never raises)."""
+    label = spec.label
+    if is_untouched(answer):
+        return Result(
+            label,
+            "not solved yet",
+            "replace the ... with your answer, then run the cell again.",
+            student_id,
+        )
+    try:
+        praise = spec.grade(params, answer)
+    except NotSolved as exc:
+        return Result(label, "not solved yet", str(exc), student_id)
+    except Incorrect as exc:
+        return Result(label, "incorrect", str(exc), student_id)
+    except Exception as exc:  # a malformed answer must not crash the student's notebook
+        return Result(
+            label,
+            "incorrect",
+            f"could not read your answer ({type(exc).__name__}: {exc}). "
+            "Check its type against the question.",
+            student_id,
+        )
+    return Result(label, "correct", praise or "well done.", student_id)
+
+
+# --------------------------------------------------------------------------------------
+# Answer parsing helpers shared by the graders
+# --------------------------------------------------------------------------------------
+
+
+def as_int(value: Any, what: str) -> int:
+    """Read an integer answer (int, integral float, numpy int, digit string)."""
+    if is_untouched(value):
+        raise NotSolved(f"{what} is still ... : fill it in")
+    if isinstance(value, bool):
+        raise Incorrect(f"{what} should be a number, not {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise Incorrect(f"{what} should be a whole number; you gave {value!r}")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("_", "").replace(",", "")
+        if re.fullmatch(r"-?[0-9]+", text):
+            return int(text)
+        raise Incorrect(f"{what} should be a number; you gave the text {value!r}")
+    try:
+        import operator
+
+        return operator.index(value)
+    except TypeError:
+        raise Incorrect(f"{what} should be a whole number; you gave {value!r}") from None
+
+
+def as_float(value: Any, what: str) -> float:
+    """Read a real-number answer."""
+    if is_untouched(value):
+        raise NotSolved(f"{what} is still ... : fill it in")
+    if isinstance(value, bool):
+        raise Incorrect(f"{what} should be a number, not {value!r}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise Incorrect(f"{what} should be a number; you gave {value!r}") from None
+    if not math.isfinite(x):
+        raise Incorrect(f"{what} should be a finite number; you gave {value!r}")
+    return x
+
+
+def as_bool(value: Any, what: str) -> bool:
+    if is_untouched(value):
+        raise NotSolved(f"{what} is still ... : fill it in")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "false", "no"}:
+        return value.strip().lower() in {"true", "yes"}
+    raise Incorrect(f"{what} should be True or False; you gave {value!r}")
+
+
+def _norm_name(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", text.strip().upper())
+
+
+def as_state(value: Any, what: str) -> State:
+    """Read a state: a :class:`State`, or its name in any spelling (``"fin-wait-1"``)."""
+    if is_untouched(value):
+        raise NotSolved(f"{what} is still ... : fill it in")
+    if isinstance(value, State):
+        return value
+    if isinstance(value, str):
+        key = (
+            _norm_name(value)
+            .replace("SYN_RCVD", "SYN_RECEIVED")
+            .replace("SYN_RECV", "SYN_RECEIVED")
+        )
+        key = key.replace("FIN_WAIT1", "FIN_WAIT_1").replace("FIN_WAIT2", "FIN_WAIT_2")
+        if key in State.__members__:
+            return State[key]
+    raise Incorrect(
+        f"{what}: {value!r} is not a TCP state; `[s.rfc_name for s in State]` lists the "
+        "eleven names (from tcplab.fsm import State)"
+    )
+
+
+def as_event(value: Any, what: str) -> Event:
+    if is_untouched(value):
+        raise NotSolved(f"{what} is still ... : fill it in")
+    if isinstance(value, Event):
+        return value
+    if isinstance(value, str):
+        key = _norm_name(value)
+        if key in Event.__members__:
+            return Event[key]
+        for ev in Event:
+            if _norm_name(ev.value) == key:
+                return ev
+    names = ", ".join(e.name for e in Event)
+    raise Incorrect(f"{what}: {value!r} is not an event; use one of {names}")
+
+
+def fields(answer: Any, keys: Iterable[str], what: str = "your answer") -> dict[str, Any]:
+    """Check a dict answer has exactly ``keys``; untouched values → NotSolved."""
+    keys = list(keys)
+    if not isinstance(answer, Mapping):
+        raise Incorrect(
+            f"{what} should be a dict with the keys {keys}; you gave {type(answer).__name__}"
+        )
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise Incorrect(f"{what} is missing the key(s) {missing}; expected the keys {keys}")
+    extra = [k for k in answer if k not in keys]
+    if extra:
+        raise Incorrect(f"{what} has unexpected key(s) {extra}; expected the keys {keys}")
+    todo = [k for k in keys if is_untouched(answer[k])]
+    if todo and len(todo) < len(keys):
+        raise NotSolved(f"fill in {', '.join(todo)} (still ...)")
+    if todo:
+        raise NotSolved("replace the ... values with your answers, then run the cell again.")
+    return dict(answer)
+
+
+def seq_diagnosis(got: int, want: int, name: str, reasons: Mapping[int, str] | None = None) -> None:
+    """Raise :class:`Incorrect` explaining how sequence number ``got`` differs from ``want``.
+
+    ``reasons`` maps a signed offset (got − want, modulo 2^32) to the reason for that
+    typical mistake, e.g. ``{-1: "a SYN consumes a sequence number"}``. Never names ``want``.
+    """
+    if got == want:
+        return
+    if got >= seq.MOD and got % seq.MOD == want:
+        raise Incorrect(
+            f"{name} is past 2^32−1: sequence numbers are 32 bits and wrap around, so reduce "
+            "modulo 2^32"
+        )
+    if got < 0 or got >= seq.MOD:
+        raise Incorrect(f"{name} = {got} is not a sequence number: it must be in 0 … 2^32−1")
+    off = seq.sub(got, want)
+    reasons = reasons or {}
+    if off in reasons:
+        raise Incorrect(f"{name} is {_offset_words(off)}: {reasons[off]}")
+    # No magnitude here: "217 too low" would hand out the answer.
+    raise Incorrect(
+        f"{name} is too {'low' if off < 0 else 'high'}: recount what each segment consumes "
+        "(SYN and FIN one each, data one per byte, a pure ACK nothing)"
+    )
+
+
+def _offset_words(off: int) -> str:
+    if off == -1:
+        return "one short"
+    if off == 1:
+        return "one too many"
+    return f"{abs(off)} too {'low' if off < 0 else 'high'}"
+
+
+def close_enough(got: float, want: float, rel: float = 0.02) -> bool:
+    return math.isclose(got, want, rel_tol=rel)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a multiple-choice question; ``why`` is the feedback when chosen."""
+
+    text: str
+    correct: bool = False
+    why: str = ""
+
+
+class MultipleChoice(Spec):
+    """Base class for multiple-choice specs: options shuffled per student, letters a, b, …
+
+    Subclasses set ``prompt`` and ``choices``; the student answers with a letter.
+    """
+
+    prompt: ClassVar[str]
+    choices: ClassVar[tuple[Choice, ...]]
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        order = list(range(len(self.choices)))
+        rng.shuffle(order)
+        return {"order": order}
+
+    def options(self, p: Mapping[str, Any]) -> list[tuple[str, Choice]]:
+        return [(chr(ord("a") + i), self.choices[j]) for i, j in enumerate(p["order"])]
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        lines = [self.prompt, ""]
+        lines += [f"- **({letter})** {c.text}" for letter, c in self.options(p)]
+        lines += ["", 'Answer with the letter of the one correct option, e.g. `answer = "a"`.']
+        return "\n".join(lines)
+
+    def expected(self, p: Mapping[str, Any]) -> str:
+        return next(letter for letter, c in self.options(p) if c.correct)
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        if not isinstance(answer, str):
+            raise Incorrect(f'answer with a letter as a string, e.g. "a"; you gave {answer!r}')
+        letter = answer.strip().strip("()").lower()
+        opts = dict(self.options(p))
+        if letter not in opts:
+            raise Incorrect(f"{answer!r} is not one of the options {', '.join(opts)}")
+        chosen = opts[letter]
+        if not chosen.correct:
+            raise Incorrect(chosen.why or "that option is not right; read the question again")
+        return chosen.why or "right."
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One idea a short answer must contain: any of ``words`` (regexes) shows it."""
+
+    name: str
+    words: tuple[str, ...]
+    missing: str
+    """Feedback when the idea is absent; says what to think about, not the answer."""
+
+
+def rubric(text: Any, ideas: Iterable[Idea], wrong: Mapping[str, str] | None = None) -> None:
+    """Keyword rubric for short answers: every idea must appear; ``wrong`` patterns fail."""
+    if not isinstance(text, str):
+        raise Incorrect(f"write your explanation as a string; you gave {type(text).__name__}")
+    if len(text.split()) < 5:
+        raise Incorrect("write at least one full sentence (five words or more)")
+    low = text.lower()
+    for pattern, why in (wrong or {}).items():
+        if re.search(pattern, low):
+            raise Incorrect(why)
+    absent = [i for i in ideas if not any(re.search(w, low) for w in i.words)]
+    if absent:
+        raise Incorrect(" ".join(i.missing for i in absent))

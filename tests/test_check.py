@@ -1,0 +1,589 @@
+"""The exercise checkers: right answers pass, typical mistakes get specific feedback,
+untouched answers are "not solved yet", parameters are per student, and feedback never
+gives the expected answer away."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from tcplab import seq
+from tcplab.check import Result, catalog_markdown, check, exercise, labels
+from tcplab.check._core import get_spec, register, student_rng
+from tcplab.check._model import retransmit_schedule
+from tcplab.fsm import Event, Send, State
+
+STUDENTS = ["demo-student", "alice", "bob", "张伟", "s-0042"]
+ALL = labels()
+
+
+def expected(label: str, sid: str) -> Any:
+    ex = exercise(label, sid)
+    return ex.spec.expected(ex.params)
+
+
+def params(label: str, sid: str) -> Mapping[str, Any]:
+    return exercise(label, sid).params
+
+
+# --------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------
+
+
+def test_at_least_sixteen_exercises_in_modules_1_2_3_5_with_three_to_five_each():
+    assert len(ALL) >= 16
+    for module in (1, 2, 3, 5):
+        assert 3 <= len(labels(module)) <= 5, module
+    assert all(re.fullmatch(r"[1-8]_ex_[1-9][0-9]*", lab) for lab in ALL)
+    assert len(set(ALL)) == len(ALL)
+
+
+def test_every_kind_is_used():
+    kinds = {exercise(lab, "x").kind for lab in ALL}
+    assert kinds == {"compute", "predict", "explain", "build"}
+
+
+def test_unknown_label_and_bad_student_id_are_value_errors():
+    with pytest.raises(ValueError, match="unknown exercise label '9_ex_1'"):
+        exercise("9_ex_1", "alice")
+    with pytest.raises(ValueError, match="student_id must be a non-empty string"):
+        exercise("1_ex_1", "")
+    with pytest.raises(ValueError, match="student_id"):
+        check("1_ex_1", 5, student_id=None)  # type: ignore[arg-type]
+
+
+def test_register_rejects_bad_labels_and_duplicates():
+    from tcplab.check import Spec
+
+    class BadLabel(Spec):
+        label = "ex_1"
+        kind = "compute"
+
+    with pytest.raises(ValueError, match="must look like"):
+        register(BadLabel)
+
+    class Duplicate(Spec):
+        label = "1_ex_1"
+        kind = "compute"
+
+    with pytest.raises(ValueError, match="already taken"):
+        register(Duplicate)
+
+
+def test_catalog_table_lists_every_label():
+    table = catalog_markdown()
+    for lab in ALL:
+        assert f"`{lab}`" in table
+
+
+# --------------------------------------------------------------------------------------
+# Per-student parameters
+# --------------------------------------------------------------------------------------
+
+
+def test_seed_is_a_stable_hash_not_pythons_salted_hash():
+    # Two fresh interpreters with different hash salts must hand out the same numbers.
+    code = "from tcplab.check import exercise; print(dict(exercise('2_ex_1', 'alice').params))"
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": salt},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for salt in ("1", "2")
+    }
+    assert len(outs) == 1 and "client_isn" in outs.pop()
+    assert student_rng("1_ex_1", "alice").random() == student_rng("1_ex_1", "alice").random()
+    assert student_rng("1_ex_1", "alice").getrandbits(32) != student_rng(
+        "1_ex_1", "bob"
+    ).getrandbits(32)
+    assert student_rng("1_ex_1", "alice").getrandbits(32) != student_rng(
+        "1_ex_2", "alice"
+    ).getrandbits(32)
+
+
+@pytest.mark.parametrize("label", ALL)
+def test_same_student_same_numbers(label):
+    assert dict(params(label, "alice")) == dict(params(label, "alice"))
+    assert exercise(label, "alice").text == exercise(label, "alice").text
+
+
+@pytest.mark.parametrize("label", [lab for lab in ALL if lab != "3_ex_5"])
+def test_different_students_get_different_numbers(label):
+    # Small choice sets may collide for two students; across five they must differ.
+    seen = {repr(dict(params(label, sid))) for sid in STUDENTS}
+    assert len(seen) >= 2, label
+
+
+def test_params_are_read_only():
+    p = params("2_ex_1", "alice")
+    with pytest.raises(TypeError):
+        p["client_isn"] = 0  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------------------
+# Right answers, untouched answers, display
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ALL)
+@pytest.mark.parametrize("sid", STUDENTS)
+def test_the_expected_answer_is_correct(label, sid):
+    r = check(label, expected(label, sid), student_id=sid)
+    assert r.status == "correct", r
+    assert r.solved
+
+
+@pytest.mark.parametrize("label", ALL)
+@pytest.mark.parametrize("untouched", [None, ...])
+def test_untouched_answer_is_not_solved_yet(label, untouched):
+    r = check(label, untouched, student_id="alice")
+    assert r.status == "not solved yet"
+    assert not r.solved
+    with pytest.raises(AssertionError, match="not solved yet"):
+        r.require()
+
+
+def _dict_of_dots(ans: Any) -> Any:
+    if isinstance(ans, dict):
+        return dict.fromkeys(ans, ...)
+    if isinstance(ans, list):
+        return [_dict_of_dots(a) for a in ans]
+    return ...
+
+
+@pytest.mark.parametrize("label", ALL)
+def test_template_with_every_part_still_dots_is_not_solved_yet(label):
+    # What a fresh exercise notebook holds: the answer's shape with ... in every slot.
+    ans = _dict_of_dots(expected(label, "alice"))
+    assert check(label, ans, student_id="alice").status == "not solved yet"
+
+
+def test_partly_filled_dict_names_what_is_left():
+    exp = expected("2_ex_1", "alice")
+    ans = {**exp, "ack_ack": ..., "ack_seq": ...}
+    r = check("2_ex_1", ans, student_id="alice")
+    assert r.status == "not solved yet"
+    assert "ack_seq" in r.message and "ack_ack" in r.message
+
+
+def test_function_raising_not_implemented_is_not_solved_yet():
+    def seq_lt(a, b):
+        raise NotImplementedError("your code here")
+
+    r = check("5_ex_1", seq_lt, student_id="alice")
+    assert r.status == "not solved yet"
+    assert "NotImplementedError" in r.message
+
+
+def test_wrong_types_are_incorrect_not_crashes():
+    for label in ALL:
+        for junk in (object(), 3.5, "nonsense", [1, 2], {"x": 1}, True):
+            r = check(label, junk, student_id="alice")
+            assert r.status in ("incorrect", "not solved yet"), (label, junk, r)
+            assert r.message
+
+
+def test_result_renders_for_jupyter_and_carries_a_machine_readable_verdict():
+    r = check("1_ex_1", 12, student_id="alice")
+    bundle = r._repr_mimebundle_()
+    assert bundle["application/vnd.tcplab.check+json"] == {
+        "label": "1_ex_1",
+        "status": r.status,
+        "solved": r.solved,
+    }
+    assert bundle["text/plain"].startswith(f"[{r.status}] 1_ex_1:")
+    assert "**1_ex_1 — incorrect.**" in bundle["text/markdown"]
+    assert "SND.NXT" in bundle["text/markdown"]
+    with pytest.raises(ValueError):
+        Result("x", "maybe", "")  # type: ignore[arg-type]
+
+
+def test_feedback_gives_no_distance_to_the_answer():
+    e = expected("1_ex_1", "alice")
+    r = check("1_ex_1", (e - 217) % seq.MOD, student_id="alice")
+    assert r.status == "incorrect" and "217" not in r.message and "too low" in r.message
+
+
+def test_exercise_shows_the_students_numbers():
+    ex = exercise("2_ex_1", "alice")
+    md = ex._repr_markdown_()
+    assert str(ex.params["client_isn"]) in md and str(ex.params["server_isn"]) in md
+    assert "alice" in md
+    assert str(ex.params["client_isn"]) in str(ex)
+
+
+# --------------------------------------------------------------------------------------
+# Typical mistakes get specific feedback, and never the answer
+# --------------------------------------------------------------------------------------
+
+
+def _tokens(value: Any) -> set[str]:
+    """Strings that would give the expected answer away if they appeared in feedback."""
+    out: set[str] = set()
+    if isinstance(value, bool) or value is None:
+        return out
+    if isinstance(value, int):
+        if abs(value) >= 100:
+            out.add(str(value))
+    elif isinstance(value, float):
+        if value >= 10:
+            out |= {f"{value:.1f}", f"{value:.0f}"}
+        else:
+            out |= {f"{value:.3f}", f"{value:.2f}"}
+    elif isinstance(value, State):
+        out.add(value.rfc_name)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            out |= _tokens(v)
+    elif isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
+        out.add(" → ".join(s.rfc_name for s in value))
+    elif isinstance(value, list | tuple):
+        for v in value:
+            out |= _tokens(v)
+    return out
+
+
+def _times(label: str, p: Mapping[str, Any]) -> tuple[list[float], float]:
+    return retransmit_schedule(p["retries"])
+
+
+def _wrong_mc(label: str, sid: str) -> list[tuple[Any, str]]:
+    spec = get_spec(label)
+    p = params(label, sid)
+    return [(letter, c.why[:25]) for letter, c in spec.options(p) if not c.correct]  # type: ignore[attr-defined]
+
+
+Mistakes = Callable[[Mapping[str, Any], Any], list[tuple[Any, str]]]
+
+
+def _with(d: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(d)
+    out.update(changes)
+    return out
+
+
+def _m_1_1(p, e):
+    return [
+        ((e - 1) % seq.MOD, "one short"),
+        ((e - 2) % seq.MOD, "the SYN and the FIN each consume"),
+        ((e + p["pure_acks"]) % seq.MOD, "pure ACKs consume no sequence numbers"),
+        (e + seq.MOD, "wrap"),
+        (-5, "not a sequence number"),
+        ("twelve", "should be a number"),
+    ]
+
+
+def _m_1_2(p, e):
+    from tcplab.fsm import TcpStateMachine
+
+    m = TcpStateMachine()
+    for name in p["events"][:-1]:
+        m.handle(Event[name])
+    before = m.state
+    out = [] if before is e else [(before.rfc_name, "before the last event")]
+    others = [s for s in State if s is not e and s is not before]
+    out.append((others[0].name.lower(), ""))
+    out.append(("FIN-WAIT-3", "is not a TCP state"))
+    return out
+
+
+def _m_1_3(p, e):
+    st = State[p["state"]]
+    extra = next(ev for ev in Event if ev not in e)
+    fewer = set(e) - {Event.RCV_RST}
+    return [
+        ({ev.name for ev in e} | {extra.name}, f"{extra.name} mean(s) nothing in {st.rfc_name}"),
+        (fewer, "you are missing 1 event(s)"),
+        ("CLOSE", "answer with a set"),
+    ]
+
+
+def _m_1_4(p, e):
+    wrong_send = [dict(x) for x in e]
+    wrong_send[0]["send"] = Send.RST if e[0]["send"] is not Send.RST else Send.ACK
+    wrong_state = [dict(x) for x in e]
+    wrong_state[1]["state"] = next(s for s in State if s is not e[1]["state"])
+    return [
+        (wrong_send, "case 1: the segment sent is wrong"),
+        (wrong_state, "case 2: the next state is wrong"),
+        (e[:1], "list of 2 dicts"),
+    ]
+
+
+def _m_1_5(p, e):
+    out = []
+    for name, code in e.items():
+        if int(code, 16) >= 10:
+            out.append((_with(e, **{name: str(int(code, 16))}), "hexadecimal"))
+            out.append((_with(e, **{name: int(code, 16)}), "as a string"))
+        other = "01" if code != "01" else "02"
+        out.append((_with(e, **{name: other}), "that is the code of"))
+    return out
+
+
+def _m_2_1(p, e):
+    return [
+        (_with(e, syn_ack_ack=p["client_isn"]), "a SYN consumes a sequence number"),
+        (_with(e, ack_ack=p["server_isn"]), "the server's SYN consumes a sequence number too"),
+        (_with(e, syn_ack_seq=p["client_isn"]), "built from the client's ISN"),
+        (_with(e, ack_seq=p["client_isn"]), "used up its ISN"),
+        (_with(e, server_ack_after_data=seq.add(p["client_isn"], 1)), "data bytes as well"),
+        (_with(e, server_ack_after_data=p["client_isn"] + 1 + p["data"]), "wrap around"),
+    ]
+
+
+def _m_2_2(p, e):
+    times, end = e["send_times"], e["gives_up_at"]
+    n = len(times)
+    return [
+        ({"send_times": times[:-1], "gives_up_at": end}, "is not one of them"),
+        ({"send_times": times, "gives_up_at": times[-1]}, "one more timeout"),
+        (
+            {"send_times": times, "gives_up_at": times[-1] + (times[-1] - times[-2])},
+            "final wait doubles",
+        ),
+        (
+            {"send_times": [float(i) for i in range(n)], "gives_up_at": float(n)},
+            "exponential backoff",
+        ),
+        ({"send_times": [1.0, *times[1:]], "gives_up_at": end}, "at t = 0"),
+    ]
+
+
+def _m_2_4(p, e):
+    other = {"client": "server", "server": "client", "both": "client"}[e["retransmits"]]
+    out = [
+        (_with(e, retransmits=other), "retransmits:"),
+        (_with(e, retransmits="nobody"), "should be"),
+    ]
+    if p["lost"] == "ACK":
+        out.append((_with(e, retransmits="both"), "a pure ACK is never retransmitted by itself"))
+        out.append((_with(e, client="SYN-SENT"), "when it *sends* the ACK"))
+    out.append((_with(e, server="CLOSED"), "server: which segments"))
+    return out
+
+
+def _m_3_1(p, e):
+    n = p["data"]
+    return [
+        (_with(e, server_ack=p["client_nxt"]), "a FIN consumes one sequence number"),
+        (_with(e, server_fin_seq=p["server_nxt"]), "half-close"),
+        (_with(e, last_ack_seq=seq.add(p["client_nxt"], 2)), "consumes nothing"),
+        (_with(e, last_ack_ack=seq.add(p["server_nxt"], n)), "a FIN consumes one sequence number"),
+        (_with(e, last_ack_ack=p["server_nxt"] + n + 1), "wrap around"),
+    ]
+
+
+def _m_3_2(p, e):
+    sc = p["scenario"]
+    out = [(e[1:], "start with ESTABLISHED")]
+    if sc in ("merged", "simultaneous"):
+        bad = [State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.TIME_WAIT, State.CLOSED]
+        out.append((bad, "FIN-WAIT-2"))
+    if sc == "passive":
+        bad = [State.ESTABLISHED, State.CLOSE_WAIT, State.LAST_ACK, State.TIME_WAIT, State.CLOSED]
+        out.append((bad, "only the side that sends the last ACK waits"))
+    else:
+        out.append(([s for s in e if s is not State.TIME_WAIT], "always waits"))
+    return out
+
+
+def _m_3_4(p, e):
+    other = "server" if e["retransmits"] == "client" else "client"
+    return [
+        (_with(e, segment="ACK"), "a lost ACK is never retransmitted by itself"),
+        (_with(e, retransmits=other), "whose FIN is still waiting"),
+        (_with(e, client="CLOSED"), "client: which closing segments"),
+    ]
+
+
+def _m_3_5(p, e):
+    return [
+        ("because", "at least one full sentence"),
+        (
+            "The passive side must wait because the connection is reset otherwise.",
+            "RST plays no part",
+        ),
+        ("Because the passive side could still have more data to send to the peer.", "who decides"),
+        (
+            "Because the application decides when to call close on its socket later on.",
+            "in its own direction",
+        ),
+        (42, "as a string"),
+    ]
+
+
+def _plain_lt(a, b):
+    return a < b
+
+
+def _lt_no_undefined(a, b):
+    return (b - a) % seq.MOD < seq.HALF and a != b
+
+
+def _lt_crashes(a, b):
+    return {}[a]
+
+
+def _lt_returns_int(a, b):
+    return int(seq.lt(a, b)) if (a - b) % seq.MOD != seq.HALF else 0
+
+
+def _lt_raises_everywhere(a, b):
+    raise ValueError("nope")
+
+
+def _m_5_1(p, e):
+    return [
+        (_plain_lt, "you compared as plain integers"),
+        (_lt_no_undefined, "exactly 2^31 apart"),
+        (_lt_crashes, "your function raised KeyError"),
+        (_lt_returns_int, "return True or False"),
+        (_lt_raises_everywhere, "raised ValueError, but only pairs exactly 2^31 apart"),
+        (seq.lt(1, 2), "pass your function itself"),
+    ]
+
+
+def _m_5_2(p, e):
+    plain = [get_spec("5_ex_2")._plain(s, n, p["rcv_nxt"], w) for s, n, w in p["segments"]]  # type: ignore[attr-defined]
+    zero_flip = list(e)
+    zero_flip[-1] = not zero_flip[-1]
+    return [
+        (plain, "you compared as plain integers"),
+        (zero_flip, "zero window"),
+        (e[:-1], "list of 7 booleans"),
+    ]
+
+
+def _m_5_3(p, e):
+    t = e["wrap_s"]
+    return [
+        (_with(e, wrap_s=seq.cycle_time(p["bps"])), "you used all 2^32 numbers"),
+        (_with(e, wrap_s=t / 8), "bytes, and the speed is in bits"),
+        (_with(e, wrap_s=t * 1000), "units"),
+        (_with(e, within_msl=not e["within_msl"]), "compare your T_wrap with 120 s"),
+        (_with(e, wrap_s=t * 1.5), "off by more than 2 %"),
+    ]
+
+
+def _m_5_4(p, e):
+    return [
+        (_with(e, rfc_4us_hours=4.55), "4.55 h is the figure the RFCs print"),
+        (_with(e, rfc_4us_hours=e["rfc_4us_hours"] * 3600), "convert to hours"),
+        (_with(e, linux_64ns_seconds=e["linux_64ns_seconds"] / 2), "not 2^31"),
+        (_with(e, your_clock_seconds=e["your_clock_seconds"] * 1000), "check the units"),
+    ]
+
+
+MISTAKES: dict[str, Mistakes] = {
+    "1_ex_1": _m_1_1,
+    "1_ex_2": _m_1_2,
+    "1_ex_3": _m_1_3,
+    "1_ex_4": _m_1_4,
+    "1_ex_5": _m_1_5,
+    "2_ex_1": _m_2_1,
+    "2_ex_2": _m_2_2,
+    "2_ex_3": _m_2_2,
+    "2_ex_4": _m_2_4,
+    "3_ex_1": _m_3_1,
+    "3_ex_2": _m_3_2,
+    "3_ex_4": _m_3_4,
+    "3_ex_5": _m_3_5,
+    "5_ex_1": _m_5_1,
+    "5_ex_2": _m_5_2,
+    "5_ex_3": _m_5_3,
+    "5_ex_4": _m_5_4,
+}
+MULTIPLE_CHOICE = {"2_ex_5", "3_ex_3", "5_ex_5"}
+
+
+def test_every_exercise_has_its_typical_mistakes_tested():
+    assert set(MISTAKES) | MULTIPLE_CHOICE == set(ALL)
+
+
+def _cases():
+    for label in ALL:
+        for sid in STUDENTS[:3]:
+            yield label, sid
+
+
+@pytest.mark.parametrize(("label", "sid"), list(_cases()))
+def test_typical_mistakes_get_specific_feedback_without_the_answer(label, sid):
+    e = expected(label, sid)
+    p = params(label, sid)
+    cases = _wrong_mc(label, sid) if label in MULTIPLE_CHOICE else MISTAKES[label](p, e)
+    assert cases
+    secret = _tokens(e)
+    for answer, hint in cases:
+        r = check(label, answer, student_id=sid)
+        assert r.status == "incorrect", (label, answer, r)
+        assert hint in r.message, (label, answer, r.message)
+        for tok in secret:
+            assert tok not in r.message, (label, tok, r.message)
+
+
+@pytest.mark.parametrize("label", sorted(MULTIPLE_CHOICE))
+def test_multiple_choice_accepts_letter_spellings_and_rejects_others(label):
+    letter = expected(label, "alice")
+    for spelling in (letter, letter.upper(), f"({letter})", f" {letter} "):
+        assert check(label, spelling, student_id="alice").solved
+    assert "not one of the options" in check(label, "z", student_id="alice").message
+    # Option order is shuffled per student: the right letter is not always the same.
+    assert len({expected(label, sid) for sid in [*STUDENTS, "x1", "x2", "x3"]}) >= 2
+
+
+def test_serial_lt_students_code_is_exercised_across_the_wrap_and_at_half():
+    pairs = params("5_ex_1", "alice")["pairs"]
+    assert any(a > b and seq.lt(a, b) for a, b in pairs if (a - b) % seq.MOD != seq.HALF)
+    assert any((a - b) % seq.MOD == seq.HALF for a, b in pairs)
+    assert any(a == b for a, b in pairs)
+
+    def good(a, b):
+        d = (b - a) % 2**32
+        if d == 2**31:
+            raise ValueError("undefined")
+        return 0 < d < 2**31
+
+    assert check("5_ex_1", good, student_id="alice").solved
+
+
+def test_schedules_match_the_fact_sheet():
+    assert retransmit_schedule(6) == ([0, 1, 3, 7, 15, 31, 63], 127)
+    assert retransmit_schedule(5) == ([0, 1, 3, 7, 15, 31], 63)
+    # The cap: TCP_RTO_MAX = 120 s.
+    assert retransmit_schedule(8)[0][-1] - retransmit_schedule(8)[0][-2] == 120
+    with pytest.raises(ValueError, match="retries must be an int >= 0"):
+        retransmit_schedule(-1)
+
+
+def test_acceptability_segments_cover_table_5():
+    p = params("5_ex_2", "bob")
+    rows = p["segments"]
+    assert any(n == 0 and w == 0 for _, n, w in rows)
+    assert any(n > 0 and w == 0 for _, n, w in rows)
+    assert any(
+        s < p["rcv_nxt"] and seq.segment_acceptable(s, n, p["rcv_nxt"], w) for s, n, w in rows
+    )
+    ans = expected("5_ex_2", "bob")
+    assert True in ans and False in ans
+
+
+def test_short_answer_rubric_accepts_different_wordings():
+    for text in (
+        "The ACK goes out at once from the kernel, but the FIN waits until the application "
+        "calls close(), since it may still have data to send.",
+        "Because of half-close: the server program can keep sending data after receiving the "
+        "client's FIN, and only sends its FIN when it finishes and calls shutdown.",
+    ):
+        assert check("3_ex_5", text, student_id="alice").solved
