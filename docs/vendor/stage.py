@@ -1,0 +1,168 @@
+"""Stage the browser scripts the static site serves itself (no CDN when a page is viewed).
+
+Theory of operation
+-------------------
+Three npm packages are needed in the browser: ``requirejs`` (the AMD loader),
+``@jupyter-widgets/html-manager`` (``embed-amd.js``, which renders the stored widget
+state) and ``mathjax`` (math in the notebooks' Markdown). Their exact versions and
+sha512 integrity hashes are locked in ``docs/vendor/package-lock.json`` (made by
+``npm install --package-lock-only`` from ``package.json``).
+
+This step fetches only those three tarballs with the ordinary npm client
+(``npm pack NAME@VERSION`` — no 130-package ``node_modules`` tree), checks each
+tarball's sha512 against the lock itself, and copies the few files the site needs,
+with their licences, into ``docs/_static/vendor/`` (git-ignored; Sphinx copies it to
+``_build/html/_static/vendor/``). npm keeps its own cache (``~/.npm``), so after the
+first fetch a rebuild from clean works offline. A stamp file records the lock's hash:
+when it matches and the files are there, nothing is done.
+
+Run it by hand with ``python docs/vendor/stage.py``; the Sphinx build calls
+:func:`stage` itself (``docs/_ext/tcplab_site.py``), so ``make site`` needs no extra step.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent
+LOCK = HERE / "package-lock.json"
+LICENSES = HERE / "licenses"
+DEST = DOCS / "_static" / "vendor"
+STAMP = DEST / ".stamp"
+
+# What the site takes from each tarball: (path inside the tarball, path under DEST).
+# A path ending in "/" copies a directory tree.
+FILES: dict[str, list[tuple[str, str]]] = {
+    "requirejs": [("package/require.js", "require.js")],
+    "@jupyter-widgets/html-manager": [
+        ("package/dist/embed-amd.js", "embed-amd.js"),
+        # Notices of the third-party code bundled into embed-amd.js (jQuery, lumino, ...).
+        ("package/dist/embed.js.LICENSE.txt", "embed-amd.js.LICENSE.txt"),
+    ],
+    "mathjax": [
+        ("package/LICENSE", "mathjax/LICENSE"),
+        ("package/es5/tex-mml-chtml.js", "mathjax/tex-mml-chtml.js"),
+        # Loaded on demand by tex-mml-chtml.js, relative to its own URL.
+        ("package/es5/output/chtml/fonts/woff-v2/", "mathjax/output/chtml/fonts/woff-v2/"),
+        ("package/es5/input/tex/extensions/", "mathjax/input/tex/extensions/"),
+        ("package/es5/ui/", "mathjax/ui/"),
+        ("package/es5/a11y/", "mathjax/a11y/"),
+    ],
+}
+# Licence texts the tarballs themselves do not ship (committed in docs/vendor/licenses/).
+EXTRA_LICENSES = {
+    "requirejs-LICENSE.txt": "require.js.LICENSE.txt",
+    "html-manager-LICENSE.txt": "embed-amd.js.BSD-3-Clause.txt",
+}
+
+
+class StageError(RuntimeError):
+    """The vendored scripts could not be staged (npm missing, offline, hash mismatch)."""
+
+
+def _lock_digest() -> str:
+    return hashlib.sha256(LOCK.read_bytes() + repr(FILES).encode()).hexdigest()
+
+
+def locked_packages() -> dict[str, tuple[str, str]]:
+    """``{name: (version, integrity)}`` for the packages in :data:`FILES`, from the lock."""
+    lock = json.loads(LOCK.read_text())
+    out = {}
+    for name in FILES:
+        entry = lock["packages"].get(f"node_modules/{name}")
+        if entry is None:
+            raise StageError(f"{name!r} is not in {LOCK}; run 'npm install --package-lock-only'")
+        out[name] = (entry["version"], entry["integrity"])
+    return out
+
+
+def _check_integrity(tarball: Path, integrity: str) -> None:
+    algo, _, want = integrity.partition("-")
+    if algo != "sha512":
+        raise StageError(f"unsupported integrity {integrity!r} in {LOCK}; expected sha512-...")
+    got = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+    if got != want:
+        raise StageError(f"{tarball.name}: sha512 {got} does not match the lock's {want}")
+
+
+def _npm_pack(specs: list[str], into: Path) -> list[Path]:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise StageError(
+            "npm is needed once to fetch the site's browser scripts (require.js, "
+            "embed-amd.js, MathJax) from the npm registry: install Node.js/npm "
+            "('apt-get install npm' on Debian), then run 'make site' again."
+        )
+    cmd = [npm, "pack", *specs, "--json", "--pack-destination", str(into)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=into, check=False)
+    if proc.returncode != 0:
+        raise StageError(f"'{' '.join(cmd)}' failed:\n{proc.stderr.strip()[-2000:]}")
+    return [into / item["filename"] for item in json.loads(proc.stdout)]
+
+
+def _extract(tarball: Path, wanted: list[tuple[str, str]], dest: Path) -> None:
+    with tarfile.open(tarball) as tar:
+        members = tar.getmembers()
+        for src, dst in wanted:
+            hits = [
+                m
+                for m in members
+                if m.isfile() and (m.name.startswith(src) if src.endswith("/") else m.name == src)
+            ]
+            if not hits:
+                raise StageError(f"{tarball.name} has no {src!r}")
+            for m in hits:
+                target = dest / (dst + m.name[len(src) :] if src.endswith("/") else dst)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fh = tar.extractfile(m)
+                assert fh is not None  # m.isfile()
+                target.write_bytes(fh.read())
+
+
+def is_staged() -> bool:
+    """True when DEST holds the files for the current lock."""
+    return STAMP.is_file() and STAMP.read_text().strip() == _lock_digest()
+
+
+def stage(*, force: bool = False, quiet: bool = False) -> Path:
+    """Make sure DEST holds the locked scripts and licences; return DEST."""
+    if not force and is_staged():
+        return DEST
+    packages = locked_packages()
+    specs = [f"{name}@{version}" for name, (version, _) in packages.items()]
+    if not quiet:
+        print(f"tcplab site: staging {', '.join(specs)} into {DEST}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="tcplab-vendor-") as tmp:
+        tarballs = _npm_pack(specs, Path(tmp))
+        staging = Path(tmp) / "out"
+        for (name, (_, integrity)), tarball in zip(packages.items(), tarballs, strict=True):
+            _check_integrity(tarball, integrity)
+            _extract(tarball, FILES[name], staging)
+        for src, dst in EXTRA_LICENSES.items():
+            shutil.copyfile(LICENSES / src, staging / dst)
+        (staging / ".stamp").write_text(_lock_digest() + "\n")
+        if DEST.exists():
+            shutil.rmtree(DEST)
+        DEST.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staging, DEST)
+    return DEST
+
+
+if __name__ == "__main__":
+    try:
+        where = stage(force="--force" in sys.argv[1:])
+    except StageError as exc:
+        print(f"tcplab site: {exc}", file=sys.stderr)
+        sys.exit(1)
+    print(where)
+    sys.exit(0 if os.path.isdir(where) else 1)
