@@ -155,6 +155,13 @@ class Exercise:
         return MappingProxyType(self._params)
 
     @property
+    def options(self) -> dict[str, str]:
+        """For multiple-choice exercises: letter → option text, in this student's order."""
+        if isinstance(self.spec, MultipleChoice):
+            return {letter: c.text for letter, c in self.spec.options(self._params)}
+        return {}
+
+    @property
     def text(self) -> str:
         """The question as Markdown, with this student's numbers."""
         return self.spec.question(self._params)

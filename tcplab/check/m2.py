@@ -267,7 +267,7 @@ class HandshakeLoss(Spec):
 class WhyThree(MultipleChoice):
     label = "2_ex_5"
     kind = "explain"
-    topic = "why three segments and not two (delayed old duplicate SYN)"
+    topic = "why three segments and not two"
     title = "Why a three-way handshake?"
 
     prompt = "Why does TCP open a connection with three segments rather than two?"

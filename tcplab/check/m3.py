@@ -181,7 +181,7 @@ class ClosePath(Spec):
 class ThreeWayCloseLastSegment(MultipleChoice):
     label = "3_ex_3"
     kind = "explain"
-    topic = "the last segment of a three-way close is an ACK, not a FIN"
+    topic = "the last segment of a three-way close: what it is, and why"
     title = "The three-way close"
 
     prompt = (

@@ -365,7 +365,7 @@ class IsnClockCycles(Spec):
 class IsnRandomVsWrap(MultipleChoice):
     label = "5_ex_5"
     kind = "explain"
-    topic = "a random ISN does not cause wraparound; serial arithmetic handles the wrap"
+    topic = "does a random ISN cause wraparound? (correcting a common claim)"
     title = "Random ISNs and wraparound"
 
     prompt = (
