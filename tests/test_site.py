@@ -72,6 +72,11 @@ def _present(folder: str, pattern: str) -> list[str]:
 # --------------------------------------------------------------------------- the build
 @pytest.fixture(scope="module")
 def site() -> Path:
+    if not stage.is_staged() and shutil.which("npm") is None:
+        pytest.skip(
+            "npm is missing, and it is needed once to fetch the site's locked browser scripts "
+            "(docs/vendor/package-lock.json): install Node.js/npm ('apt-get install npm')"
+        )
     env = dict(os.environ, MPLBACKEND="Agg")  # conf.py must cope with the Makefile's Agg
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q"]
     cmd += ["-b", "html", str(DOCS), str(HTML)]
