@@ -479,7 +479,7 @@ def _m_5_3(p, e):
 
 def _m_5_4(p, e):
     return [
-        (_with(e, rfc_4us_hours=4.55), "4.55 h is the figure the RFCs print"),
+        (_with(e, rfc_4us_hours=4.55), "4.55 h is the figure RFC 9293 prints"),
         (_with(e, rfc_4us_hours=e["rfc_4us_hours"] * 3600), "convert to hours"),
         (_with(e, linux_64ns_seconds=e["linux_64ns_seconds"] / 2), "not 2^31"),
         (_with(e, your_clock_seconds=e["your_clock_seconds"] * 1000), "check the units"),

@@ -246,8 +246,8 @@ class WrapTime(Spec):
     def question(self, p: Mapping[str, Any]) -> str:
         return (
             f"One TCP connection sends at the full speed of {p['link']} "
-            f"({p['bps']:.4g} bit/s). RFC 7323 defines T_wrap as the time until a sequence "
-            "number is more than 2^31 bytes ahead — the point where serial comparison "
+            f"({p['bps']:.4g} bit/s). Take T_wrap, as the wrap-time table of RFC 7323 does, "
+            "to be the time it takes to send 2^31 bytes: after that, serial comparison "
             "would mistake an old segment for a new one.\n\n"
             "- `wrap_s`: T_wrap in seconds (within 2 %);\n"
             "- `within_msl`: is T_wrap shorter than RFC 9293's MSL of 2 minutes, i.e. can an "
@@ -314,7 +314,7 @@ class IsnClockCycles(Spec):
         return (
             "An ISN clock is a 32-bit counter that goes up by one every tick and wraps at "
             "2^32. How long is a full cycle for\n\n"
-            "- `rfc_4us_hours`: the clock of RFC 9293 §3.4.1 (from RFC 793), one tick every "
+            "- `rfc_4us_hours`: the clock of RFC 9293 §3.4.1, one tick every "
             "4 µs — in **hours**;\n"
             "- `linux_64ns_seconds`: Linux's clock (`ktime_get_real_ns() >> 6`, one tick "
             "every 64 ns) — in **seconds**;\n"
@@ -337,7 +337,7 @@ class IsnClockCycles(Spec):
         if not close_enough(rfc, want["rfc_4us_hours"], 0.01):
             if abs(rfc - 4.55) < 0.005:
                 raise Incorrect(
-                    "rfc_4us_hours: 4.55 h is the figure the RFCs print, not what 2^32 × 4 µs "
+                    "rfc_4us_hours: 4.55 h is the figure RFC 9293 prints, not what 2^32 × 4 µs "
                     "gives — do the multiplication"
                 )
             if close_enough(rfc, want["rfc_4us_hours"] * 3600, 0.01):
@@ -356,7 +356,7 @@ class IsnClockCycles(Spec):
                     raise Incorrect(f"{key}: check the units (ns = 1e-9 s, µs = 1e-6 s)")
                 raise Incorrect(f"{key} is off: cycle = 2^32 ticks × tick length, in seconds")
         return (
-            "right. The RFCs' 4.55 h is exactly 2^14 s (a 3.81 µs tick); Linux's 64 ns clock "
+            "right. RFC 9293's 4.55 h is exactly 2^14 s (a 3.81 µs tick); Linux's 64 ns clock "
             "comes round in under 5 minutes — the secret hash, not the clock, protects it."
         )
 
