@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcplab import seq
 from tcplab.check import Result, catalog_markdown, check, exercise, labels
@@ -587,3 +589,12 @@ def test_short_answer_rubric_accepts_different_wordings():
         "client's FIN, and only sends its FIN when it finishes and calls shutdown.",
     ):
         assert check("3_ex_5", text, student_id="alice").solved
+
+
+@settings(max_examples=25)
+@given(sid=st.text(min_size=1, max_size=20).filter(str.strip))
+def test_any_student_id_gets_solvable_deterministic_exercises(sid):
+    for label in ALL:
+        assert dict(params(label, sid)) == dict(params(label, sid))
+        assert check(label, expected(label, sid), student_id=sid).solved
+        assert check(label, ..., student_id=sid).status == "not solved yet"
