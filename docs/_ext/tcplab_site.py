@@ -1,8 +1,10 @@
 """Sphinx helpers for the tcplab course site.
 
 - ``course-toctree``: a toctree of the documents that exist *now*. Each content line is
-  a glob (``/notebooks/*``) or a document name (``/simulator``); patterns that match
-  nothing are skipped quietly (the course notebooks land one by one), and when nothing
+  a glob (``/notebooks/*``; ``*`` stays within one folder) or a document name
+  (``/simulator``), listed in that order without repeats; ``:exclude:`` names documents
+  to leave out (the page itself always is); patterns that match nothing are skipped
+  quietly (the course notebooks land one by one), and when nothing
   at all matches, the directive prints the ``:empty:`` text instead of a toctree — so
   ``sphinx-build -W`` keeps passing while the course is being written.
 - ``transition-table``: the RFC 9293 transition table, rendered at build time from
@@ -33,17 +35,22 @@ class CourseTocTree(TocTree):
     option_spec: ClassVar[dict[str, Any]] = {
         **TocTree.option_spec,
         "empty": directives.unchanged,
+        "exclude": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
-        found = sorted(self.env.found_docs)
+        excluded = {self.env.docname, *self.options.get("exclude", "").split()}
+        found = sorted(d for d in self.env.found_docs if d not in excluded)
         entries: list[str] = []
         for line in self.content:
-            pattern = line.strip()
+            pattern = line.strip().lstrip("/")
             if not pattern:
                 continue
-            absolute = pattern.lstrip("/")
-            matches = sorted(d for d in found if fnmatch.fnmatchcase(d, absolute))
+            # "*" stays within one folder: "/*" means the top-level pages only.
+            depth = pattern.count("/")
+            matches = [
+                d for d in found if d.count("/") == depth and fnmatch.fnmatchcase(d, pattern)
+            ]
             entries.extend("/" + d for d in matches if "/" + d not in entries)
         docs = getattr(self.env, "tcplab_toctree_docs", set())
         docs.add(self.env.docname)
