@@ -1,0 +1,164 @@
+"""Traces of a simulation as pandas DataFrames, and summary helpers.
+
+The **segment trace** (:func:`segments_frame`) has one row per transmission:
+
+========================  ==========================================================
+column                    meaning
+========================  ==========================================================
+``id``                    transmission number (order of sending)
+``time``, ``arrive``      send time, arrival time (NaN when lost) — seconds
+``sender``, ``receiver``  host names
+``sport``, ``dport``      ports
+``flags``, ``kind``       ``SYN+ACK`` …; SYN, SYN-ACK, ACK, FIN, DATA or RST
+``seq``, ``ack``          absolute sequence numbers (``ack`` is <NA> without the ACK flag)
+``len``, ``window``       payload bytes, window field
+``fate``                  delivered, lost, duplicate, reordered, delayed, old duplicate
+``note``                  why it was sent (``retransmission #1 (SYN)``, ``challenge ACK`` …)
+``src_state_before/after``  the sender's state before / after the event that sent it
+``dst_state_before/after``  the receiver's state before / after processing it
+========================  ==========================================================
+
+The **event table** (:func:`events_frame`) lists user calls, timer expiries, state changes
+and errors per host. Summary helpers answer the questions the course asks: who
+retransmitted what and when (:func:`retransmissions`), the final states
+(:func:`final_states`), what each application received (:func:`bytes_delivered`) and a
+one-paragraph :func:`summary`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tcplab.fsm import State
+
+if TYPE_CHECKING:
+    from tcplab.sim.network import SimResult
+
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "bytes_delivered",
+    "data_corrupted",
+    "events_frame",
+    "final_states",
+    "retransmissions",
+    "segments_frame",
+    "summary",
+]
+
+SEGMENT_COLUMNS = [
+    "id",
+    "time",
+    "arrive",
+    "sender",
+    "receiver",
+    "sport",
+    "dport",
+    "flags",
+    "kind",
+    "seq",
+    "ack",
+    "len",
+    "window",
+    "fate",
+    "note",
+    "src_state_before",
+    "src_state_after",
+    "dst_state_before",
+    "dst_state_after",
+]
+
+
+def _state_name(s: State | None) -> str | None:
+    return None if s is None else s.name
+
+
+def segments_frame(result: SimResult) -> pd.DataFrame:
+    """The segment trace of ``result`` (columns :data:`SEGMENT_COLUMNS`), sorted by time."""
+    rows: list[dict[str, Any]] = []
+    for r in result.records:
+        row = {c: r.get(c) for c in SEGMENT_COLUMNS}
+        for c in ("src_state_before", "src_state_after", "dst_state_before", "dst_state_after"):
+            row[c] = _state_name(row[c])
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+    if len(df):
+        df = df.sort_values(["time", "id"], kind="stable").reset_index(drop=True)
+    df["ack"] = df["ack"].astype("Int64")
+    df["seq"] = df["seq"].astype("int64")
+    df["arrive"] = df["arrive"].astype("float64")
+    df.attrs["iss"] = {
+        name: (h.endpoints[0].iss if h.endpoints else None) for name, h in result.hosts.items()
+    }
+    df.attrs["seed"] = result.seed
+    return df
+
+
+def events_frame(result: SimResult) -> pd.DataFrame:
+    """User calls, timers, state changes and errors: time, host, port, kind, what, states."""
+    cols = ["time", "host", "port", "kind", "what", "state_before", "state_after"]
+    rows = []
+    for e in result.event_records:
+        row = {c: e.get(c) for c in cols}
+        row["state_before"] = _state_name(row["state_before"])
+        row["state_after"] = _state_name(row["state_after"])
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=cols)
+    if len(df):
+        df = df.sort_values("time", kind="stable").reset_index(drop=True)
+    return df
+
+
+def retransmissions(trace: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the trace that are retransmissions (from a retransmission timer)."""
+    mask = trace["note"].fillna("").str.contains("retransmission")
+    return trace.loc[mask, ["time", "sender", "kind", "seq", "ack", "note", "fate"]]
+
+
+def final_states(result: SimResult) -> dict[str, str]:
+    """Host name → state name of its most recent connection."""
+    return {k: v.name for k, v in result.final_states().items()}
+
+
+def bytes_delivered(result: SimResult) -> dict[str, bytes]:
+    """Host name → all bytes its connections delivered to the application, in order."""
+    return {n: b"".join(bytes(e.received) for e in h.endpoints) for n, h in result.hosts.items()}
+
+
+def data_corrupted(result: SimResult) -> bool:
+    """True when some connection delivered bytes its peer never sent on *that* connection.
+
+    The peer is the endpoint of the same incarnation (the one whose SYN this endpoint
+    accepted, recorded by the network); bytes from an old incarnation or a forger count
+    as corruption.
+    """
+    for h in result.hosts.values():
+        for ep in h.endpoints:
+            if not ep.received:
+                continue
+            peer = result.peers.get(id(ep))
+            sent = bytes(peer.sent_data) if peer is not None else b""
+            if not sent.startswith(bytes(ep.received)):
+                return True
+    return False
+
+
+def summary(result: SimResult) -> str:
+    """A few lines: segments sent/lost, retransmissions, final states, errors, bytes."""
+    df = result.trace
+    lines = [
+        f"{len(df)} segments, {int((df['fate'] == 'lost').sum())} lost, "
+        f"simulated {result.end_time:g} s (seed {result.seed})"
+    ]
+    rtx = retransmissions(df)
+    for _, r in rtx.iterrows():
+        lines.append(f"  t={r['time']:g} s: {r['sender']} retransmits {r['kind']} ({r['fate']})")
+    errs = result.errors()
+    for name, state in final_states(result).items():
+        e = ", ".join(errs.get(name, [])) or "no error"
+        got = len(bytes_delivered(result)[name])
+        lines.append(f"  {name}: final state {state}; {e}; {got} bytes delivered to the app")
+    if data_corrupted(result):
+        lines.append("  DATA CORRUPTED: an application received bytes from another incarnation")
+    return "\n".join(lines)
