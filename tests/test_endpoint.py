@@ -301,7 +301,7 @@ def test_delayed_ack_merges_with_fin_three_way_close():
 
 
 def test_wrong_four_tuple_is_refused():
-    a, b = pair(1000, 5000)
+    a, _b = pair(1000, 5000)
     (syn,) = a.open(0.0)
     with pytest.raises(ValueError, match="wrong 4-tuple"):
         a.receive(syn.replace(dst_port=81), 0.1)

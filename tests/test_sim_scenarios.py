@@ -327,7 +327,7 @@ def test_max_events_guard_names_itself():
     "kw", [{"delay": -1}, {"loss": 1.5}, {"duplicate": -0.1}, {"reorder": float("nan")}]
 )
 def test_bad_network_parameters(kw):
-    with pytest.raises(ValueError, match=str(list(kw.values())[0]).replace(".", r"\.")):
+    with pytest.raises(ValueError, match=str(next(iter(kw.values()))).replace(".", r"\.")):
         Network(**kw)
 
 
