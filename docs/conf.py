@@ -44,6 +44,15 @@ exclude_patterns = [
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline"]
 myst_heading_anchors = 3
 
+# Warnings are errors (-W), minus two that only concern how outputs are *parsed*:
+# - MyST-NB parses every mime type of an output bundle before choosing one, so a bundle
+#   such as tcplab.check's (text/markdown + text/plain + application/vnd.tcplab.check+json)
+#   warns about the private JSON type even though Markdown is shown. An output with no
+#   displayable type at all still fails the build ("mystnb.mime_priority").
+# - Markdown *outputs* (an exercise's question) are fragments whose headings may start
+#   at H2; that is not a structure error of the page.
+suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
+
 # --- notebook execution ---------------------------------------------------------------
 nb_execution_mode = "cache"
 nb_execution_timeout = 120  # seconds per cell; finite so a hung cell fails the build
