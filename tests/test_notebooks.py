@@ -68,3 +68,16 @@ def test_committed_without_outputs(path):
     for cell in json.loads(path.read_text())["cells"]:
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [] and cell.get("execution_count") is None, path.name
+
+
+@pytest.mark.parametrize("path", ALL_COMMITTED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_markdown_is_not_accidentally_indented(path):
+    """Indented prose renders as a code block: a sign of a dedent slip in a generator."""
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"])
+        if "```" in text:
+            continue
+        bad = [line for line in text.splitlines() if line.startswith(" " * 8) and line.strip()]
+        assert not bad, f"{path.name}: {bad[:2]}"
