@@ -36,3 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     print(transition_table_markdown(linux=not args.no_linux), end="")
     return 0
+
+
+def transition_frame(arcs: tuple[Arc, ...] = ARCS):  # type: ignore[no-untyped-def]
+    """The table as a pandas DataFrame (one row per arc), for notebooks."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "from": [a.source.name for a in arcs],
+            "event": [a.event.name + (f" ({a.origin.value})" if a.origin else "") for a in arcs],
+            "to": [a.target.name for a in arcs],
+            "sends": [a.send.value for a in arcs],
+            "timer": [a.timer.value for a in arcs],
+            "source": [a.rfc for a in arcs],
+            "why": [a.note for a in arcs],
+            "Linux": [a.linux for a in arcs],
+            "in Figure 5": [a.figure5 for a in arcs],
+        }
+    )
