@@ -1,0 +1,70 @@
+"""Plots for :mod:`tcplab.isn`: ISNs over time per generator, attacker prediction errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from tcplab import isn
+
+__all__ = ["plot_isn_over_time", "plot_prediction_error"]
+
+
+def plot_isn_over_time(
+    df: pd.DataFrame | None = None,
+    *,
+    generators: Sequence[str] = isn.GENERATORS,
+    times: Sequence[float] | None = None,
+    ax: Axes | None = None,
+    seed: int = 0,
+) -> Axes:
+    """ISN (0..2^32-1) against time, one panel line per generator and 4-tuple.
+
+    ``df`` is :func:`tcplab.isn.isn_trace` output (computed when omitted). Solid lines
+    are the victim's 4-tuple, dashed the attacker's: clock generators put them on top of
+    each other, keyed ones apart, random ones nowhere in particular.
+    """
+    if df is None:
+        df = isn.isn_trace(generators, times=times, seed=seed)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    styles = ["-", "--", ":", "-."]
+    for gi, (gen, g) in enumerate(df.groupby("generator", sort=False)):
+        for ti, (tup, d) in enumerate(g.groupby("tuple", sort=False)):
+            ax.plot(
+                d["t"],
+                d["isn"] / 2**32,
+                styles[ti % 4],
+                color=f"C{gi}",
+                marker="." if gen == "random" else None,
+                lw=1.4,
+                label=f"{gen} ({tup})",
+            )
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("ISN / 2³²")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("ISN over time: solid = victim, dashed = attacker's own connection")
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def plot_prediction_error(
+    df: pd.DataFrame | None = None, *, ax: Axes | None = None, **kwargs: Any
+) -> Axes:
+    """|actual − predicted| ISN per generator (log scale), from
+    :func:`tcplab.isn.attacker_prediction`."""
+    if df is None:
+        df = isn.attacker_prediction(**kwargs)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    gens = list(dict.fromkeys(df["generator"]))
+    data = [df.loc[df["generator"] == g, "error"].abs().add(1).to_numpy() for g in gens]
+    ax.boxplot(data, tick_labels=gens, showfliers=False)
+    ax.set_yscale("log")
+    ax.set_ylabel("|error| + 1 (sequence numbers)")
+    ax.set_title("How far off is an attacker who saw its own ISN?")
+    return ax

@@ -1,0 +1,80 @@
+"""Plots for listen queues and SYN floods (:mod:`tcplab.listener`, :mod:`tcplab.flood`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+__all__ = ["plot_listen_queue", "plot_queue_occupancy", "plot_success_vs_attack"]
+
+
+def plot_success_vs_attack(
+    df: pd.DataFrame, *, metric: str = "served_fast_share", ax: Axes | None = None
+) -> Axes:
+    """Legitimate success against attack rate, one line per defence.
+
+    ``df`` is :func:`tcplab.flood.sweep_attack_rate` output. ``metric`` is
+    ``served_fast_share`` (served within the deadline) or ``served_share`` (eventually).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    for i, (name, d) in enumerate(df.groupby("defences", sort=False)):
+        d = d.sort_values("attack_rate")
+        ax.plot(d["attack_rate"], d[metric], marker="o", color=f"C{i}", label=name)
+    ax.set_xscale(
+        "symlog",
+        linthresh=max(1.0, float(df["attack_rate"][df["attack_rate"] > 0].min(initial=10.0))),
+    )
+    ax.set_xlabel("attack rate (spoofed SYN/s)")
+    ax.set_ylabel("legitimate clients served" + (" quickly" if "fast" in metric else ""))
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=8)
+    ax.set_title("SYN flood: who still gets in?")
+    return ax
+
+
+def plot_queue_occupancy(result: Any, *, ax: Axes | None = None) -> Axes:
+    """SYN queue (attack vs legitimate entries) and accept queue over time for one flood run
+    (a :class:`tcplab.flood.FloodResult` or its ``timeseries``)."""
+    ts = result.timeseries if hasattr(result, "timeseries") else result
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.stackplot(
+        ts["t"],
+        ts["attack_entries"],
+        ts["legit_entries"],
+        labels=["half-open: attack", "half-open: legitimate"],
+        colors=["#d62728", "#2ca02c"],
+        alpha=0.7,
+    )
+    ax.plot(ts["t"], ts["accept_queue"], color="k", lw=1, label="accept queue")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("entries")
+    ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def plot_listen_queue(
+    samples: Sequence[dict[str, float]] | pd.DataFrame,
+    *,
+    max_ack_backlog: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """SYN and accept queue over time from :func:`tcplab.listener.simulate_listen_queue`."""
+    df = pd.DataFrame(samples)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.step(df["t"], df["syn_queue"], where="post", label="SYN queue (request socks)")
+    ax.step(df["t"], df["accept_queue"], where="post", label="accept queue")
+    if max_ack_backlog is not None:
+        ax.axhline(
+            max_ack_backlog + 1, color="grey", ls="--", lw=1, label=f"B+1 = {max_ack_backlog + 1}"
+        )
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("entries")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax

@@ -1,0 +1,120 @@
+"""SYN-flood defence comparison: attack rate and defences vs. who gets served, and memory.
+
+``flood_explorer()`` draws its default comparison at construction (the static site shows
+it); ``.click(i)`` moves to the i-th preset and redraws (used by ``make bench``).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+
+from tcplab.defences import DEFENCES
+from tcplab.flood import FloodConfig, simulate_flood
+from tcplab.widgets._render import LRU, figure_svg
+
+__all__ = ["FloodExplorer", "flood_explorer"]
+
+_DEFAULT = (
+    "none",
+    "bigger_backlog",
+    "short_timer",
+    "recycle_oldest",
+    "syn_cache",
+    "syn_cookies",
+    "hybrid",
+    "syn_proxy",
+)
+_RATES = (0.0, 100.0, 1000.0, 3000.0, 10000.0, 30000.0)
+
+
+class FloodExplorer(W.VBox):  # type: ignore[misc]
+    """Attack-rate slider + defence selection; bars for served share, memory, options lost."""
+
+    def __init__(self, config: FloodConfig | None = None, precompute: bool = True) -> None:
+        self.config = config or FloodConfig(
+            duration=8.0, legit_rate=25.0, backlog=128, dt=0.002, sample_every=1.0, seed=0
+        )
+        self.rate = W.SelectionSlider(options=list(_RATES), value=3000.0, description="SYN/s")
+        self.defences = W.SelectMultiple(
+            options=list(DEFENCES), value=_DEFAULT, rows=9, description="defences"
+        )
+        self.picture = W.HTML()
+        self._runs = LRU(512)
+        self._pictures = LRU(64)
+        self.rate.observe(lambda _c: self.update(), names="value")
+        self.defences.observe(lambda _c: self.update(), names="value")
+        super().__init__([W.HBox([self.defences, self.rate]), self.picture])
+        if precompute:  # every preset rate for the default defences: slider moves stay fast
+            for r in _RATES:
+                for n in _DEFAULT:
+                    self._summary(n, float(r))
+        self.update()
+
+    def _summary(self, defence: str, rate: float) -> dict[str, float]:
+        return self._runs.get(  # type: ignore[no-any-return]
+            (defence, rate), lambda: simulate_flood(self.config, defence, attack_rate=rate).summary
+        )
+
+    def _plot(self, rate: float, names: tuple[str, ...]) -> str:
+        rows = [self._summary(n, rate) for n in names]
+        fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(names)))
+        fig.subplots_adjust(
+            left=0.2,
+            right=0.62,
+            bottom=0.8 / (0.9 + 0.3 * len(names)),
+            top=1 - 0.35 / (0.9 + 0.3 * len(names)),
+        )
+        y = range(len(names))
+        ax.barh(
+            y,
+            [r["served_fast_share"] for r in rows],
+            color="C2",
+            label=f"served within {self.config.deadline:g} s",
+        )
+        ax.barh(
+            y,
+            [r["options_lost_share"] * r["served_share"] for r in rows],
+            color="C1",
+            label="served, wscale/SACK lost",
+        )
+        for i, r in enumerate(rows):
+            ax.text(
+                1.03,
+                i,
+                f"{r['memory_peak_bytes'] / 1024:,.0f} KiB peak, "
+                f"{r['served_share']:.0%} served eventually",
+                va="center",
+                fontsize=7,
+                transform=ax.get_yaxis_transform(),
+            )
+        ax.set_yticks(list(y), names, fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_xticks([0, 0.5, 1])
+        ax.set_xlabel("share of legitimate clients", fontsize=8)
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1), ncol=2, frameon=False)
+        ax.set_title(
+            f"{rate:g} spoofed SYN/s for {self.config.duration:g} s, backlog {self.config.backlog}",
+            fontsize=8,
+            loc="right",
+        )
+        return figure_svg(fig)
+
+    def update(self) -> None:
+        """Redraw for the current controls (runs and pictures are cached)."""
+        rate = float(self.rate.value)
+        names = tuple(self.defences.value) or ("none",)
+        self.picture.value = self._pictures.get((rate, names), lambda: self._plot(rate, names))
+
+    def click(self, i: int) -> None:
+        """Select the i-th attack rate and redraw once (for benchmarks and tests)."""
+        self.rate.value = _RATES[i % len(_RATES)]  # the observer redraws
+
+
+def flood_explorer(config: FloodConfig | None = None, precompute: bool = True) -> FloodExplorer:
+    """The SYN-flood defence explorer (see :class:`FloodExplorer`).
+
+    With ``precompute`` (default) the default defences are simulated at every preset
+    attack rate up front (about a second), so moving the slider only redraws.
+    """
+    return FloodExplorer(config, precompute)
