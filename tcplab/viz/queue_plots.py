@@ -25,10 +25,8 @@ def plot_success_vs_attack(
     for i, (name, d) in enumerate(df.groupby("defences", sort=False)):
         d = d.sort_values("attack_rate")
         ax.plot(d["attack_rate"], d[metric], marker="o", color=f"C{i}", label=name)
-    ax.set_xscale(
-        "symlog",
-        linthresh=max(1.0, float(df["attack_rate"][df["attack_rate"] > 0].min(initial=10.0))),
-    )
+    positive = df.loc[df["attack_rate"] > 0, "attack_rate"]
+    ax.set_xscale("symlog", linthresh=float(positive.min()) if len(positive) else 10.0)
     ax.set_xlabel("attack rate (spoofed SYN/s)")
     ax.set_ylabel("legitimate clients served" + (" quickly" if "fast" in metric else ""))
     ax.set_ylim(-0.03, 1.03)
