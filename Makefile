@@ -58,7 +58,7 @@ typecheck: env
 	$(RUN) mypy tcplab
 
 pytest: env
-	@scripts/ensure-tools.sh dot tshark chromium || exit 1
+	@scripts/ensure-tools.sh dot tshark chromium npm || exit 1
 	$(RUN) pytest -n 2
 
 test: lint typecheck pytest
@@ -70,6 +70,7 @@ exercises: env
 	$(RUN) python scripts/make_exercises.py
 
 site: env tools
+	@scripts/ensure-tools.sh npm
 	$(RUN) sphinx-build -W --keep-going -b html docs docs/_build/html
 
 site-clean:

@@ -12,6 +12,7 @@ pkg_for() {  # command -> Debian package
     dot) echo graphviz ;;
     tshark) echo tshark ;;
     chromium) echo chromium ;;
+    npm) echo npm ;;
     *) echo "$1" ;;
   esac
 }
@@ -21,6 +22,7 @@ hint_for() {
     dot) echo "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), 'sudo dnf install graphviz' (Fedora)" ;;
     tshark) echo "install Wireshark's tshark: 'sudo apt-get install tshark', 'brew install wireshark' or 'sudo dnf install wireshark-cli' (the pcap tests skip without it)" ;;
     chromium) echo "install Chromium: 'sudo apt-get install chromium' or your distribution's package (the site's browser check skips without it)" ;;
+    npm) echo "install Node.js's npm: 'sudo apt-get install npm', 'brew install node' or your distribution's package (the site build fetches two locked browser scripts with it)" ;;
   esac
 }
 
