@@ -30,6 +30,9 @@ class LRU:
         self.size = size
         self._d: OrderedDict[Hashable, Any] = OrderedDict()
 
+    def clear(self) -> None:
+        self._d.clear()
+
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
         if key in self._d:
             self._d.move_to_end(key)
