@@ -1,0 +1,192 @@
+"""Monte Carlo for "why 2·MSL?": how often an old duplicate reaches a new incarnation.
+
+The model (one trial = one closed connection whose 4-tuple is then reused)
+--------------------------------------------------------------------------
+Time 0 is when the active closer sends the final ACK and enters TIME-WAIT, which lasts
+``time_wait`` seconds. Every segment lives at most ``lifetime`` seconds in the network
+(the network's real maximum segment lifetime; RFC 9293 *assumes* MSL = 120 s).
+
+1. The final ACK takes ``D_ack ~ U(0, lifetime)`` to reach the peer. Until it arrives,
+   the peer may still (re)send a segment of the old connection — a retransmitted FIN or
+   data. With ``send_model="last_moment"`` (worst case, the default) that segment leaves
+   just as the ACK arrives, ``S = D_ack``; with ``"uniform"`` it leaves at
+   ``S ~ U(0, D_ack)``.
+2. A delayed duplicate of it survives ``D_dup ~ U(0, lifetime)``, so it arrives at
+   ``A = S + D_dup``, anywhere in ``[0, 2·lifetime]``.
+3. The 4-tuple is reused (a new incarnation exists) from ``max(time_wait, reuse_delay)``
+   on: the closer cannot reuse it while in TIME-WAIT, and the application reconnects
+   ``reuse_delay`` seconds after the close at the earliest.
+4. The duplicate is *accepted* when it arrives after the new incarnation exists **and**
+   its sequence number falls in the new receive window — probability ``p_in_window``
+   (1.0 = overlapping sequence spaces, the worst case the course demonstrates; about
+   RCV.WND / 2^32 for random ISNs).
+
+So ``P(accepted) = P(A > max(time_wait, reuse_delay)) · p_in_window``, which is 0 for any
+TIME-WAIT ≥ 2·lifetime — and, for the last-moment model, exactly 1/2 at TIME-WAIT =
+1·lifetime (:func:`p_accept_exact`). That is the argument for 2·MSL, not 1·MSL.
+
+Everything is vectorised with numpy and seeded (``numpy.random.default_rng(seed)``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "SweepResult",
+    "p_accept_exact",
+    "p_old_duplicate_accepted",
+    "sample_arrivals",
+    "timewait_sweep",
+]
+
+_MODELS = ("last_moment", "uniform")
+
+
+def _check(value: float, name: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ValueError(f"{name} must be a number of seconds; got {value!r}")
+    v = float(value)
+    if math.isnan(v) or v == math.inf or v < 0 or (positive and v == 0):
+        bound = "> 0" if positive else "≥ 0"
+        raise ValueError(f"{name} = {value!r} is out of range: expected a finite value {bound}")
+    return v
+
+
+def _check_trials(trials: int) -> int:
+    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 10**8:
+        raise ValueError(f"trials = {trials!r} is out of range: expected an int 1 … 10^8")
+    return trials
+
+
+def sample_arrivals(
+    lifetime: float, trials: int = 100_000, *, seed: int = 0, send_model: str = "last_moment"
+) -> npt.NDArray[np.float64]:
+    """``trials`` arrival times (s after the final ACK) of an old duplicate."""
+    life = _check(lifetime, "lifetime", positive=True)
+    n = _check_trials(trials)
+    if send_model not in _MODELS:
+        raise ValueError(f"send_model = {send_model!r}: expected one of {', '.join(_MODELS)}")
+    rng = np.random.default_rng(seed)
+    d_ack = rng.uniform(0.0, life, n)
+    d_dup = rng.uniform(0.0, life, n)
+    if send_model == "uniform":
+        d_ack = d_ack * rng.uniform(0.0, 1.0, n)
+    result: npt.NDArray[np.float64] = d_ack + d_dup
+    return result
+
+
+def p_old_duplicate_accepted(
+    time_wait: float | npt.ArrayLike,
+    lifetime: float = 120.0,
+    reuse_delay: float = 0.0,
+    *,
+    trials: int = 100_000,
+    seed: int = 0,
+    p_in_window: float = 1.0,
+    send_model: str = "last_moment",
+) -> float | npt.NDArray[np.float64]:
+    """Estimated P(an old duplicate is accepted by the new incarnation).
+
+    ``time_wait`` may be a number (returns a float) or an array of TIME-WAIT lengths
+    (returns an array; the same samples serve every length, so the curve is smooth).
+    """
+    p = _check(p_in_window, "p_in_window")
+    if p > 1:
+        raise ValueError(f"p_in_window = {p_in_window!r} is out of range: expected 0 … 1")
+    reuse = _check(reuse_delay, "reuse_delay")
+    tw = np.asarray(time_wait, dtype=float)
+    if np.any(~np.isfinite(tw)) or np.any(tw < 0):
+        raise ValueError(f"time_wait = {time_wait!r} is out of range: expected finite values ≥ 0")
+    arrivals = np.sort(sample_arrivals(lifetime, trials, seed=seed, send_model=send_model))
+    start = np.maximum(tw, reuse)
+    # arrivals after `start`: one binary search per TIME-WAIT value
+    late = arrivals.size - np.searchsorted(arrivals, start, side="right")
+    prob = late / arrivals.size * p
+    if np.ndim(prob) == 0:
+        return float(prob)
+    out: npt.NDArray[np.float64] = np.asarray(prob, dtype=float)
+    return out
+
+
+def p_accept_exact(
+    time_wait: float | npt.ArrayLike,
+    lifetime: float = 120.0,
+    reuse_delay: float = 0.0,
+    *,
+    p_in_window: float = 1.0,
+) -> float | npt.NDArray[np.float64]:
+    """Closed form for the ``last_moment`` model: A = U1 + U2 is triangular on [0, 2L].
+
+    P(A > t) = 1 − t²/(2L²) for t ≤ L, (2L − t)²/(2L²) for L ≤ t ≤ 2L, 0 beyond.
+    """
+    life = _check(lifetime, "lifetime", positive=True)
+    t = np.maximum(np.asarray(time_wait, dtype=float), _check(reuse_delay, "reuse_delay"))
+    t = np.clip(t, 0.0, 2 * life)
+    tail = np.where(t <= life, 1 - t**2 / (2 * life**2), (2 * life - t) ** 2 / (2 * life**2))
+    res = tail * _check(p_in_window, "p_in_window")
+    if np.ndim(res) == 0:
+        return float(res)
+    out: npt.NDArray[np.float64] = np.asarray(res, dtype=float)
+    return out
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A TIME-WAIT sweep: the lengths tried and the estimated / exact probabilities."""
+
+    time_wait: npt.NDArray[np.float64]
+    p_estimate: npt.NDArray[np.float64]
+    p_exact: npt.NDArray[np.float64] | None
+    lifetime: float
+    reuse_delay: float
+    trials: int
+
+    def to_frame(self):  # type: ignore[no-untyped-def]
+        """As a pandas DataFrame (columns time_wait, p_estimate, p_exact)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "time_wait": self.time_wait,
+                "p_estimate": self.p_estimate,
+                "p_exact": self.p_exact if self.p_exact is not None else np.nan,
+            }
+        )
+
+
+def timewait_sweep(
+    lifetime: float = 120.0,
+    reuse_delay: float = 0.0,
+    *,
+    time_wait: npt.ArrayLike | None = None,
+    trials: int = 100_000,
+    seed: int = 0,
+    p_in_window: float = 1.0,
+    send_model: str = "last_moment",
+) -> SweepResult:
+    """P(accepted) over TIME-WAIT lengths (default: 0 … 2.5·lifetime, 101 points)."""
+    life = _check(lifetime, "lifetime", positive=True)
+    tw = np.linspace(0, 2.5 * life, 101) if time_wait is None else np.asarray(time_wait, float)
+    est = np.asarray(
+        p_old_duplicate_accepted(
+            tw,
+            life,
+            reuse_delay,
+            trials=trials,
+            seed=seed,
+            p_in_window=p_in_window,
+            send_model=send_model,
+        ),
+        dtype=float,
+    )
+    exact = (
+        np.asarray(p_accept_exact(tw, life, reuse_delay, p_in_window=p_in_window), dtype=float)
+        if send_model == "last_moment"
+        else None
+    )
+    return SweepResult(tw, est, exact, life, float(reuse_delay), trials)

@@ -1,0 +1,412 @@
+"""Ladder (sequence) diagrams of a simulation trace: matplotlib, SVG/PNG, and plain text.
+
+Two vertical timelines (A left, B right), time running down. Each segment is an arrow
+from the sender's line at its send time to the receiver's line at its arrival time,
+labelled like ``SYN seq=x`` or ``SYN+ACK seq=y ack=x+1``: sequence numbers are shown
+relative to each side's ISS (x for A's, y for B's; x', y' for a later incarnation), or
+absolute with ``relative=False``. A lost segment's arrow stops half-way with a red ✗;
+an old duplicate or forged segment is dashed. State changes are written beside each
+line, timer expiries are marked with a hollow circle.
+
+Time is drawn *compressed*: each distinct instant gets a row, a transit keeps a visible
+slope, and a long quiet gap (a 60 s TIME-WAIT, a 7200 s keepalive wait) is drawn as a
+break labelled with its length — so a 127 s SYN timeline and a 50 ms exchange both fit.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use(matplotlib.get_backend() or "Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from tcplab.seq import MOD
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tcplab.sim.network import SimResult
+
+__all__ = [
+    "LadderRow",
+    "ladder",
+    "ladder_png_data_uri",
+    "ladder_rows",
+    "ladder_svg",
+    "ladder_text",
+]
+
+_COLORS = {
+    "SYN": "#1f77b4",
+    "SYN-ACK": "#1f77b4",
+    "ACK": "#444444",
+    "DATA": "#2ca02c",
+    "FIN": "#9467bd",
+    "RST": "#d62728",
+}
+
+
+@dataclass(frozen=True)
+class LadderRow:
+    """One arrow of the ladder, already labelled."""
+
+    time: float
+    arrive: float | None
+    sender: str
+    receiver: str
+    label: str
+    kind: str
+    fate: str
+    note: str
+    src_state: str | None
+    dst_state: str | None
+
+
+def _symbols(iss_by_host: dict[str, list[int]]) -> dict[str, list[tuple[int, str]]]:
+    base = {0: "x", 1: "y"}
+    out: dict[str, list[tuple[int, str]]] = {}
+    for i, (host, isses) in enumerate(iss_by_host.items()):
+        letter = base.get(i, chr(ord("u") + i))
+        seen: list[tuple[int, str]] = []
+        for k, iss in enumerate(isses):
+            if any(v == iss for v, _ in seen):
+                continue
+            seen.append((iss, letter + "'" * k))
+        out[host] = seen
+    return out
+
+
+def _rel(value: int, candidates: list[tuple[int, str]]) -> str:
+    best: tuple[int, str] | None = None
+    for iss, sym in candidates:
+        d = (value - iss) % MOD
+        if d < (1 << 24) and (best is None or d < best[0]):
+            best = (d, sym)
+    if best is None:
+        return str(value)
+    d, sym = best
+    return sym if d == 0 else f"{sym}+{d}"
+
+
+def _nice_state(s: Any) -> str | None:
+    if s is None or (isinstance(s, float) and s != s):
+        return None
+    return str(s).replace("_", "-")
+
+
+def ladder_rows(result: SimResult | pd.DataFrame, *, relative: bool = True) -> list[LadderRow]:
+    """The labelled arrows of a result (or of a trace DataFrame), in time order."""
+    df, iss = _trace_and_iss(result)
+    syms = _symbols(iss) if relative else {}
+    rows: list[LadderRow] = []
+    for rec in df.to_dict("records"):
+        r: dict[str, Any] = {str(k): v for k, v in rec.items()}
+        sender, receiver = str(r["sender"]), str(r["receiver"])
+        seq_v = int(r["seq"])
+        seq_txt = _rel(seq_v, syms.get(sender, [])) if relative else str(seq_v)
+        parts = [str(r["flags"]), f"seq={seq_txt}"]
+        ack = r["ack"]
+        if ack is not None and not (isinstance(ack, float) and ack != ack) and str(ack) != "<NA>":
+            a = int(ack)
+            parts.append(f"ack={_rel(a, syms.get(receiver, [])) if relative else a}")
+        if r["len"]:
+            parts.append(f"len={r['len']}")
+        arr = r["arrive"]
+        arrive = None if arr is None or arr != arr else float(arr)
+        rows.append(
+            LadderRow(
+                float(r["time"]),
+                arrive,
+                sender,
+                receiver,
+                " ".join(parts),
+                str(r["kind"]),
+                str(r["fate"]),
+                str(r["note"] or ""),
+                _nice_state(r["src_state_after"]),
+                _nice_state(r["dst_state_after"]),
+            )
+        )
+    return rows
+
+
+def _trace_and_iss(result: Any) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    if hasattr(result, "hosts") and hasattr(result, "records"):
+        df = result.trace
+        iss = {n: [e.iss for e in h.endpoints] for n, h in result.hosts.items()}
+        return df, iss
+    df = result
+    iss = {k: [v] for k, v in df.attrs.get("iss", {}).items() if v is not None}
+    if not iss:  # first SYN from each sender
+        for r in df.itertuples(index=False):
+            if "SYN" in str(r.flags):
+                iss.setdefault(str(r.sender), [int(r.seq)])
+    return df, iss
+
+
+def _events(result: Any) -> list[dict[str, Any]]:
+    if hasattr(result, "event_records"):
+        ev: list[dict[str, Any]] = result.event_records
+        return ev
+    return []
+
+
+def _time_map(
+    times: Sequence[float], delay: float
+) -> tuple[dict[float, float], list[tuple[float, float]]]:
+    """Compressed time: instant → y, and the (y, gap) of each long break."""
+    ts = sorted(set(round(t, 9) for t in times))
+    ymap: dict[float, float] = {}
+    breaks: list[tuple[float, float]] = []
+    y = 0.0
+    prev: float | None = None
+    d = max(delay, 1e-6)
+    for t in ts:
+        if prev is not None:
+            gap = t - prev
+            step = 0.35 + 0.65 * min(1.0, gap / (2 * d))
+            if gap > 20 * d:
+                breaks.append((y + step * 0.5, gap))
+                step += 0.5
+            y += step
+        ymap[t] = y
+        prev = t
+    return ymap, breaks
+
+
+def _fmt_gap(g: float) -> str:
+    if g >= 120:
+        return f"+{g / 60:.4g} min" if g < 7200 else f"+{g / 3600:.4g} h"
+    return f"+{g:.3g} s"
+
+
+def ladder(
+    result: SimResult | pd.DataFrame,
+    *,
+    relative: bool = True,
+    hosts: tuple[str, str] | None = None,
+    title: str | None = None,
+    show_states: bool = True,
+    show_timers: bool = True,
+    width: float = 8.0,
+) -> Figure:
+    """Draw the ladder diagram of ``result`` (a SimResult or its trace); returns a Figure.
+
+    ``hosts`` picks the left and right timelines (default: the first two senders).
+    """
+    rows = ladder_rows(result, relative=relative)
+    names = list(hosts) if hosts else []
+    for r in rows:
+        for n in (r.sender, r.receiver):
+            if n not in names:
+                names.append(n)
+    if hasattr(result, "hosts"):
+        for n in result.hosts:
+            if n not in names:
+                names.append(n)
+    names = names[:2] if len(names) >= 2 else [*names, "B"][:2]
+    xpos = {names[0]: 0.0, names[1]: 1.0}
+    events = [e for e in _events(result) if e["host"] in xpos]
+    transits = [r.arrive - r.time for r in rows if r.arrive is not None and r.arrive > r.time]
+    delay = sorted(transits)[len(transits) // 2] if transits else 0.05
+    times: list[float] = []
+    for r in rows:
+        times.append(r.time)
+        times.append(r.arrive if r.arrive is not None else r.time + delay)
+    for e in events:
+        if e["kind"] in ("state", "timer", "error"):
+            times.append(e["time"])
+    if not times:
+        times = [0.0]
+    ymap, breaks = _time_map(times, delay)
+
+    def Y(t: float) -> float:
+        return ymap[round(t, 9)]
+
+    height = max(2.5, 0.42 * (max(ymap.values()) + 2) + 1.0)
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.90 if title else 0.93))
+    top, bottom = -0.8, max(ymap.values()) + 0.8
+    for n, x in xpos.items():
+        ax.plot([x, x], [top, bottom], color="#222", lw=1.6, zorder=1)
+        ax.text(x, top - 0.15, n, ha="center", va="bottom", fontsize=12, fontweight="bold")
+    for yb, gap in breaks:
+        for x in xpos.values():
+            ax.plot([x - 0.025, x + 0.025], [yb - 0.08, yb + 0.08], color="#222", lw=1.2)
+        ax.text(0.5, yb, f"⋯ {_fmt_gap(gap)} ⋯", ha="center", va="center", fontsize=8, color="#777")
+    shown_times: set[float] = set()
+    for r in rows:
+        x0 = xpos.get(r.sender)
+        x1 = xpos.get(r.receiver)
+        if x0 is None or x1 is None:
+            continue
+        y0 = Y(r.time)
+        color = _COLORS.get(r.kind, "#444")
+        dashed = r.fate in ("old duplicate", "forged")
+        if r.fate == "lost" or r.arrive is None:
+            y1 = Y(r.time + delay) if round(r.time + delay, 9) in ymap else y0 + 0.5
+            xe, ye = x0 + (x1 - x0) * 0.72, y0 + (y1 - y0) * 0.72
+            ax.plot([x0, xe], [y0, ye], color=color, lw=1.4, zorder=2)
+            ax.plot([xe], [ye], marker="X", color="#d62728", markersize=11, zorder=3)
+            xm, ym = x0 + (x1 - x0) * 0.42, y0 + (y1 - y0) * 0.42
+        else:
+            y1 = Y(r.arrive)
+            ax.annotate(
+                "",
+                xy=(x1, y1),
+                xytext=(x0, y0),
+                arrowprops=dict(
+                    arrowstyle="-|>",
+                    color=color,
+                    lw=1.4,
+                    linestyle="--" if dashed else "-",
+                    shrinkA=0,
+                    shrinkB=0,
+                ),
+                zorder=2,
+            )
+            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        label = r.label + ("  (lost)" if r.fate == "lost" else "")
+        if r.fate in ("duplicate", "old duplicate", "forged", "reordered", "delayed"):
+            label += f"  [{r.fate}]"
+        if "retransmission" in r.note:
+            label = "↻ " + label
+        ax.text(
+            xm,
+            ym - 0.06,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+            color=color,
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85),
+            zorder=4,
+        )
+        if r.time not in shown_times:
+            shown_times.add(r.time)
+            ax.text(
+                -0.62, y0, f"{r.time:.6g} s", ha="left", va="center", fontsize=7.5, color="#666"
+            )
+    if show_states:
+        for e in events:
+            if e["kind"] != "state" or e["state_after"] is None:
+                continue
+            x = xpos[e["host"]]
+            side = -1 if x == 0 else 1
+            ax.text(
+                x + side * 0.03,
+                Y(e["time"]),
+                _nice_state(e["state_after"].name) or "",
+                ha="right" if side < 0 else "left",
+                va="center",
+                fontsize=8,
+                color="#000",
+                fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.2", fc="#fff6d5", ec="#d9b300", lw=0.6),
+                zorder=5,
+            )
+    if show_timers:
+        for e in events:
+            if e["kind"] not in ("timer", "error"):
+                continue
+            x = xpos[e["host"]]
+            side = -1 if x == 0 else 1
+            y = Y(e["time"])
+            ax.plot(
+                [x],
+                [y],
+                marker="o",
+                mfc="white",
+                mec="#d62728" if e["kind"] == "error" else "#ff7f0e",
+                markersize=7,
+                zorder=6,
+            )
+            what = str(e["what"])
+            what = what if len(what) <= 34 else what[:33] + "…"
+            ax.text(
+                x + side * 0.03,
+                y + 0.22,
+                what,
+                ha="right" if side < 0 else "left",
+                va="center",
+                fontsize=7,
+                style="italic",
+                color="#d62728" if e["kind"] == "error" else "#b35900",
+                zorder=5,
+            )
+    ax.set_xlim(-0.64, 1.5)
+    ax.set_ylim(bottom, top - 0.6)
+    ax.axis("off")
+    if title is None and hasattr(result, "meta"):
+        title = result.meta.get("scenario")
+    if title:
+        fig.suptitle(title, fontsize=12, y=0.995)
+    return fig
+
+
+def ladder_svg(result: SimResult | pd.DataFrame, **kw: Any) -> str:
+    """The ladder as an SVG document string (for ipywidgets.HTML or a web page)."""
+    fig = ladder(result, **kw)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def ladder_png_data_uri(result: SimResult | pd.DataFrame, *, dpi: int = 90, **kw: Any) -> str:
+    """The ladder as a ``data:image/png;base64,...`` URI."""
+    fig = ladder(result, **kw)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def ladder_text(result: SimResult | pd.DataFrame, *, relative: bool = True, width: int = 44) -> str:
+    """A plain-text ladder for the terminal (what ``python -m tcplab simulate`` prints)."""
+    rows = ladder_rows(result, relative=relative)
+    _, iss = _trace_and_iss(result)
+    names: list[str] = []
+    for r in rows:
+        for n in (r.sender, r.receiver):
+            if n not in names:
+                names.append(n)
+    if len(names) < 2:
+        names = [*names, "A", "B"][:2]
+    left, right = names[0], names[1]
+    lines = []
+    if relative:
+        syms = _symbols(iss)
+        legend = ", ".join(f"{s} = ISS({h}) = {v}" for h, lst in syms.items() for v, s in lst)
+        if legend:
+            lines.append(legend)
+    lines.append(f"{'time (s)':>10}  {left:<14}{'':{width}}  {right}")
+    for r in rows:
+        lost = r.fate == "lost" or r.arrive is None
+        tag = "" if r.fate in ("delivered", "lost") else f" [{r.fate}]"
+        lab = ("↻ " if "retransmission" in r.note else "") + r.label + tag
+        body = f" {lab} "
+        if r.sender == left:
+            arrow = "─" + body.ljust(width - 3, "─") + ("─✗" if lost else "─►")
+            ls, rs = r.src_state or "", "" if lost else (r.dst_state or "")
+        else:
+            arrow = ("✗─" if lost else "◄─") + body.rjust(width - 3, "─") + "─"
+            ls, rs = "" if lost else (r.dst_state or ""), r.src_state or ""
+        lines.append(f"{r.time:>10.3f}  {ls:<14}{arrow}  {rs}")
+    head, seg_lines = lines[: len(lines) - len(rows)], lines[len(lines) - len(rows) :]
+    timed = [(r.time, k, ln) for k, (r, ln) in enumerate(zip(rows, seg_lines, strict=True))]
+    for e in _events(result):
+        if e["kind"] == "error":
+            timed.append(
+                (e["time"], len(timed), f"{e['time']:>10.3f}  !! {e['host']}: {e['what']}")
+            )
+    timed.sort(key=lambda x: (x[0], x[1]))
+    return "\n".join(head + [ln for _, _, ln in timed])
