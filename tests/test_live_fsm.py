@@ -1,18 +1,15 @@
 """The state machine predicts the Linux kernel: real sockets on 127.0.0.1 (Linux only).
 
-Two :class:`tcplab.TcpStateMachine` s are driven with the events the real sockets go
-through; at each step the states read from the kernel (``TCP_INFO`` byte 0, and
-/proc/net/tcp for TIME_WAIT) must be the ones the machines predict.
+:func:`tcplab.live.walkthrough.open_close_walkthrough` drives two
+:class:`tcplab.TcpStateMachine` s with the events two real sockets go through (a normal
+open, then an active close by the client) and reads the kernel's states back after each
+step: ``TCP_INFO`` byte 0, and /proc/net/tcp for the TIME_WAIT mini-socket.
 """
-
-import contextlib
-import socket
-import time
 
 import pytest
 
-from tcplab import Event, State, TcpStateMachine
-from tcplab.live import find_proc_tcp, live_available, tcp_state
+from tcplab import Event, State
+from tcplab.live import live_available
 
 AVAILABLE, REASON = live_available()
 pytestmark = [
@@ -21,59 +18,27 @@ pytestmark = [
 ]
 
 
-def wait_until(pred, timeout=2.0):
-    deadline = time.monotonic() + timeout
-    while not pred() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return pred()
-
-
 def test_open_and_active_close_follow_the_table():
-    client_m, server_m = TcpStateMachine(), TcpStateMachine()
-    with contextlib.ExitStack() as stack:
-        lsock = stack.enter_context(socket.socket())
-        lsock.bind(("127.0.0.1", 0))
-        server_m.handle(Event.PASSIVE_OPEN)
-        lsock.listen(1)
-        assert tcp_state(lsock) is server_m.state is State.LISTEN
+    from tcplab.live.walkthrough import open_close_walkthrough, walkthrough_frame
 
-        # three-way handshake: SYN, SYN+ACK, ACK
-        client = stack.enter_context(socket.create_connection(lsock.getsockname(), timeout=2))
-        client_m.handle(Event.ACTIVE_OPEN)
-        server_m.handle(Event.RCV_SYN)
-        assert server_m.state is State.SYN_RECEIVED
-        client_m.handle(Event.RCV_SYN_ACK)
-        server_m.handle(Event.RCV_ACK)
-        server, _ = lsock.accept()
-        stack.enter_context(server)
-        assert tcp_state(client) is client_m.state is State.ESTABLISHED
-        assert tcp_state(server) is server_m.state is State.ESTABLISHED
-
-        # active close by the client: FIN, ACK of the FIN
-        client.shutdown(socket.SHUT_WR)
-        client_m.handle(Event.CLOSE)
-        assert client_m.state is State.FIN_WAIT_1
-        server_m.handle(Event.RCV_FIN)
-        client_m.handle(Event.RCV_ACK)
-        assert wait_until(lambda: tcp_state(client) is State.FIN_WAIT_2)
-        assert tcp_state(client) is client_m.state is State.FIN_WAIT_2
-        assert tcp_state(server) is server_m.state is State.CLOSE_WAIT
-
-        # the server closes: its FIN; the client answers ACK and enters TIME_WAIT
-        c_addr, s_addr = client.getsockname(), client.getpeername()
-        server.close()
-        server_m.handle(Event.CLOSE)
-        assert server_m.state is State.LAST_ACK
-        client_m.handle(Event.RCV_FIN)
-        server_m.handle(Event.RCV_ACK)
-        assert client_m.state is State.TIME_WAIT and server_m.state is State.CLOSED
-
-        def tw_states():
-            return [e.state for e in find_proc_tcp(c_addr, s_addr)]
-
-        assert wait_until(lambda: State.TIME_WAIT in tw_states())
-        assert tw_states() == [client_m.state]
-        # the client's own socket reports TCP_CLOSE: the TIME_WAIT mini-socket took over
-        assert tcp_state(client) is State.CLOSED
-        # and the server's side is gone: nothing left for its 4-tuple
-        assert wait_until(lambda: not find_proc_tcp(s_addr, c_addr))
+    steps = open_close_walkthrough()
+    # listen(): the server is LISTEN, the client has no TCB yet.
+    assert steps[0].server_kernel is State.LISTEN
+    # connect()/accept(): SYN, SYN+ACK, ACK.
+    assert steps[1].client_events == (Event.ACTIVE_OPEN, Event.RCV_SYN_ACK)
+    assert steps[1].server_events == (Event.RCV_SYN, Event.RCV_ACK)
+    assert steps[1].client_kernel is steps[1].server_kernel is State.ESTABLISHED
+    # client shutdown(SHUT_WR): its FIN is ACKed -> FIN_WAIT_2; the server is CLOSE_WAIT.
+    assert (steps[2].client_kernel, steps[2].server_kernel) == (
+        State.FIN_WAIT_2,
+        State.CLOSE_WAIT,
+    )
+    # server close(): TIME_WAIT for the client's 4-tuple; nothing left of the server's.
+    assert steps[3].client_kernel is State.TIME_WAIT
+    assert steps[3].server_kernel is None and steps[3].server_predicted is State.CLOSED
+    # and at every step the two machines predicted exactly what the kernel shows
+    for step in steps:
+        assert step.client_predicted is step.client_kernel, step
+        assert step.server_predicted is (step.server_kernel or State.CLOSED), step
+    frame = walkthrough_frame(steps)
+    assert frame["agree"].all() and frame.iloc[-1]["server kernel"] == "(gone)"
