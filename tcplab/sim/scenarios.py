@@ -210,6 +210,22 @@ def _lifecycle(
     return net, None
 
 
+@_register(
+    "connection",
+    "A whole connection — handshake, then A closes at 1 s and B 0.5 s after end-of-file — "
+    "with one chosen segment lost (lose = none, syn, synack, ack3, fin1, ack1, fin2, ack2).",
+    "The side that sent the lost SYN, SYN-ACK or FIN retransmits it after its RTO; a lost "
+    "ACK is repaired by the retransmission it provokes, never resent by itself.",
+    (2, 3),
+    lose="none",
+    close=True,
+)
+def _connection(
+    *, lose: str = "none", close: bool = True, **p: Any
+) -> tuple[Network, float | None]:
+    return _lifecycle(lose=lose, close=close, **p)
+
+
 # ---------------------------------------------------------------------------- handshake
 @_register(
     "handshake",

@@ -1,0 +1,146 @@
+"""The handshake/close explorer: pick a phase and the segment to lose, see the ladder.
+
+A thin layer over :func:`tcplab.sim.scenarios.run_scenario` (scenario ``connection``)
+and :func:`tcplab.viz.ladder.ladder_svg`. The picture is an inline SVG in an
+``ipywidgets.HTML`` filled at construction (so a static page shows the default: the
+lost final ACK). Every (phase, loss, timers) combination is simulated and drawn once
+and cached; :meth:`HandshakeExplorer.select` does what the dropdowns do, so tests and
+the benchmark can time one update.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+
+from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
+from tcplab.sim.trace import retransmissions
+from tcplab.timers import preset
+from tcplab.viz.ladder import ladder_svg
+
+__all__ = ["HandshakeExplorer", "handshake_explorer"]
+
+_PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": tuple(LOSS_POINTS)}
+
+
+def _timeline_html(timers: str) -> str:
+    p = preset(timers)
+    syn, synack = p.syn_timeline(), p.synack_timeline()
+
+    def fmt(ts: tuple[float, ...]) -> str:
+        return ", ".join(f"{t:g}" for t in ts)
+
+    return (
+        f"<b>{p.name} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() gives up at "
+        f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
+        f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+    )
+
+
+class HandshakeExplorer(W.VBox):  # type: ignore[misc]
+    """Dropdowns (phase, lost segment, timers) → ladder diagram + who retransmits when."""
+
+    def __init__(
+        self,
+        *,
+        phase: str = "handshake + close",
+        lose: str = "ack2",
+        timers: str = "linux",
+        seed: int = 0,
+    ) -> None:
+        if phase not in _PHASES:
+            raise ValueError(f"unknown phase {phase!r}: expected one of {', '.join(_PHASES)}")
+        if lose not in _PHASES[phase]:
+            raise ValueError(f"lose = {lose!r}: expected one of {', '.join(_PHASES[phase])}")
+        self.seed = seed
+        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.phase = W.Dropdown(options=list(_PHASES), value=phase, description="phase")
+        self.lose = W.Dropdown(
+            options=self._lose_options(phase),
+            value=lose,
+            description="lose",
+            layout=W.Layout(width="380px"),
+        )
+        self.timers = W.Dropdown(options=["linux", "rfc"], value=timers, description="timers")
+        self.diagram = W.HTML(layout=W.Layout(width="100%"))
+        self.info = W.HTML()
+        self.phase.observe(self._on_phase, names="value")
+        self.lose.observe(lambda _c: self.update(), names="value")
+        self.timers.observe(lambda _c: self.update(), names="value")
+        super().__init__([W.HBox([self.phase, self.lose, self.timers]), self.diagram, self.info])
+        self.update()
+
+    @staticmethod
+    def _lose_options(phase: str) -> list[tuple[str, str]]:
+        return [(f"{k}: {LOSS_POINTS[k][0]}", k) for k in _PHASES[phase]]
+
+    def _on_phase(self, change: dict[str, object]) -> None:
+        phase = str(change["new"])
+        keep = self.lose.value if self.lose.value in _PHASES[phase] else "none"
+        with self.lose.hold_trait_notifications():
+            self.lose.options = self._lose_options(phase)
+            self.lose.value = keep
+        self.update()
+
+    def select(
+        self, *, phase: str | None = None, lose: str | None = None, timers: str | None = None
+    ) -> None:
+        """Set the dropdowns programmatically (one update, like a click)."""
+        with self.hold_trait_notifications():
+            if phase is not None and phase != self.phase.value:
+                self.phase.unobserve_all("value")
+                self.phase.value = phase
+                self.lose.options = self._lose_options(phase)
+                self.phase.observe(self._on_phase, names="value")
+            if lose is not None or timers is not None:
+                self.lose.unobserve_all("value")
+                self.timers.unobserve_all("value")
+                if lose is not None:
+                    self.lose.value = lose
+                if timers is not None:
+                    self.timers.value = timers
+                self.lose.observe(lambda _c: self.update(), names="value")
+                self.timers.observe(lambda _c: self.update(), names="value")
+        self.update()
+
+    def render(self, phase: str, lose: str, timers: str) -> tuple[str, str]:
+        """(SVG, info HTML) for one combination — simulated and drawn once, then cached."""
+        key = (phase, lose, timers)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        result = run_scenario(
+            "connection", seed=self.seed, lose=lose, timers=timers, close=phase != "handshake"
+        )
+        svg = ladder_svg(result, title=f"{phase}: lose {LOSS_POINTS[lose][0]}")
+        rtx = retransmissions(result.trace)
+        items = (
+            "".join(
+                f"<li>t = {r.time:g} s: <b>{html.escape(str(r.sender))}</b> retransmits "
+                f"{html.escape(str(r.kind))} ({html.escape(str(r.fate))})</li>"
+                for r in rtx.itertuples()
+            )
+            or "<li>no retransmission</li>"
+        )
+        states = ", ".join(f"{k}: {v.name}" for k, v in result.final_states().items())
+        errs = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.errors().items() if v)
+        info = (
+            f"<div style='font-family:sans-serif;font-size:13px'><ul>{items}</ul>"
+            f"Final states: {states}."
+            + (f" Errors: {html.escape(errs)}." if errs else "")
+            + f"<br>{_timeline_html(timers)}</div>"
+        )
+        self._cache[key] = (svg, info)
+        return svg, info
+
+    def update(self) -> None:
+        """Redraw for the current dropdown values."""
+        svg, info = self.render(self.phase.value, self.lose.value, self.timers.value)
+        self.diagram.value = svg
+        self.info.value = info
+
+
+def handshake_explorer(**kw: object) -> HandshakeExplorer:
+    """Build the explorer (default view: the lost final ACK of the close)."""
+    return HandshakeExplorer(**kw)  # type: ignore[arg-type]
