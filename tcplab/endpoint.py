@@ -20,15 +20,11 @@ state, ACK of unsent data), the RFC's ``<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>`` re
 unacceptable segment, retransmission with exponential backoff, delayed ACK, data and
 half-close.
 
-Three kinds of transition are *not* in :data:`tcplab.fsm.TRANSITIONS` and are applied
-from small tables here, each row citing its source:
-
-- :data:`GIVE_UP_ARCS` — a timer gives up (SYN retries exhausted, SYN-ACK retries
-  exhausted, FIN-WAIT-2 orphan timeout, data retries exhausted). The table's ABORT rows
-  model the *user's* ABORT, which sends an RST where these give-ups stay silent. The
-  keepalive give-up does use the table's ABORT row: Linux sends an RST then.
-- :data:`TWO_WAY_ARC` — the *two-way handshake variant* (not TCP!) used by the "why
-  not two?" experiment: the server is ESTABLISHED as soon as the SYN arrives.
+Timer give-ups (SYN or SYN-ACK retries exhausted, data retries exhausted, the orphaned
+FIN-WAIT-2 timeout) are the table's ``USER_TIMEOUT`` rows (RFC 9293 §3.10.8): silent,
+unlike a user's ABORT. One transition is *not* TCP and so not in the table:
+:data:`TWO_WAY_ARC`, the *two-way handshake variant* used by the "why not two?"
+experiment, where the server is ESTABLISHED as soon as the SYN arrives.
 
 Linux behaviour modelled where RFC 9293 leaves room (facts.md §1, §10): a retransmitted
 SYN arriving in SYN-RECEIVED gets the SYN-ACK again; RTO 1 s doubling with the Linux
@@ -59,7 +55,6 @@ from tcplab.segment import Flags, FourTuple, Options, Segment
 from tcplab.timers import LINUX, TimerPreset
 
 __all__ = [
-    "GIVE_UP_ARCS",
     "TWO_WAY_ARC",
     "Endpoint",
     "LogEntry",
@@ -67,59 +62,6 @@ __all__ = [
 ]
 
 MOD: Final = S.MOD
-
-_GIVE_UP_RFC = "RFC 9293 §3.8.3 (R2) and §3.10.8 (USER TIMEOUT: delete the TCB)"
-
-#: Timer give-ups: state → the arc taken (event ABORT stands for "the TCP gives up").
-GIVE_UP_ARCS: Final[dict[State, Arc]] = {
-    State.SYN_SENT: Arc(
-        State.SYN_SENT,
-        Event.ABORT,
-        State.CLOSED,
-        Send.NONE,
-        rfc=_GIVE_UP_RFC,
-        note="SYN retries exhausted: connect() fails, 'connection timed out'. No RST.",
-        linux="tcp_syn_retries = 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s, give up at 127 s.",
-    ),
-    State.SYN_RECEIVED: Arc(
-        State.SYN_RECEIVED,
-        Event.ABORT,
-        State.LISTEN,
-        Send.NONE,
-        rfc=_GIVE_UP_RFC,
-        note="SYN-ACK retries exhausted: the half-open request is dropped silently; the "
-        "listener carries on.",
-        linux="tcp_synack_retries = 5: SYN-ACKs at 0, 1, 3, 7, 15, 31 s, expiry at 63 s.",
-    ),
-    State.FIN_WAIT_2: Arc(
-        State.FIN_WAIT_2,
-        Event.ABORT,
-        State.CLOSED,
-        Send.NONE,
-        rfc="Linux only: RFC 9293 has no FIN-WAIT-2 timer",
-        note="An orphaned FIN-WAIT-2 connection (the application closed it) is deleted "
-        "after tcp_fin_timeout without sending anything.",
-        linux="tcp_fin_timeout = 60 s (include/net/tcp.h TCP_FIN_TIMEOUT).",
-    ),
-    **{
-        st: Arc(
-            st,
-            Event.ABORT,
-            State.CLOSED,
-            Send.NONE,
-            rfc=_GIVE_UP_RFC,
-            note="Retransmissions exhausted: delete the TCB, 'connection timed out'.",
-            linux="tcp_retries2 = 15 (a time budget in Linux; a count here).",
-        )
-        for st in (
-            State.ESTABLISHED,
-            State.FIN_WAIT_1,
-            State.CLOSE_WAIT,
-            State.CLOSING,
-            State.LAST_ACK,
-        )
-    },
-}
 
 #: The two-way handshake variant (NOT TCP): LISTEN + SYN → ESTABLISHED at once.
 TWO_WAY_ARC: Final = Arc(
@@ -309,7 +251,7 @@ class Endpoint:
         return step
 
     def _apply_arc(self, arc: Arc, why: str) -> Transition:
-        """Apply an arc that is not in the table (give-ups, the two-way variant)."""
+        """Apply an arc that is not in the table (only the two-way variant's)."""
         before = self.fsm.state
         step = Transition(arc.source, arc.event, arc.target, arc.send, arc.timer, arc)
         self.fsm.state = arc.target
@@ -982,19 +924,19 @@ class Endpoint:
         self._start_rtx(restart=True)
 
     def _give_up(self, why: str) -> None:
-        arc = GIVE_UP_ARCS.get(self.state)
-        if arc is None:  # pragma: no cover - every retransmitting state has a row
+        # The table's USER_TIMEOUT rows (RFC 9293 §3.10.8): silent, unlike ABORT.
+        if not self.fsm.can_handle(Event.USER_TIMEOUT):  # pragma: no cover - no retransmit
             return
         before = self.state
-        self._apply_arc(arc, why)
-        if not (before is State.SYN_RECEIVED and arc.target is State.LISTEN):
+        step = self._handle(Event.USER_TIMEOUT, why)
+        if not (before is State.SYN_RECEIVED and step.target is State.LISTEN):
             self.error = "connection timed out"
             self._log("error", "connection timed out")
 
     def _on_fin_wait_2(self) -> None:
         if self.state is State.FIN_WAIT_2:
             self._log("timer", "FIN-WAIT-2 timer expired (tcp_fin_timeout)")
-            self._apply_arc(GIVE_UP_ARCS[State.FIN_WAIT_2], "orphaned FIN-WAIT-2 timed out")
+            self._handle(Event.USER_TIMEOUT, "orphaned FIN-WAIT-2 timed out")
 
     def _on_keepalive(self) -> None:
         if self.state is not State.ESTABLISHED or not self.keepalive:

@@ -142,6 +142,7 @@ class Event(Enum):
     RCV_RST = "rcv RST"
     # Timer
     TIMEOUT = "2MSL timeout"
+    USER_TIMEOUT = "user timeout"  # RFC 9293 §3.10.8: retransmissions given up
 
     @property
     def is_user_call(self) -> bool:
@@ -244,6 +245,7 @@ _SEG = "RFC 9293 §3.10.7.4"
 _RST = "RFC 9293 §3.10.7.4 (2nd: RST)"
 _SYN5961 = "RFC 9293 §3.10.7.4 (4th: SYN) / RFC 5961 §4.2"
 _ABORT = "RFC 9293 §3.10.5 (ABORT)"
+_USER_TIMEOUT = "RFC 9293 §3.10.8 (USER TIMEOUT)"
 _LINUX_TW = (
     "Linux: TIME-WAIT lasts TCP_TIMEWAIT_LEN = 60 s, fixed, not 2·MSL = 240 s "
     "(include/net/tcp.h, net/ipv4/tcp_minisocks.c tcp_time_wait())."
@@ -698,6 +700,60 @@ ARCS: tuple[Arc, ...] = (
             S.LAST_ACK,
             S.TIME_WAIT,
         )
+    ),
+    # --- RFC 9293 §3.10.8 USER TIMEOUT: the TCP gives up retransmitting ---------------
+    # Unlike ABORT these send nothing: the peer is presumed unreachable (Linux too).
+    Arc(
+        S.SYN_SENT,
+        E.USER_TIMEOUT,
+        S.CLOSED,
+        rfc=_USER_TIMEOUT,
+        note="The SYN was never answered: connect() fails with 'connection timed out'. "
+        "No RST is sent.",
+        linux="tcp_syn_retries = 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s; give up at 127 s "
+        "(ETIMEDOUT).",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.USER_TIMEOUT,
+        S.LISTEN,
+        origin=Origin.PASSIVE,
+        rfc=_USER_TIMEOUT,
+        note="The SYN+ACK was never acknowledged: the half-open connection is dropped "
+        "silently and the listener carries on.",
+        linux="tcp_synack_retries = 5: SYN+ACKs at 0, 1, 3, 7, 15, 31 s; the request sock "
+        "expires at 63 s (inet_connection_sock.c reqsk_timer_handler()).",
+    ),
+    Arc(
+        S.SYN_RECEIVED,
+        E.USER_TIMEOUT,
+        S.CLOSED,
+        origin=Origin.ACTIVE,
+        rfc=_USER_TIMEOUT,
+        note="Simultaneous open that never completed: give up, 'connection timed out'.",
+    ),
+    *(
+        Arc(
+            st,
+            E.USER_TIMEOUT,
+            S.CLOSED,
+            rfc=_USER_TIMEOUT,
+            note="Data or FIN retransmissions exhausted: delete the TCB, "
+            "'connection timed out'. No RST.",
+            linux="tcp_retries2 = 15 retransmissions (a time budget of about 924.6 s in "
+            "ip-sysctl.rst).",
+        )
+        for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
+    ),
+    Arc(
+        S.FIN_WAIT_2,
+        E.USER_TIMEOUT,
+        S.CLOSED,
+        rfc=_USER_TIMEOUT + "; RFC 9293 itself has no FIN-WAIT-2 timer",
+        note="An orphaned FIN-WAIT-2 connection (the application already closed it) whose "
+        "peer never sends its FIN is deleted without sending anything.",
+        linux="tcp_fin_timeout = 60 s, for orphaned sockets only (include/net/tcp.h "
+        "TCP_FIN_TIMEOUT).",
     ),
     # --- CLOSED: no TCB, every segment but an RST draws an RST ------------------------
     *(

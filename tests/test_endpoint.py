@@ -2,7 +2,7 @@
 
 import pytest
 
-from tcplab.endpoint import GIVE_UP_ARCS, Endpoint
+from tcplab.endpoint import TWO_WAY_ARC, Endpoint
 from tcplab.fsm import ARCS, InvalidTransition, State
 from tcplab.segment import Segment
 from tcplab.timers import LINUX, RFC
@@ -63,10 +63,10 @@ def test_data_and_close_across_the_wrap():
     assert a.state is State.CLOSED
 
 
-def test_every_state_change_is_a_table_arc_or_a_documented_give_up():
+def test_every_state_change_is_a_table_arc():
     a, b = pair()
     handshake(a, b)
-    allowed = set(ARCS) | set(GIVE_UP_ARCS.values())
+    allowed = set(ARCS) | {TWO_WAY_ARC}
     for ep in (a, b):
         for step in ep.history:
             assert step.arc in allowed
@@ -332,3 +332,16 @@ def test_bad_parameters_name_the_value():
         Endpoint(iss=2**32)
     with pytest.raises(ValueError, match="0.7"):
         Endpoint(iss=1, delayed_ack=0.7)
+
+
+def test_every_scenario_moves_only_along_table_arcs():
+    """Give-ups included: they are the table's USER_TIMEOUT rows, not special cases."""
+    from tcplab.sim.scenarios import list_scenarios, run_scenario
+
+    allowed = set(ARCS) | {TWO_WAY_ARC}
+    for name in list_scenarios():
+        result = run_scenario(name)
+        for host in result.hosts.values():
+            for ep in host.endpoints:
+                for step in ep.history:
+                    assert step.arc in allowed, (name, step)

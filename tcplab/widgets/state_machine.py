@@ -63,7 +63,7 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
         self.arc_set.observe(self._on_arc_set, names="value")
         user = [self.buttons[e] for e in Event if e.is_user_call]
         segs = [self.buttons[e] for e in Event if e.is_segment]
-        timer = [self.buttons[Event.TIMEOUT]]
+        timer = [self.buttons[Event.TIMEOUT], self.buttons[Event.USER_TIMEOUT]]
         controls = W.VBox(
             [
                 W.HBox([W.Label("user calls:", layout=W.Layout(width="90px")), *user]),
