@@ -33,6 +33,20 @@ def main(argv: list[str]) -> int:
             failed.append(path.stem)
             traceback.print_exc()
         print(f"  ({path.stem}: {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    # The course's explorer goal is about the slowest explorer: summarise the per-explorer
+    # medians the modules measured (uncached where they measure both).
+    clicks = {
+        k: v["value"]
+        for k, v in results.items()
+        if k.startswith(("explorer_click_ms_", "explorer_slider_ms_")) and not k.endswith("_cached")
+    }
+    if clicks:
+        worst = max(clicks, key=lambda k: clicks[k])  # type: ignore[arg-type, return-value]
+        results["explorer_click_ms"] = {
+            "value": clicks[worst],
+            "unit": "ms",
+            "goal": f"≤ 100 ms for every explorer (slowest: {worst})",
+        }
     width = max([len(k) for k in results] + [4])
     print(f"{'name':<{width}}  {'value':>12}  {'unit':<10}  goal")
     print("-" * (width + 50))
