@@ -111,17 +111,16 @@ _LINUX_NUMBERS: dict[State, int] = {
 }
 
 #: RFC 9293 §3.3.2: the states after the handshake, where both sides know both ISNs.
-SYNCHRONIZED_STATES: frozenset[State] = frozenset(
-    {
-        State.ESTABLISHED,
-        State.FIN_WAIT_1,
-        State.FIN_WAIT_2,
-        State.CLOSE_WAIT,
-        State.CLOSING,
-        State.LAST_ACK,
-        State.TIME_WAIT,
-    }
+_SYNCHRONIZED: tuple[State, ...] = (  # in diagram order, for the table's loops below
+    State.ESTABLISHED,
+    State.FIN_WAIT_1,
+    State.FIN_WAIT_2,
+    State.CLOSE_WAIT,
+    State.CLOSING,
+    State.LAST_ACK,
+    State.TIME_WAIT,
 )
+SYNCHRONIZED_STATES: frozenset[State] = frozenset(_SYNCHRONIZED)
 
 
 class Event(Enum):
@@ -637,15 +636,7 @@ ARCS: tuple[Arc, ...] = (
                 else ""
             ),
         )
-        for st in (
-            S.ESTABLISHED,
-            S.FIN_WAIT_1,
-            S.FIN_WAIT_2,
-            S.CLOSE_WAIT,
-            S.CLOSING,
-            S.LAST_ACK,
-            S.TIME_WAIT,
-        )
+        for st in _SYNCHRONIZED
     ),
     # --- ABORT ------------------------------------------------------------------------
     *(
@@ -691,15 +682,7 @@ ARCS: tuple[Arc, ...] = (
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),
         )
-        for st in (
-            S.ESTABLISHED,
-            S.FIN_WAIT_1,
-            S.FIN_WAIT_2,
-            S.CLOSE_WAIT,
-            S.CLOSING,
-            S.LAST_ACK,
-            S.TIME_WAIT,
-        )
+        for st in _SYNCHRONIZED
     ),
     # --- RFC 9293 §3.10.8 USER TIMEOUT: the TCP gives up retransmitting ---------------
     # Unlike ABORT these send nothing: the peer is presumed unreachable (Linux too).
