@@ -40,9 +40,9 @@ def params(label: str, sid: str) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-def test_at_least_sixteen_exercises_in_modules_1_2_3_5_with_three_to_five_each():
-    assert len(ALL) >= 16
-    for module in (1, 2, 3, 5):
+def test_at_least_thirty_two_exercises_across_modules_1_to_8_with_three_to_five_each():
+    assert len(ALL) >= 32
+    for module in range(1, 9):
         assert 3 <= len(labels(module)) <= 5, module
     assert all(re.fullmatch(r"[1-8]_ex_[1-9][0-9]*", lab) for lab in ALL)
     assert len(set(ALL)) == len(ALL)
@@ -488,6 +488,213 @@ def _m_5_4(p, e):
     ]
 
 
+def _m_4_1(p, e):
+    ports = e["ports"]
+    return [
+        (_with(e, ports=ports - 1), "one short"),
+        (_with(e, linux_per_s=ports / 240), "the other stack's TIME-WAIT"),
+        (_with(e, rfc_per_s=ports / 120), "two MSLs"),
+        (_with(e, linux_per_s=ports * 60), "divide the number of ports"),
+        (_with(e, target_ok_on_linux=not e["target_ok_on_linux"]), "compare the target"),
+    ]
+
+
+def _m_4_3(p, e):
+    other_state = State.CLOSED if e["a_state"] is State.TIME_WAIT else State.TIME_WAIT
+    other_reply = "RST" if e["a_replies"] == "ACK" else "ACK"
+    reply_hint = "still has its TCB" if e["a_replies"] == "ACK" else "deleted its TCB"
+    other_sees = "clean close" if e["b_sees"] == "connection reset" else "connection reset"
+    return [
+        (_with(e, a_state=other_state), "a_state: compare when the FIN copy arrives"),
+        (_with(e, a_replies=other_reply), reply_hint),
+        (_with(e, b_sees=other_sees), "b_sees: follow A's reply"),
+        (_with(e, a_replies="FIN"), "should be one of"),
+    ]
+
+
+def _m_4_4(p, e):
+    other = State.CLOSED if e["state_after"] is State.TIME_WAIT else State.TIME_WAIT
+    out = [
+        (_with(e, linux_default=1), "reads the wrong way round"),
+        (_with(e, state_after=other), "state_after: with this setting"),
+        (_with(e, remaining_s=60.0), "restart" if p["rfc1337"] else "has been killed"),
+    ]
+    if p["rfc1337"]:
+        out.append((_with(e, remaining_s=240.0 - p["t"]), "not 2·MSL"))
+    return out
+
+
+def _m_6_1(p, e):
+    out = [
+        (_with(e, recv_q=e["recv_q"] - 1), "recv_q is one short"),
+        (
+            _with(
+                e,
+                client_established=e["client_established"] - 1,
+                client_syn_sent=e["client_syn_sent"] + 1,
+            ),
+            "client_established is one short",
+        ),
+        (_with(e, listen_overflows=e["listen_overflows"] + 1), "counted once"),
+        (_with(e, client_syn_sent=e["client_syn_sent"] + 3), "either ESTABLISHED or"),
+    ]
+    if p["backlog"] > p["somaxconn"]:
+        out.append((_with(e, send_q=p["backlog"]), "clamps the backlog to somaxconn"))
+    if p["backlog"] < 0:
+        out.append((_with(e, send_q=0), "unsigned"))
+    return out
+
+
+def _m_6_2(p, e):
+    other_state = State.CLOSED if e["client_state"] is State.ESTABLISHED else State.ESTABLISHED
+    state_hint = "moved on" if e["server_sends"] == "nothing" else "acceptable RST"
+    return [
+        (_with(e, server_sends="RST" if e["server_sends"] == "nothing" else "nothing"), "decides"),
+        (_with(e, client_state=other_state), state_hint),
+        (_with(e, request_kept=not e["request_kept"]), "request_kept:"),
+        (_with(e, counters=e["counters"] - {"ListenDrops"}), "counter(s) missing"),
+        (_with(e, counters=e["counters"] | {"SyncookiesSent"}), "SyncookiesSent does not move"),
+        (_with(e, counters={"Overflows"}), "should be one of"),
+    ]
+
+
+def _m_6_3(p, e):
+    rows = p["rows"]
+    out: list[tuple[Any, str]] = [(e[:3], "list of four ints")]
+    as_capacity = [max(0, s - r) for r, s in rows]
+    if as_capacity != e:
+        out.append((as_capacity, "Send-Q as the number that fits"))
+    waiting = [r for r, _ in rows]
+    if waiting != e and waiting != as_capacity:
+        out.append((waiting, "not bytes"))
+    return out
+
+
+def _admit_no_clamp(q, a, backlog, somaxconn, cookies):
+    limit = backlog
+    if cookies == 2 or q > limit:
+        if not cookies:
+            return "drop"
+        return "cookie" if a <= limit else "drop"
+    return "drop" if a > limit else "queue"
+
+
+def _admit_none(q, a, backlog, somaxconn, cookies):
+    return None
+
+
+def _m_6_4(p, e):
+    return [
+        (_admit_no_clamp, "clamp the backlog"),
+        (_admit_none, "return 'queue', 'cookie' or 'drop'"),
+        ("queue", "pass your function itself"),
+    ]
+
+
+def _m_7_1(p, e):
+    sends, _ = retransmit_schedule(p["retries"])
+    return [
+        (_with(e, hold_s=sends[-1]), "last SYN-ACK goes out"),
+        (_with(e, hold_s=retransmit_schedule(p["retries"] + 1)[1]), "*re*transmissions"),
+        (_with(e, half_open=float(p["rate"])), "how many are alive"),
+        (_with(e, memory_bytes=e["memory_bytes"] / 1024), "give bytes"),
+    ]
+
+
+def _m_7_2(p, e):
+    from tcplab import syncookie
+
+    out = [
+        (list(p["mss"]), "holds an index"),
+        ([syncookie.mss_index(m) for m in p["mss"]], "table indices"),
+        (e[:5], "list of six ints"),
+    ]
+    table = syncookie.MSS_TABLE
+    nearest = [min(table, key=lambda t: (abs(t - m), -t)) for m in p["mss"]]
+    if nearest != e:
+        out.append((nearest, "nearest table entry"))
+    return out
+
+
+def _m_7_3(p, e):
+    return [
+        (_with(e, p_low24=1 / 2**24), "more than one index"),
+        (_with(e, p_random_ack=e["p_low24"]), "top 8 bits"),
+        (_with(e, p_random_ack=e["p_low24"] / 256), "previous minute"),
+        (_with(e, expected_seconds=e["expected_seconds"] / 3600), "give seconds"),
+    ]
+
+
+_MSS = [536, 1300, 1440, 1460]
+
+
+def _cookie_mss(ack, seq_, count_now, h, *, mask=0xFF, max_age=2, check_index=True, seq_m1=1):
+    m = 2**32
+    c = ((ack - 1) - h(0, 0) - (seq_ - seq_m1)) % m
+    diff = (count_now - (c >> 24)) & mask if mask else count_now - (c >> 24)
+    if max_age and diff >= max_age:
+        return 0
+    idx = (c - h(count_now - diff, 1)) & 0xFFFFFF
+    if not check_index:
+        return _MSS[idx % 4]
+    return _MSS[idx] if idx < 4 else 0
+
+
+def _m_7_4(p, e):
+    return [
+        (lambda a, s, n, h: _cookie_mss(a, s, n, h, mask=0), "modulo 256"),
+        (lambda a, s, n, h: _cookie_mss(a, s, n, h, max_age=0), "must be rejected"),
+        (lambda a, s, n, h: _cookie_mss(a, s, n, h, check_index=False), "0 … 3"),
+        (lambda a, s, n, h: _cookie_mss(a, s, n, h, seq_m1=0), "ACK − 1"),
+        (lambda a, s, n, h: None, "return an int"),
+        (lambda a, s, n, h: {}[a], "your function raised KeyError"),
+    ]
+
+
+def _m_8_1(p, e):
+    yours = e["yours_s"]
+    return [
+        (_with(e, linux_default_s=7200 + 10 * 75), "not 10 probes"),
+        (_with(e, yours_s=p["time"] + (p["probes"] - 1) * p["intvl"]), "one interval"),
+        (_with(e, yours_s=float(p["probes"] * p["intvl"])), "after the idle time"),
+        (_with(e, yours_s=yours / 60), "give seconds"),
+    ]
+
+
+def _m_8_2(p, e):
+    return [
+        (_with(e, server_sends="RST"), "older texts"),
+        (_with(e, server_sends="SYN-ACK"), "cannot start a new one"),
+        (_with(e, reply_ack=seq.add(p["new_iss"], 1)), "does not acknowledge the new SYN"),
+        (_with(e, reply_seq=seq.add(p["snd_nxt"], 1)), "too high"),
+        (_with(e, client_rst_seq=seq.add(p["new_iss"], 1)), "taken from that ACK"),
+        (_with(e, server_state=State.ESTABLISHED), "three cases"),
+    ]
+
+
+def _m_8_3(p, e):
+    old_rule = ["drop" if w == "drop" else "reset" for w in e]
+    all_challenge = ["challenge" if w != "drop" else w for w in e]
+    return [
+        (old_rule, "the old rule"),
+        (all_challenge, "verdicts are wrong"),
+        (e[:-1], "list of 7 words"),
+        (["maybe"] * len(e), "should be one of"),
+    ]
+
+
+def _m_8_4(p, e):
+    out = [
+        (_with(e, syn_rst_seq=p["isn"]), "fixed SEQ"),
+        (_with(e, syn_rst_ack=p["isn"]), "one short"),
+        (_with(e, ack_rst_seq=p["stray_seq"]), "taken from its ACK field"),
+        (_with(e, client_state="SYN-SENT"), "accepted RST"),
+    ]
+    if p["isn"] == seq.MOD - 1:
+        out.append((_with(e, syn_rst_ack=p["isn"] + 1), "wrap around"))
+    return out
+
+
 MISTAKES: dict[str, Mistakes] = {
     "1_ex_1": _m_1_1,
     "1_ex_2": _m_1_2,
@@ -506,8 +713,23 @@ MISTAKES: dict[str, Mistakes] = {
     "5_ex_2": _m_5_2,
     "5_ex_3": _m_5_3,
     "5_ex_4": _m_5_4,
+    "4_ex_1": _m_4_1,
+    "4_ex_3": _m_4_3,
+    "4_ex_4": _m_4_4,
+    "6_ex_1": _m_6_1,
+    "6_ex_2": _m_6_2,
+    "6_ex_3": _m_6_3,
+    "6_ex_4": _m_6_4,
+    "7_ex_1": _m_7_1,
+    "7_ex_2": _m_7_2,
+    "7_ex_3": _m_7_3,
+    "7_ex_4": _m_7_4,
+    "8_ex_1": _m_8_1,
+    "8_ex_2": _m_8_2,
+    "8_ex_3": _m_8_3,
+    "8_ex_4": _m_8_4,
 }
-MULTIPLE_CHOICE = {"2_ex_5", "3_ex_3", "5_ex_5"}
+MULTIPLE_CHOICE = {"2_ex_5", "3_ex_3", "4_ex_2", "5_ex_5"}
 
 
 def test_every_exercise_has_its_typical_mistakes_tested():

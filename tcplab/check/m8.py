@@ -1,0 +1,389 @@
+"""Module 8 exercises: when things go wrong — keepalive, a rebooted peer, RSTs, refusals.
+
+Expected answers come from :mod:`tcplab.timers` (``keepalive_timeline``), :mod:`tcplab.fsm`
+(which segment a transition sends: challenge ACK, RST) and :mod:`tcplab.seq` (RFC 9293's
+acceptability test, serial arithmetic).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from tcplab import seq
+from tcplab.check._core import (
+    Incorrect,
+    NotSolved,
+    Spec,
+    as_float,
+    as_int,
+    as_state,
+    close_enough,
+    fields,
+    is_untouched,
+    register,
+    seq_diagnosis,
+)
+from tcplab.check._words import as_word
+from tcplab.fsm import Event, Send, State, TcpStateMachine
+from tcplab.timers import LINUX, keepalive_timeline
+
+
+@register
+class KeepaliveDetection(Spec):
+    label = "8_ex_1"
+    kind = "compute"
+    topic = "keepalive: when a dead peer is detected (Linux 7200 s + 9 probes × 75 s)"
+    title = "How long until keepalive gives up?"
+
+    KEYS = ("linux_default_s", "yours_s")
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        return {
+            "time": rng.choice([60, 120, 300, 600, 1800, 3600]),
+            "intvl": rng.choice([5, 10, 15, 20, 30, 60]),
+            "probes": rng.choice([2, 3, 4, 5, 6, 8]),
+        }
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        return (
+            "A connection has keepalive on (SO_KEEPALIVE). At t = 0 the last segment from "
+            "the peer arrives; then the peer's host loses power and nothing comes back ever "
+            "again. The connection has no data to send. When does the kernel give up and "
+            "report the error to the application?\n\n"
+            "- `linux_default_s`: with Linux's default `tcp_keepalive_time`, "
+            "`tcp_keepalive_intvl` and `tcp_keepalive_probes`;\n"
+            f"- `yours_s`: with `TCP_KEEPIDLE` = {p['time']} s, `TCP_KEEPINTVL` = "
+            f"{p['intvl']} s and `TCP_KEEPCNT` = {p['probes']} set on the socket.\n\n"
+            "In seconds after t = 0. (A popular article says the default sends 10 probes — "
+            "check.) Answer with a dict: "
+            '`answer = {"linux_default_s": ..., "yours_s": ...}`.'
+        )
+
+    def _mine(self, p: Mapping[str, Any]) -> float:
+        knobs = LINUX.with_(
+            keepalive_time=float(p["time"]),
+            keepalive_intvl=float(p["intvl"]),
+            keepalive_probes=p["probes"],
+        )
+        return keepalive_timeline(knobs).give_up
+
+    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+        return {"linux_default_s": keepalive_timeline(LINUX).give_up, "yours_s": self._mine(p)}
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        d = fields(answer, self.KEYS)
+        want = self.expected(p)
+        cases = (
+            (
+                "linux_default_s",
+                LINUX.keepalive_time,
+                LINUX.keepalive_intvl,
+                LINUX.keepalive_probes,
+            ),
+            ("yours_s", p["time"], p["intvl"], p["probes"]),
+        )
+        for key, idle, intvl, probes in cases:
+            got = as_float(d[key], key)
+            if close_enough(got, want[key], 0.001):
+                continue
+            if key == "linux_default_s" and close_enough(got, idle + 10 * intvl, 0.001):
+                raise Incorrect(
+                    "linux_default_s: Linux's default is not 10 probes (some other systems use "
+                    "10) — look up tcp_keepalive_probes"
+                )
+            if close_enough(got, idle + (probes - 1) * intvl, 0.001):
+                raise Incorrect(
+                    f"{key}: after the last probe the kernel still waits one interval for an "
+                    "answer before giving up"
+                )
+            if close_enough(got, probes * intvl, 0.001):
+                raise Incorrect(f"{key}: the first probe only goes out after the idle time")
+            if close_enough(got, idle, 0.001):
+                raise Incorrect(f"{key}: the idle time only starts the probing")
+            if close_enough(got, want[key] / 60, 0.001) or close_enough(
+                got, want[key] / 3600, 0.001
+            ):
+                raise Incorrect(f"{key}: give seconds")
+            raise Incorrect(f"{key} is off: idle time, then one interval per probe")
+        return (
+            "right: over two hours by default — why applications that care use their own "
+            "heartbeats or much smaller keepalive settings."
+        )
+
+
+def _send_name(send: Send) -> str:
+    return "ACK" if send in (Send.ACK, Send.CHALLENGE_ACK) else send.value
+
+
+@register
+class RebootedClient(Spec):
+    label = "8_ex_2"
+    kind = "predict"
+    topic = "a rebooted client's SYN meets the old ESTABLISHED connection: challenge ACK, RST"
+    title = "The client rebooted"
+
+    KEYS = ("server_sends", "reply_seq", "reply_ack", "client_rst_seq", "server_state")
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        while True:
+            p = {
+                "snd_nxt": rng.randrange(seq.MOD),
+                "rcv_nxt": rng.randrange(seq.MOD),
+                "new_iss": rng.randrange(seq.MOD),
+            }
+            if seq.add(p["new_iss"], 1) != p["rcv_nxt"]:
+                return p
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        return (
+            "A server has an ESTABLISHED connection with SND.NXT = "
+            f"`{p['snd_nxt']}` and RCV.NXT = `{p['rcv_nxt']}`. The client's host crashed "
+            "(no FIN, no RST), rebooted, and now connects again from the *same* port: its "
+            f"SYN has SEQ = `{p['new_iss']}`. Both follow RFC 9293 with RFC 5961, as Linux "
+            "does.\n\n"
+            '- `server_sends`: the segment the server answers the SYN with: `"SYN-ACK"`, '
+            '`"ACK"`, `"RST"` or `"nothing"`;\n'
+            "- `reply_seq`, `reply_ack`: its SEQ and ACK numbers;\n"
+            "- `client_rst_seq`: the client, in SYN-SENT, answers that segment with an RST — "
+            "its SEQ;\n"
+            "- `server_state`: the server's state for the old connection after that RST.\n\n"
+            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+        )
+
+    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        server = TcpStateMachine(state=State.ESTABLISHED)
+        sent = server.handle(Event.RCV_SYN).send  # RFC 5961 §4: a challenge ACK
+        reply_seq, reply_ack = p["snd_nxt"], p["rcv_nxt"]  # <SEQ=SND.NXT><ACK=RCV.NXT>
+        # The client in SYN-SENT: SND.UNA = ISS, SND.NXT = ISS + 1; an ACK outside
+        # (ISS, ISS+1] is unacceptable and draws <SEQ=SEG.ACK><CTL=RST>.
+        assert not seq.ack_acceptable(p["new_iss"], reply_ack, seq.add(p["new_iss"], 1))
+        rst_seq = reply_ack
+        # The RST sits exactly at the server's RCV.NXT: it resets the old connection.
+        assert rst_seq == p["rcv_nxt"]
+        server.handle(Event.RCV_RST)
+        return {
+            "server_sends": _send_name(sent),
+            "reply_seq": reply_seq,
+            "reply_ack": reply_ack,
+            "client_rst_seq": rst_seq,
+            "server_state": server.state,
+        }
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        d = fields(answer, self.KEYS)
+        want = self.expected(p)
+        sends = as_word(
+            d["server_sends"],
+            ("SYN-ACK", "ACK", "RST", "nothing"),
+            "server_sends",
+            {"challenge ACK": "ACK", "SYN ACK": "SYN-ACK", "synack": "SYN-ACK", "none": "nothing"},
+        )
+        if sends != want["server_sends"]:
+            if sends == "RST":
+                raise Incorrect(
+                    "server_sends: answering with an RST is what older texts say; a blind "
+                    "attacker could use that to kill connections. RFC 5961 answers a SYN in a "
+                    "synchronized state differently"
+                )
+            if sends == "SYN-ACK":
+                raise Incorrect(
+                    "server_sends: the server still has the old connection for this 4-tuple; "
+                    "it cannot start a new one on top of it"
+                )
+            raise Incorrect("server_sends: RFC 5961 makes the server answer, not stay silent")
+        seq_diagnosis(
+            as_int(d["reply_seq"], "reply_seq"),
+            want["reply_seq"],
+            "reply_seq",
+            {},
+        )
+        got_ack = as_int(d["reply_ack"], "reply_ack")
+        if got_ack == seq.add(p["new_iss"], 1):
+            raise Incorrect(
+                "reply_ack: the server does not acknowledge the new SYN — it states what it "
+                "expects on the *old* connection"
+            )
+        seq_diagnosis(got_ack, want["reply_ack"], "reply_ack", {})
+        rst = as_int(d["client_rst_seq"], "client_rst_seq")
+        if rst != want["client_rst_seq"]:
+            if rst in (p["new_iss"], seq.add(p["new_iss"], 1), 0):
+                raise Incorrect(
+                    "client_rst_seq: a SYN-SENT endpoint answers an unacceptable ACK with an "
+                    "RST whose SEQ is taken from that ACK (RFC 9293 §3.10.7.3)"
+                )
+            seq_diagnosis(rst, want["client_rst_seq"], "client_rst_seq", {})
+        if as_state(d["server_state"], "server_state") is not want["server_state"]:
+            raise Incorrect(
+                "server_state: compare the RST's SEQ with the server's RCV.NXT — which of "
+                "RFC 5961's three cases is it?"
+            )
+        return (
+            "right: challenge ACK, then the client's RST lands exactly on RCV.NXT and clears "
+            "the stale connection; the client's next SYN retransmission opens a fresh one."
+        )
+
+
+def _rst_rows(rng: random.Random) -> tuple[int, int, list[int]]:
+    wnd = rng.choice([8192, 16384, 29200, 65535])
+    rcv_nxt = (seq.MOD - rng.randint(1, wnd - 1)) % seq.MOD  # the window spans the wrap
+    offsets = [
+        0,
+        rng.randint(1, wnd - 1),
+        rng.randint(1, wnd - 1),
+        wnd,  # just past the window
+        -1,  # just before RCV.NXT
+        -rng.randint(2, 1 << 20),
+        wnd + rng.randint(1, 1 << 20),
+    ]
+    rng.shuffle(offsets)
+    return rcv_nxt, wnd, [(rcv_nxt + o) % seq.MOD for o in offsets]
+
+
+def rst_verdict(seg_seq: int, rcv_nxt: int, rcv_wnd: int) -> str:
+    """RFC 5961 §3 / RFC 9293 §3.10.7.4: what an RST with SEQ ``seg_seq`` does."""
+    if not seq.segment_acceptable(seg_seq, 0, rcv_nxt, rcv_wnd):
+        return "drop"
+    return "reset" if seg_seq == rcv_nxt else "challenge"
+
+
+@register
+class RstAcceptance(Spec):
+    label = "8_ex_3"
+    kind = "compute"
+    topic = "RFC 5961 RST handling: exact RCV.NXT resets, in-window → challenge ACK, else drop"
+    title = "Which RSTs are obeyed?"
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        rcv_nxt, wnd, seqs = _rst_rows(rng)
+        return {"rcv_nxt": rcv_nxt, "rcv_wnd": wnd, "seqs": seqs}
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        rows = "\n".join(f"| {i} | `{s}` |" for i, s in enumerate(p["seqs"], 1))
+        return (
+            f"An ESTABLISHED connection has RCV.NXT = `{p['rcv_nxt']}` and RCV.WND = "
+            f"{p['rcv_wnd']}. Seven segments with RST set (no data) arrive, with these "
+            "SEQ numbers:\n\n| # | SEG.SEQ |\n|---|---|\n"
+            f"{rows}\n\n"
+            'For each, following RFC 5961 as RFC 9293 and Linux do: does it `"reset"` the '
+            'connection, draw a `"challenge"` ACK (and is otherwise ignored), or is it '
+            '`"drop"`ped silently? Answer with a list of seven words in this order: '
+            '`answer = ["reset", ...]`.'
+        )
+
+    def expected(self, p: Mapping[str, Any]) -> list[str]:
+        return [rst_verdict(s, p["rcv_nxt"], p["rcv_wnd"]) for s in p["seqs"]]
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        n = len(p["seqs"])
+        if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != n:
+            raise Incorrect(f"answer with a list of {n} words, one per RST")
+        if any(is_untouched(a) for a in answer):
+            raise NotSolved("some entries are still ...")
+        words = ("reset", "challenge", "drop")
+        syn = {
+            "challenge ack": "challenge",
+            "ack": "challenge",
+            "dropped": "drop",
+            "ignore": "drop",
+        }
+        got = [as_word(a, words, "each entry", syn) for a in answer]
+        want = self.expected(p)
+        if got == want:
+            return "right: only an RST at exactly RCV.NXT resets; a blind attacker must hit it."
+        rfc793 = ["reset" if w != "drop" else "drop" for w in want]
+        if got == rfc793:
+            raise Incorrect(
+                "that was the old rule (any in-window RST resets); RFC 5961 is stricter, "
+                "because a blind attacker only has to land somewhere in the window"
+            )
+        wrong = [i for i in range(n) if got[i] != want[i]]
+        i = wrong[0]
+        off = seq.sub(p["seqs"][i], p["rcv_nxt"])
+        if want[i] == "drop" and got[i] != "drop" and (off < 0 or off >= p["rcv_wnd"]):
+            plain_in = p["rcv_nxt"] <= p["seqs"][i] < p["rcv_nxt"] + p["rcv_wnd"]
+            if not plain_in and off in (-1, p["rcv_wnd"]):
+                hint = "the window is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND: check both edges"
+            else:
+                hint = "measure each SEQ forward from RCV.NXT, modulo 2^32"
+        elif want[i] != "drop" and got[i] == "drop":
+            hint = "the window spans the wrap: a small SEG.SEQ can be inside it (modulo 2^32)"
+        else:
+            hint = "only an RST at exactly RCV.NXT resets; elsewhere in the window it is challenged"
+        raise Incorrect(f"{len(wrong)} of {n} verdicts are wrong (e.g. #{i + 1}). Hint: {hint}")
+
+
+@register
+class ConnectionRefused(Spec):
+    label = "8_ex_4"
+    kind = "compute"
+    topic = "connection refused: the RST a closed port sends, to a SYN and to a stray ACK"
+    title = "Nobody listens on that port"
+
+    KEYS = ("syn_rst_seq", "syn_rst_ack", "ack_rst_seq", "client_state")
+
+    def make_params(self, rng: random.Random) -> dict[str, Any]:
+        isn = seq.MOD - 1 if rng.random() < 0.4 else rng.randrange(seq.MOD)
+        return {
+            "isn": isn,
+            "stray_seq": rng.randrange(seq.MOD),
+            "stray_ack": rng.randrange(seq.MOD),
+        }
+
+    def question(self, p: Mapping[str, Any]) -> str:
+        return (
+            "Host B has no listener and no connection on port 81.\n\n"
+            f"1. Client A sends B a SYN with SEQ = `{p['isn']}` to port 81. B answers with "
+            "an RST (RFC 9293 §3.10.7.1, the CLOSED state). Give `syn_rst_seq` and "
+            "`syn_rst_ack`, its SEQ and ACK numbers.\n"
+            f"2. A stray segment with ACK set, SEQ = `{p['stray_seq']}` and ACK = "
+            f"`{p['stray_ack']}`, no data, reaches the same port. Give `ack_rst_seq`, the SEQ "
+            "of B's RST.\n"
+            "3. `client_state`: A's state after the first RST arrives.\n\n"
+            "Numbers in 0 … 2^32−1. Answer with a dict: "
+            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+        )
+
+    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        client = TcpStateMachine()
+        client.handle(Event.ACTIVE_OPEN)
+        client.handle(Event.RCV_RST)  # an RST whose ACK acknowledges the SYN: refused
+        return {
+            # no ACK on the SYN: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, SEG.LEN = 1
+            "syn_rst_seq": 0,
+            "syn_rst_ack": seq.add(p["isn"], 1),
+            # ACK set: <SEQ=SEG.ACK><CTL=RST>
+            "ack_rst_seq": p["stray_ack"],
+            "client_state": client.state,
+        }
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        d = fields(answer, self.KEYS)
+        want = self.expected(p)
+        s = as_int(d["syn_rst_seq"], "syn_rst_seq")
+        if s != want["syn_rst_seq"]:
+            raise Incorrect(
+                "syn_rst_seq: B has no TCB, so no sequence numbers of its own; the RST to a "
+                "segment without ACK uses a fixed SEQ"
+            )
+        seq_diagnosis(
+            as_int(d["syn_rst_ack"], "syn_rst_ack"),
+            want["syn_rst_ack"],
+            "syn_rst_ack",
+            {-1: "the SYN occupies one sequence number: SEG.SEQ + SEG.LEN, and a SYN's LEN is 1"},
+        )
+        a = as_int(d["ack_rst_seq"], "ack_rst_seq")
+        if a != want["ack_rst_seq"]:
+            if a in (p["stray_seq"], seq.add(p["stray_seq"], 1), 0):
+                raise Incorrect(
+                    "ack_rst_seq: when the offending segment has ACK set, the RST's SEQ is "
+                    "taken from its ACK field, so that the sender finds it acceptable"
+                )
+            seq_diagnosis(a, want["ack_rst_seq"], "ack_rst_seq", {})
+        if as_state(d["client_state"], "client_state") is not want["client_state"]:
+            raise Incorrect(
+                "client_state: the RST acknowledges A's SYN, so A accepts it: what does an "
+                "accepted RST do in SYN-SENT?"
+            )
+        return "right: connect() fails with 'connection refused' one RTT after the SYN."
