@@ -186,6 +186,12 @@ def _secret(secret: bytes | None, seed: int | None, size: int = 16) -> bytes:
 def _clock(now: float, tick: float) -> int:
     if not math.isfinite(now) or now < 0:
         raise ValueError(f"now={now!r}: expected a finite time in seconds >= 0")
+    # Count whole ticks in integer nanoseconds when the tick is a whole number of them
+    # (4 µs, 64 ns): Linux computes ``ktime_get_real_ns() >> 6``, and float division would
+    # land one tick short at exact multiples (1 s / 64 ns = 15624999.999...).
+    tick_ns = round(tick * 1e9)
+    if tick_ns > 0 and abs(tick_ns - tick * 1e9) < 1e-6:
+        return (round(now * 1e9) // tick_ns) % MOD32
     return int(now / tick) % MOD32
 
 

@@ -108,3 +108,11 @@ def test_trace_has_one_row_per_generator_tuple_time():
     assert len(df) == len(isn.GENERATORS) * 2 * 3
     assert set(df.columns) == {"generator", "tuple", "t", "isn"}
     assert df["isn"].between(0, 2**32 - 1).all()
+
+
+def test_clock_counts_whole_ticks_exactly():
+    from tcplab.isn import LINUX_TICK, RFC793_TICK, _clock
+
+    assert _clock(1.0, LINUX_TICK) == 15_625_000  # ns >> 6, as Linux computes it
+    assert _clock(1.0, RFC793_TICK) == 250_000
+    assert _clock(2**32 * 64e-9, LINUX_TICK) == 0  # one full cycle (~275 s) wraps to 0
