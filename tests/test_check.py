@@ -820,3 +820,42 @@ def test_any_student_id_gets_solvable_deterministic_exercises(sid):
         assert dict(params(label, sid)) == dict(params(label, sid))
         assert check(label, expected(label, sid), student_id=sid).solved
         assert check(label, ..., student_id=sid).status == "not solved yet"
+
+
+def test_module_8_answers_agree_with_the_simulator():
+    from tcplab.sim.scenarios import run_scenario
+
+    run = run_scenario("rebooted-client", seed=3, new_client_iss=777)
+    challenge = next(r for r in run.records if r["note"].startswith("challenge ACK"))
+    rst = next(r for r in run.records if r["kind"] == "RST")
+    p = {"snd_nxt": challenge["seq"], "rcv_nxt": challenge["ack"], "new_iss": 777}
+    want = get_spec("8_ex_2").expected(p)
+    assert (want["server_sends"], want["reply_seq"], want["reply_ack"]) == (
+        challenge["kind"],
+        challenge["seq"],
+        challenge["ack"],
+    )
+    assert want["client_rst_seq"] == rst["seq"]
+    assert want["server_state"] is rst["dst_state_after"]
+
+    refused = run_scenario("connection-refused", seed=1, client_iss=seq.MOD - 1)
+    reply = refused.records[-1]
+    want = get_spec("8_ex_4").expected({"isn": seq.MOD - 1, "stray_seq": 1, "stray_ack": 2})
+    assert (reply["seq"], reply["ack"]) == (want["syn_rst_seq"], want["syn_rst_ack"])
+    assert refused.final_states()["A"] is want["client_state"]
+
+
+def test_listener_exercises_follow_the_kernel_rules():
+    from tcplab.check.m6 import reference_admit
+
+    # backlog 3: the accept queue takes 4 (B + 1); -1 is clamped to somaxconn (unsigned).
+    assert reference_admit(0, 3, 3, 4096, 1) == "queue"
+    assert reference_admit(0, 4, 3, 4096, 1) == "drop"
+    assert reference_admit(4, 0, 3, 4096, 1) == "cookie"
+    assert reference_admit(4, 0, 3, 4096, 0) == "drop"
+    assert reference_admit(0, 0, 3, 4096, 2) == "cookie"
+    assert reference_admit(200, 0, -1, 128, 0) == "drop"
+    assert reference_admit(128, 0, -1, 128, 0) == "queue"
+    assert expected("6_ex_3", "alice") == [
+        max(0, s + 1 - r) for r, s in params("6_ex_3", "alice")["rows"]
+    ]
