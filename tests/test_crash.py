@@ -3,7 +3,7 @@
 import pytest
 
 from tcplab.fsm import State
-from tcplab.sim.crash import run_crash
+from tcplab.sim.crash import crash_summary, run_crash
 
 
 def segments_from(result, host):
@@ -39,3 +39,17 @@ def test_bad_arguments_are_refused():
         run_crash("power")
     with pytest.raises(ValueError, match="crash_at"):
         run_crash("host", crash_at=0.1)
+
+
+def test_the_summary_says_when_and_how_b_finds_out():
+    proc = crash_summary(run_crash("process"))
+    assert proc["A sends after the crash"].startswith("FIN")
+    assert proc["B notices at (s)"] == pytest.approx(2.05)  # one one-way delay later
+    assert proc["B's state then"] == "CLOSE-WAIT"
+    unread = crash_summary(run_crash("process-unread"))
+    assert (unread["B's state then"], unread["B's error"]) == ("CLOSED", "connection reset")
+    silent = crash_summary(run_crash("host", server_sends_at=None))
+    assert silent["A sends after the crash"] == "nothing"
+    assert silent["B notices at (s)"] is None and silent["B at the end"] == "ESTABLISHED"
+    talking = crash_summary(run_crash("host"))
+    assert talking["B's error"] == "connection timed out" and talking["B notices at (s)"] > 900

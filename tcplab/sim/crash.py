@@ -23,11 +23,13 @@ of RFC 9293 §3.10.4/§3.10.5, made by the kernel on behalf of a dead process.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tcplab.endpoint import Endpoint
 from tcplab.sim.network import Network, SimResult
 from tcplab.timers import TimerPreset, preset
 
-__all__ = ["CRASH_KINDS", "run_crash"]
+__all__ = ["CRASH_KINDS", "crash_summary", "run_crash"]
 
 #: kind → one-line description.
 CRASH_KINDS: dict[str, str] = {
@@ -79,3 +81,21 @@ def run_crash(
     result = net.run(until=until)
     result.meta.update(scenario=f"crash:{kind}", description=CRASH_KINDS[kind])
     return result
+
+
+def crash_summary(result: SimResult, crash_at: float = 2.0) -> dict[str, Any]:
+    """What the peer saw in a :func:`run_crash` result: the segments A's side sent from
+    ``crash_at`` on, when B's connection first changed state after that (None: never, within
+    the run), B's state then and at the end, and B's errors."""
+    tr, ev = result.trace, result.events
+    after = tr[(tr["sender"] == "A") & (tr["time"] >= crash_at)]
+    b = ev[(ev["host"] == "B") & (ev["kind"] == "state") & (ev["time"] >= crash_at)]
+    first = b.iloc[0] if len(b) else None
+    return {
+        "A sends after the crash": ", ".join(after["flags"]) or "nothing",
+        "B notices at (s)": None if first is None else float(first["time"]),
+        "B's state then": None if first is None else str(first["state_after"]).replace("_", "-"),
+        "B at the end": result.endpoint("B").state.name.replace("_", "-"),
+        "B's error": ", ".join(result.errors()["B"]) or "none",
+        "run length (s)": float(result.end_time),
+    }
