@@ -184,6 +184,8 @@ class Endpoint:
         self.eof = False
         self.orphan = False
         self.error: str | None = None
+        #: Set by the simulator when the host crashed: the TCB vanished without a transition.
+        self.lost = False
         self.accepted_at: float | None = None
         # --- timers (absolute deadlines) ---
         self._deadline: dict[str, float] = {}

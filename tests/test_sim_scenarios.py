@@ -78,7 +78,8 @@ def test_lost_syn_client_retransmits_after_1s():
 
 def test_lost_synack_both_sides_retransmit():
     r = run_scenario("handshake-lost-synack")
-    assert rtx(r) == [(1.0, A, "SYN"), (1.05, B, "SYN-ACK")]
+    # B resends on its own RTO and, Linux-style, again when the retransmitted SYN arrives
+    assert rtx(r) == [(1.0, A, "SYN"), (1.05, B, "SYN-ACK"), (1.05, B, "SYN-ACK")]
     synacks = rows(r, kind="SYN-ACK")
     assert len(synacks) == 3  # lost one, timer one, and the one for the retransmitted SYN
     assert "SYN-ACK again" in synacks.iloc[2]["note"]
@@ -338,3 +339,16 @@ def test_rules_validate_and_count():
         Rule("explode")
     r = Rule("drop", sender="A", nth=2)
     assert "#2" in r.description
+
+
+def test_a_crashed_host_keeps_no_connection_state():
+    """A crash deletes TCBs without a transition: results must not show them alive."""
+    from tcplab.viz.timeline import state_spans
+
+    r = run_scenario("keepalive-dead-peer")
+    assert r.final_states()["B"] is State.CLOSED
+    lost = r.events[r.events["what"] == "TCB lost in the crash"]
+    assert len(lost) == 1 and lost.iloc[0]["state_after"] == "CLOSED"
+    spans = state_spans(run_scenario("synack-timeout"))["A"]
+    assert spans[-1][2] == "CLOSED" or spans[-1][1] < 1.0  # A's SYN-SENT ends at the crash
+    assert all(not (st == "SYN_SENT" and end > 1.0) for _, end, st in spans)

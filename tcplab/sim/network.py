@@ -284,8 +284,23 @@ class Host:
     def crash(self, now: float) -> None:
         """Power off: every TCB is lost silently; arriving segments are dropped."""
         self.up = False
-        self.conns.clear()
         self.net._event(now, self.name, "host", "crash: all connection state lost")
+        # The connections do not move through the state machine (nothing is sent, no
+        # event happens to them): their TCBs are simply gone, i.e. CLOSED. Record that so
+        # traces, timelines and final states do not show a dead host as ESTABLISHED.
+        for ep in self.endpoints:
+            if ep.state is not State.CLOSED and not ep.lost:
+                ep.lost = True
+                self.net._event(
+                    now,
+                    self.name,
+                    "state",
+                    "TCB lost in the crash",
+                    ep.local[1],
+                    ep.state,
+                    State.CLOSED,
+                )
+        self.conns.clear()
 
     def reboot(self, now: float, *, keep_listeners: bool = True) -> None:
         """Power back on with no connections (listeners kept unless told otherwise)."""
@@ -376,7 +391,8 @@ class SimResult:
         """Each host's most recent connection's final state (CLOSED if it never had one)."""
         out: dict[str, State] = {}
         for name, h in self.hosts.items():
-            out[name] = h.endpoints[-1].state if h.endpoints else State.CLOSED
+            last = h.endpoints[-1] if h.endpoints else None
+            out[name] = State.CLOSED if last is None or last.lost else last.state
         return out
 
     def errors(self) -> dict[str, list[str]]:

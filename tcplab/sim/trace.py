@@ -112,7 +112,9 @@ def events_frame(result: SimResult) -> pd.DataFrame:
 
 def retransmissions(trace: pd.DataFrame) -> pd.DataFrame:
     """Rows of the trace that are retransmissions (from a retransmission timer)."""
-    mask = trace["note"].fillna("").str.contains("retransmission")
+    # Timer retransmissions ("retransmission #n") and Linux's immediate SYN-ACK resend when a
+    # retransmitted SYN arrives ("retransmitted SYN: SYN-ACK again").
+    mask = trace["note"].fillna("").str.contains(r"retransmission #|retransmitted SYN")
     return trace.loc[mask, ["time", "sender", "kind", "seq", "ack", "note", "fate"]]
 
 

@@ -231,7 +231,9 @@ def ladder(
         return ymap[round(t, 9)]
 
     height = max(2.5, 0.42 * (max(ymap.values()) + 2) + 1.0)
-    fig = Figure(figsize=(width, height))
+    # Through pyplot, so Jupyter's inline backend is set up and the figure shows as an
+    # image even in a fresh kernel; closed below so it does not show twice.
+    fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.90 if title else 0.93))
     top, bottom = -0.8, max(ymap.values()) + 0.8
     for n, x in xpos.items():
@@ -348,6 +350,7 @@ def ladder(
         title = result.meta.get("scenario")
     if title:
         fig.suptitle(title, fontsize=12, y=0.995)
+    plt.close(fig)
     return fig
 
 
