@@ -8,7 +8,7 @@
 - ``flood_vs_simpy``: the same 1M-SYN scenario run by bench/flood_simpy.py (one simpy
   event per SYN) — wall-time ratio; goal >= 20x. ``flood_vs_simpy_none`` repeats it with
   tcp_syncookies=0.
-- ``explorer_click_ms_listener`` / ``explorer_click_ms_flood``: median ms per widget update,
+- ``explorer_click_ms_listener`` / ``_flood`` / ``_isn``: median ms per widget update,
   with the picture caches emptied before each click (a real redraw; the listener explorer
   also re-runs its simulation, the flood explorer uses the runs it precomputed).
 """
@@ -47,6 +47,7 @@ def run() -> dict[str, dict[str, Any]]:
     t_simpy_none, _ = _best(lambda: simulate_flood_simpy(SCENARIO, 0), repeat=1)
 
     from tcplab.widgets.flood import flood_explorer
+    from tcplab.widgets.isn import isn_explorer
     from tcplab.widgets.listener import listener_explorer
 
     out: dict[str, dict[str, Any]] = {
@@ -76,7 +77,8 @@ def run() -> dict[str, dict[str, Any]]:
             "goal": ">= 20x (same, tcp_syncookies=0)",
         },
     }
-    for name, make in (("listener", listener_explorer), ("flood", flood_explorer)):
+    explorers = (("listener", listener_explorer), ("flood", flood_explorer), ("isn", isn_explorer))
+    for name, make in explorers:
         w = make()
         times = []
         for i in range(12):
