@@ -55,3 +55,15 @@ def test_ladder_of_a_bare_trace_dataframe():
     rows = ladder_rows(r.trace)
     assert rows[0].fate == "lost" and rows[0].label == "SYN seq=x"
     assert ladder(r.trace).axes
+
+
+def test_host_crash_is_drawn_and_labels_at_one_place_stack():
+    from tcplab.sim.scenarios import run_scenario
+    from tcplab.viz.ladder import ladder
+
+    fig = ladder(run_scenario("keepalive-dead-peer"))
+    texts = [t for t in fig.axes[0].texts if t.get_text()]
+    assert any(t.get_text().startswith("crash") for t in texts)
+    bottom = [t for t in texts if "keepalive" in t.get_text() or "timed out" in t.get_text()]
+    ys = [t.get_position()[1] for t in bottom if t.get_position()[0] < 0.5]
+    assert len(ys) == len(set(ys))  # no two labels printed on top of each other

@@ -221,7 +221,7 @@ def ladder(
         times.append(r.time)
         times.append(r.arrive if r.arrive is not None else r.time + delay)
     for e in events:
-        if e["kind"] in ("state", "timer", "error"):
+        if e["kind"] in ("state", "timer", "error", "host"):
             times.append(e["time"])
     if not times:
         times = [0.0]
@@ -315,32 +315,43 @@ def ladder(
                 zorder=5,
             )
     if show_timers:
+        # Marker colours: timers orange, errors red, host crash/reboot black.
+        colors = {
+            "timer": ("#ff7f0e", "#b35900"),
+            "error": ("#d62728", "#d62728"),
+            "host": ("#111111", "#111111"),
+        }
+        stacked: dict[tuple[str, float], int] = {}  # labels at the same place stack upwards
         for e in events:
-            if e["kind"] not in ("timer", "error"):
+            if e["kind"] not in colors:
                 continue
             x = xpos[e["host"]]
             side = -1 if x == 0 else 1
             y = Y(e["time"])
+            edge, text_color = colors[e["kind"]]
             ax.plot(
                 [x],
                 [y],
-                marker="o",
-                mfc="white",
-                mec="#d62728" if e["kind"] == "error" else "#ff7f0e",
-                markersize=7,
+                marker="X" if e["kind"] == "host" else "o",
+                mfc=edge if e["kind"] == "host" else "white",
+                mec=edge,
+                markersize=8 if e["kind"] == "host" else 7,
                 zorder=6,
             )
+            n = stacked.get((e["host"], y), 0)
+            stacked[(e["host"], y)] = n + 1
             what = str(e["what"])
             what = what if len(what) <= 34 else what[:33] + "…"
             ax.text(
                 x + side * 0.03,
-                y + 0.22,
+                y + 0.22 + 0.24 * n,
                 what,
                 ha="right" if side < 0 else "left",
                 va="center",
                 fontsize=7,
                 style="italic",
-                color="#d62728" if e["kind"] == "error" else "#b35900",
+                fontweight="bold" if e["kind"] == "host" else "normal",
+                color=text_color,
                 zorder=5,
             )
     ax.set_xlim(-0.64, 1.5)
