@@ -338,13 +338,13 @@ def ladder(
                 markersize=8 if e["kind"] == "host" else 7,
                 zorder=6,
             )
-            n = stacked.get((e["host"], y), 0)
-            stacked[(e["host"], y)] = n + 1
+            level = stacked.get((e["host"], y), 0)
+            stacked[(e["host"], y)] = level + 1
             what = str(e["what"])
             what = what if len(what) <= 34 else what[:33] + "…"
             ax.text(
                 x + side * 0.03,
-                y + 0.22 + 0.24 * n,
+                y + 0.22 + 0.24 * level,
                 what,
                 ha="right" if side < 0 else "left",
                 va="center",
