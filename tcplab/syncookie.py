@@ -257,7 +257,8 @@ def random_ack_pass_probability(counter_known: bool = False) -> float:
 class CookieOptions:
     """The SYN options a server would like to remember."""
 
-    mss: int = 1460
+    mss: int | None = 1460
+    """The client's MSS; None where it is unknown (a decoded timestamp does not carry it)."""
     wscale: int | None = 7
     """Window-scale shift the client offered (0..14), None = no option."""
     sack: bool = True
@@ -267,7 +268,8 @@ class CookieOptions:
     def __post_init__(self) -> None:
         if self.wscale is not None and not 0 <= self.wscale <= 14:
             raise ValueError(f"wscale={self.wscale!r}: expected 0..14 or None")
-        mss_index(self.mss)
+        if self.mss is not None:
+            mss_index(self.mss)
 
 
 def encode_timestamp(ts_now: int, opts: CookieOptions) -> int:
@@ -294,7 +296,7 @@ def decode_timestamp(
 
     Returns None when the kernel rejects the ACK: timestamps off locally, or SACK / window
     scaling echoed back although disabled locally. The MSS is not in the timestamp (it
-    comes from the cookie): the result carries the default 1460.
+    comes from the cookie): the result's ``mss`` is None.
     """
     _u32(tsecr, "tsecr")
     if not local_ts:
@@ -304,10 +306,10 @@ def decode_timestamp(
         return None
     ws = tsecr & _TS_WSCALE_MASK
     if ws == _TS_WSCALE_MASK:
-        return CookieOptions(wscale=None, sack=sack, ecn=bool(tsecr & _TS_ECN))
+        return CookieOptions(mss=None, wscale=None, sack=sack, ecn=bool(tsecr & _TS_ECN))
     if not local_wscale:
         return None
-    return CookieOptions(wscale=min(ws, 14), sack=sack, ecn=bool(tsecr & _TS_ECN))
+    return CookieOptions(mss=None, wscale=min(ws, 14), sack=sack, ecn=bool(tsecr & _TS_ECN))
 
 
 def options_after_cookie(opts: CookieOptions) -> tuple[CookieOptions, list[str]]:
@@ -316,6 +318,8 @@ def options_after_cookie(opts: CookieOptions) -> tuple[CookieOptions, list[str]]
     Returns the surviving options and a list of what was lost: ``"mss"`` (rounded down to
     the table, or *up* to 536 below 1300), ``"wscale"``, ``"sack"``, ``"ecn"``.
     """
+    if opts.mss is None:
+        raise ValueError("options_after_cookie needs the client's MSS; got mss=None")
     mss = MSS_TABLE[mss_index(opts.mss)]
     lost = ["mss"] if mss != opts.mss else []
     if opts.timestamps:

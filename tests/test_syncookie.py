@@ -147,3 +147,10 @@ def test_bad_input():
         sc.mss_index(0)
     with pytest.raises(ValueError, match="wscale=15"):
         sc.CookieOptions(wscale=15)
+
+
+def test_decoded_timestamp_does_not_pretend_to_know_the_mss():
+    from tcplab.syncookie import CookieOptions, decode_timestamp, encode_timestamp
+
+    opts = decode_timestamp(encode_timestamp(123_456_789, CookieOptions(wscale=7, sack=True)))
+    assert opts is not None and opts.mss is None and opts.wscale == 7 and opts.sack
