@@ -48,7 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from tcplab.defences import ENTRY_BYTES, Policy, parse_defences, policy_for
+from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, policy_for
 from tcplab.listener import clamp_backlog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -708,17 +708,7 @@ def _summary(res: FloodResult, entry_bytes: int) -> dict[str, Any]:
 
 
 def compare_defences(
-    defences: Sequence[str | Iterable[str]] = (
-        "none",
-        "filtering",
-        "bigger_backlog",
-        "short_timer",
-        "recycle_oldest",
-        "syn_cache",
-        "syn_cookies",
-        "hybrid",
-        "syn_proxy",
-    ),
+    defences: Sequence[str | Iterable[str]] = tuple(DEFENCES),
     config: FloodConfig | None = None,
     **overrides: Any,
 ) -> pd.DataFrame:

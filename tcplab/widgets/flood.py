@@ -15,16 +15,8 @@ from tcplab.widgets._render import LRU, figure_svg
 
 __all__ = ["FloodExplorer", "flood_explorer"]
 
-_DEFAULT = (
-    "none",
-    "bigger_backlog",
-    "short_timer",
-    "recycle_oldest",
-    "syn_cache",
-    "syn_cookies",
-    "hybrid",
-    "syn_proxy",
-)
+# Every defence but filtering, which mostly rescales the attack rate the slider already sets.
+_DEFAULT = tuple(name for name in DEFENCES if name != "filtering")
 _RATES = (0.0, 100.0, 1000.0, 3000.0, 10000.0, 30000.0)
 
 
