@@ -30,8 +30,9 @@ def plot_isn_over_time(
     """
     if df is None:
         df = isn.isn_trace(generators, times=times, seed=seed)
+    fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6))
+        fig, ax = plt.subplots(figsize=(7, 3.6))
     styles = ["-", "--", ":", "-."]
     for gi, (gen, g) in enumerate(df.groupby("generator", sort=False)):
         for ti, (tup, d) in enumerate(g.groupby("tuple", sort=False)):
@@ -49,6 +50,8 @@ def plot_isn_over_time(
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("ISN over time: solid = victim, dashed = attacker's own connection")
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if fig is not None:
+        plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax
 
 
@@ -59,12 +62,15 @@ def plot_prediction_error(
     :func:`tcplab.isn.attacker_prediction`."""
     if df is None:
         df = isn.attacker_prediction(**kwargs)
+    fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+        fig, ax = plt.subplots(figsize=(6, 3))
     gens = list(dict.fromkeys(df["generator"]))
     data = [df.loc[df["generator"] == g, "error"].abs().add(1).to_numpy() for g in gens]
     ax.boxplot(data, tick_labels=gens, showfliers=False)
     ax.set_yscale("log")
     ax.set_ylabel("|error| + 1 (sequence numbers)")
     ax.set_title("How far off is an attacker who saw its own ISN?")
+    if fig is not None:
+        plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax

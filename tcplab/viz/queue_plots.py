@@ -20,8 +20,9 @@ def plot_success_vs_attack(
     ``df`` is :func:`tcplab.flood.sweep_attack_rate` output. ``metric`` is
     ``served_fast_share`` (served within the deadline) or ``served_share`` (eventually).
     """
+    fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.6))
+        fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for i, (name, d) in enumerate(df.groupby("defences", sort=False)):
         d = d.sort_values("attack_rate")
         ax.plot(d["attack_rate"], d[metric], marker="o", color=f"C{i}", label=name)
@@ -32,6 +33,8 @@ def plot_success_vs_attack(
     ax.set_ylim(-0.03, 1.03)
     ax.legend(fontsize=8)
     ax.set_title("SYN flood: who still gets in?")
+    if fig is not None:
+        plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax
 
 
@@ -39,8 +42,9 @@ def plot_queue_occupancy(result: Any, *, ax: Axes | None = None) -> Axes:
     """SYN queue (attack vs legitimate entries) and accept queue over time for one flood run
     (a :class:`tcplab.flood.FloodResult` or its ``timeseries``)."""
     ts = result.timeseries if hasattr(result, "timeseries") else result
+    fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.2))
+        fig, ax = plt.subplots(figsize=(6.5, 3.2))
     ax.stackplot(
         ts["t"],
         ts["attack_entries"],
@@ -53,6 +57,8 @@ def plot_queue_occupancy(result: Any, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("time (s)")
     ax.set_ylabel("entries")
     ax.legend(fontsize=8, loc="upper right")
+    if fig is not None:
+        plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax
 
 
@@ -64,8 +70,9 @@ def plot_listen_queue(
 ) -> Axes:
     """SYN and accept queue over time from :func:`tcplab.listener.simulate_listen_queue`."""
     df = pd.DataFrame(samples)
+    fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.2))
+        fig, ax = plt.subplots(figsize=(6.5, 3.2))
     ax.step(df["t"], df["syn_queue"], where="post", label="SYN queue (request socks)")
     ax.step(df["t"], df["accept_queue"], where="post", label="accept queue")
     if max_ack_backlog is not None:
@@ -75,4 +82,6 @@ def plot_listen_queue(
     ax.set_xlabel("time (s)")
     ax.set_ylabel("entries")
     ax.legend(fontsize=8, loc="upper left")
+    if fig is not None:
+        plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax
