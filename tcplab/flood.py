@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, policy_for
-from tcplab.listener import clamp_backlog
+from tcplab.listener import clamp_backlog, synack_retries_under_load
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -207,7 +207,6 @@ def simulate_flood(
     retries = pol.synack_retries if pol.synack_retries is not None else cfg.synack_retries
     sched = _schedule(retries, cfg.timeout_init, cfg.rto_max, dt)
     prune = cfg.linux_pruning and pol.structure == "queue"
-    prune_floor = max(8, max_ack_backlog)
     entry_bytes = ENTRY_BYTES[pol.entry]
 
     # --- arrivals ----------------------------------------------------------------------
@@ -287,17 +286,9 @@ def simulate_flood(
     acc_burst = max(1.0, acc_per_step) + 1.0
 
     def max_retries() -> int:
-        r = retries
-        if prune:
-            qlen = q_att + len(lreq)
-            if (qlen << 1) > prune_floor:
-                y = young << 1
-                while r > 2:
-                    if qlen < y:
-                        break
-                    r -= 1
-                    y <<= 1
-        return r
+        if not prune:
+            return retries
+        return synack_retries_under_load(retries, q_att + len(lreq), young, max_ack_backlog)
 
     def evict(n: int, s: int) -> int:
         """Evict up to n oldest half-open entries (attack cohorts or legit requests)."""

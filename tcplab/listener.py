@@ -111,6 +111,24 @@ def clamp_backlog(backlog: int, somaxconn: int = 4096) -> int:
     return somaxconn if (backlog & 0xFFFFFFFF) > somaxconn else backlog
 
 
+def synack_retries_under_load(retries: int, qlen: int, young: int, max_ack_backlog: int) -> int:
+    """``reqsk_timer_handler()``: SYN-ACK retries left for old requests under load.
+
+    When the SYN queue is more than half full (``(qlen << 1) > max(8, sk_max_ack_backlog)``)
+    old requests get one retry fewer per doubling of the "young" count (requests not yet
+    timed out) needed to exceed ``qlen``, never fewer than 2 — "we reserve half of room for
+    young embrions; and abort old ones without pity" (net/ipv4/inet_connection_sock.c).
+    """
+    if (qlen << 1) > max(8, max_ack_backlog):
+        y = young << 1
+        while retries > 2:
+            if qlen < y:
+                break
+            retries -= 1
+            y <<= 1
+    return retries
+
+
 def synack_schedule(
     retries: int = 5, timeout_init: float = 1.0, rto_max: float = 120.0
 ) -> tuple[list[float], float]:
@@ -468,17 +486,9 @@ class Listener:
         return None
 
     def _max_retries(self) -> int:
-        """``reqsk_timer_handler()``: fewer retries for old requests when over half full."""
-        retries = self.config.synack_retries
-        qlen = self.qlen
-        if (qlen << 1) > max(8, self.max_ack_backlog):
-            young = self._young << 1
-            while retries > 2:
-                if qlen < young:
-                    break
-                retries -= 1
-                young <<= 1
-        return retries
+        return synack_retries_under_load(
+            self.config.synack_retries, self.qlen, self._young, self.max_ack_backlog
+        )
 
     def advance(self, now: float) -> list[TimerEvent]:
         """Fire every SYN-ACK timer due at or before ``now``; return what happened."""

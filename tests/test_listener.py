@@ -212,3 +212,16 @@ def test_listen_queue_simulation_accounts_for_every_client():
     assert served and all(c["served"] >= c["connected"] >= 0 for c in served)
     assert all(s["accept_queue"] <= 5 for s in samples)  # never more than B+1
     assert samples[-1]["ListenOverflows"] > 0  # overloaded: 80/s in, 40/s out
+
+
+def test_synack_retries_under_load_hand_worked():
+    from tcplab.listener import synack_retries_under_load
+
+    # at most half full (qlen*2 <= max(8, backlog)): the full 5 retries
+    assert synack_retries_under_load(5, qlen=4, young=0, max_ack_backlog=8) == 5
+    # 100 requests in a queue of 128, none young: 5 -> 2 (never fewer than 2)
+    assert synack_retries_under_load(5, qlen=100, young=0, max_ack_backlog=128) == 2
+    # enough young requests (young*2 > qlen) keep every retry
+    assert synack_retries_under_load(5, qlen=100, young=60, max_ack_backlog=128) == 5
+    # young*2 = 60 <= 100 < young*4 = 120: one retry fewer
+    assert synack_retries_under_load(5, qlen=100, young=30, max_ack_backlog=128) == 4
