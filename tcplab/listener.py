@@ -61,25 +61,33 @@ from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tcplab import syncookie
 from tcplab.isn import FourTuple, LinuxIsn
+from tcplab.timers import retransmission_timeline
 
 __all__ = [
     "COUNTERS",
     "REQUEST_SOCK_BYTES",
     "AckVerdict",
+    "Admission",
     "Child",
     "Listener",
     "ListenerConfig",
     "Request",
+    "SynRules",
     "SynVerdict",
     "TimerEvent",
+    "acceptq_is_full",
+    "admit_syns",
     "clamp_backlog",
     "predict_accept_queue",
+    "request_timeouts",
     "simulate_listen_queue",
+    "synack_retries_under_load",
     "synack_schedule",
+    "synq_limit",
 ]
 
 #: ip-sysctl.rst ``tcp_max_syn_backlog``: "A SYN_RECV request socket consumes about 304 bytes".
@@ -134,17 +142,26 @@ def synack_schedule(
 ) -> tuple[list[float], float]:
     """SYN-ACK send times and the expiry time of an unanswered request.
 
+    The schedule is :func:`tcplab.timers.retransmission_timeline` (``reqsk_timeout()``
+    doubles from ``TCP_TIMEOUT_INIT`` up to ``TCP_RTO_MAX``; no linear phase for SYN-ACKs).
+
     >>> synack_schedule()
     ([0.0, 1.0, 3.0, 7.0, 15.0, 31.0], 63.0)
     """
-    if retries < 0:
-        raise ValueError(f"retries={retries!r}: expected >= 0")
-    t, sends = 0.0, [0.0]
-    for k in range(retries + 1):
-        t += min(timeout_init * (1 << k), rto_max)
-        if k < retries:
-            sends.append(t)
-    return sends, t
+    tl = retransmission_timeline(retries, timeout_init, rto_max)
+    return list(tl.send_times), tl.give_up
+
+
+def request_timeouts(
+    retries: int = 5, timeout_init: float = 1.0, rto_max: float = 120.0
+) -> tuple[float, ...]:
+    """The wait after a request's k-th timeout, k = 0..retries (the last one ends in expiry).
+
+    >>> request_timeouts(3)
+    (1.0, 2.0, 4.0, 8.0)
+    """
+    tl = retransmission_timeline(retries, timeout_init, rto_max)
+    return (*tl.gaps, tl.give_up - tl.send_times[-1])
 
 
 @dataclass(frozen=True)
@@ -191,6 +208,13 @@ class ListenerConfig:
         """``sk_max_ack_backlog`` = the backlog after the somaxconn clamp."""
         return clamp_backlog(self.backlog, self.somaxconn)
 
+    @property
+    def syn_rules(self) -> SynRules:
+        """The settings :func:`admit_syns` needs."""
+        return SynRules(
+            self.max_ack_backlog, self.syncookies, self.max_syn_backlog, self.synq_full_test
+        )
+
 
 class SynVerdict(Enum):
     """What the listener does with a SYN."""
@@ -206,6 +230,107 @@ class SynVerdict(Enum):
     def answered(self) -> bool:
         """True when a SYN-ACK goes back to the client."""
         return self in (SynVerdict.QUEUED, SynVerdict.COOKIE, SynVerdict.SYNACK_RESENT)
+
+
+def synq_limit(max_ack_backlog: int, synq_full_test: Literal[">=", ">"] = ">") -> int:
+    """The request count at which ``inet_csk_reqsk_queue_is_full()`` says "full".
+
+    ``qlen >= sk_max_ack_backlog`` before commit 3479c7549fb1, ``qlen >
+    sk_max_ack_backlog`` since: ``listen(fd, B)`` holds B half-open requests on older
+    kernels and B + 1 on newer ones (facts.md §3).
+    """
+    return max_ack_backlog + 1 if synq_full_test == ">" else max_ack_backlog
+
+
+def acceptq_is_full(ack_backlog: int, max_ack_backlog: int) -> bool:
+    """``sk_acceptq_is_full()``: ``sk_ack_backlog > sk_max_ack_backlog`` — so B + 1 wait."""
+    return ack_backlog > max_ack_backlog
+
+
+@dataclass(frozen=True)
+class SynRules:
+    """The listener settings that decide what ``tcp_conn_request()`` does with a SYN.
+
+    ``synq_capacity`` is for SYN stores that are not Linux's request queue (the flood
+    model's SYN cache): full at ``qlen >= synq_capacity``, and without Linux's
+    last-quarter rule, which belongs to the request queue.
+    """
+
+    max_ack_backlog: int
+    syncookies: int = 1
+    max_syn_backlog: int = 128
+    synq_full_test: Literal[">=", ">"] = ">"
+    synq_capacity: int | None = None
+
+    @property
+    def full_at(self) -> int:
+        """The SYN-queue length at which a SYN meets a full SYN queue."""
+        if self.synq_capacity is not None:
+            return self.synq_capacity
+        return synq_limit(self.max_ack_backlog, self.synq_full_test)
+
+    @property
+    def unproven_limit(self) -> int | None:
+        """Cookies off: unproven peers are queued only while ``qlen`` is below this."""
+        if self.syncookies or self.synq_capacity is not None:
+            return None
+        msb = self.max_syn_backlog  # drop when msb - qlen < msb >> 2
+        return msb - (msb >> 2) + 1
+
+
+class Admission(NamedTuple):
+    """What ``tcp_conn_request()`` does with ``n`` SYNs arriving back to back."""
+
+    queued: int
+    """SYNs that got a request sock (and a SYN-ACK), the first ones."""
+    rest: SynVerdict
+    """What happened to the other ``n - queued`` (all alike: the queue stops growing)."""
+    n_rest: int
+    flood_action: int
+    """SYNs that went through ``tcp_syn_flood_action()`` (``TCPReqQFullDoCookies`` or
+    ``TCPReqQFullDrop``), counted even when the accept queue then drops them."""
+
+
+def admit_syns(
+    rules: SynRules,
+    qlen: int,
+    ack_backlog: int,
+    n: int = 1,
+    proven: bool = False,
+    from_time_wait: bool = False,
+) -> Admission:
+    """Linux's SYN admission rule (``tcp_conn_request()``), for ``n`` SYNs in a row.
+
+    The one place this rule is written: :meth:`Listener.on_syn` asks it about one SYN,
+    the flood model about a whole cohort of spoofed SYNs. Order (facts.md §3): a SYN
+    reopening TIME-WAIT skips the SYN-queue checks; ``tcp_syncookies=2`` or a full SYN
+    queue → cookie (or drop with cookies off); a full accept queue drops; with cookies
+    off the last quarter of ``tcp_max_syn_backlog`` is kept for proven peers.
+    """
+    acc_full = acceptq_is_full(ack_backlog, rules.max_ack_backlog)
+    if from_time_wait:  # "TW buckets are converted to open requests without limitations"
+        queued = 0 if acc_full else n
+        return Admission(queued, SynVerdict.DROP_ACCEPT_QUEUE_FULL, n - queued, 0)
+    full_at = rules.full_at
+    if rules.syncookies == 2:
+        limit = qlen  # nothing is queued: every SYN is answered with a cookie
+    else:
+        limit = full_at
+        quarter = rules.unproven_limit
+        if quarter is not None and not proven:
+            limit = min(limit, quarter)
+    queued = 0 if acc_full else min(n, max(0, limit - qlen))
+    rest = n - queued
+    synq_full = rules.syncookies == 2 or qlen + queued >= full_at
+    if synq_full and not rules.syncookies:
+        verdict = SynVerdict.DROP_SYN_QUEUE_FULL
+    elif acc_full:
+        verdict = SynVerdict.DROP_ACCEPT_QUEUE_FULL
+    elif synq_full:
+        verdict = SynVerdict.COOKIE
+    else:
+        verdict = SynVerdict.DROP_UNPROVEN
+    return Admission(queued, verdict, rest, rest if synq_full else 0)
 
 
 class AckVerdict(Enum):
@@ -289,6 +414,9 @@ class Listener:
         self._isn = LinuxIsn(seed=seed)
         self._keys = syncookie.SynCookieKeys.from_seed(seed)
         self._proven: set[Peer] = set()
+        cfg = self.config
+        self._rules = cfg.syn_rules
+        self._timeouts = request_timeouts(cfg.synack_retries, cfg.timeout_init, cfg.rto_max)
 
     # --- queue state -------------------------------------------------------------------
     @property
@@ -311,14 +439,12 @@ class Listener:
         return self._young
 
     def acceptq_is_full(self) -> bool:
-        """``sk_acceptq_is_full()``: ``sk_ack_backlog > sk_max_ack_backlog``."""
-        return self.ack_backlog > self.max_ack_backlog
+        """``sk_acceptq_is_full()`` (:func:`acceptq_is_full`)."""
+        return acceptq_is_full(self.ack_backlog, self.max_ack_backlog)
 
     def synq_is_full(self) -> bool:
-        """``inet_csk_reqsk_queue_is_full()``."""
-        if self.config.synq_full_test == ">":
-            return self.qlen > self.max_ack_backlog
-        return self.qlen >= self.max_ack_backlog
+        """``inet_csk_reqsk_queue_is_full()`` (:func:`synq_limit`)."""
+        return self.qlen >= synq_limit(self.max_ack_backlog, self.config.synq_full_test)
 
     def memory_bytes(self) -> int:
         """Memory held by request socks (``REQUEST_SOCK_BYTES`` each)."""
@@ -395,37 +521,30 @@ class Listener:
         if req is not None:
             # tcp_check_req(): "Check for pure retransmitted SYN" -> resend, reset the timer.
             req.synacks_sent += 1
-            self._arm(req, now + min(cfg.timeout_init * (1 << req.num_timeout), cfg.rto_max))
+            self._arm(req, now + self._timeouts[min(req.num_timeout, len(self._timeouts) - 1)])
             return SynResult(SynVerdict.SYNACK_RESENT, req.iss)
-        want_cookie = False
-        if (cfg.syncookies == 2 or self.synq_is_full()) and not from_time_wait:
-            if cfg.syncookies:  # tcp_syn_flood_action()
-                want_cookie = True
-                self._drop("TCPReqQFullDoCookies")
-            else:
-                self._drop("TCPReqQFullDrop", "ListenDrops")
-                return SynResult(SynVerdict.DROP_SYN_QUEUE_FULL, None)
-        if self.acceptq_is_full():
-            self._drop("ListenOverflows", "ListenDrops")
-            return SynResult(SynVerdict.DROP_ACCEPT_QUEUE_FULL, None)
-        if not want_cookie and not from_time_wait:
-            msb = cfg.max_syn_backlog
-            is_proven = (peer in self._proven) if proven is None else proven
-            if cfg.syncookies == 0 and msb - self.qlen < (msb >> 2) and not is_proven:
-                self._drop("ListenDrops")
-                return SynResult(SynVerdict.DROP_UNPROVEN, None)
-        if want_cookie:
+        is_proven = (peer in self._proven) if proven is None else proven
+        adm = admit_syns(self._rules, self.qlen, self.ack_backlog, 1, is_proven, from_time_wait)
+        if adm.flood_action:  # tcp_syn_flood_action()
+            self._drop("TCPReqQFullDoCookies" if cfg.syncookies else "TCPReqQFullDrop")
+        if adm.queued:
+            iss = self._iss(peer, now)
+            req = Request(peer, isn, iss, mss, created=now, expires=now)
+            self.requests[peer] = req
+            self._young += 1
+            self._arm(req, now + self._timeouts[0])
+            return SynResult(SynVerdict.QUEUED, iss)
+        verdict = adm.rest
+        if verdict is SynVerdict.COOKIE:
             sa, da, sp, dp = self._cookie_args(peer)
             iss = syncookie.make_cookie(self._keys, sa, da, sp, dp, isn, mss, now)
             self._drop("SyncookiesSent")
             self.last_overflow = now  # tcp_synq_overflow()
-            return SynResult(SynVerdict.COOKIE, iss)
-        iss = self._iss(peer, now)
-        req = Request(peer, isn, iss, mss, created=now, expires=now)
-        self.requests[peer] = req
-        self._young += 1
-        self._arm(req, now + cfg.timeout_init)
-        return SynResult(SynVerdict.QUEUED, iss)
+            return SynResult(verdict, iss)
+        if verdict is SynVerdict.DROP_ACCEPT_QUEUE_FULL:
+            self._drop("ListenOverflows")
+        self._drop("ListenDrops")
+        return SynResult(verdict, None)
 
     def on_ack(
         self, now: float, peer: Peer, *, ack: int | None = None, seq: int | None = None
@@ -495,7 +614,6 @@ class Listener:
         if not math.isfinite(now) or now < self.now:
             raise ValueError(f"now={now!r}: time must not go backwards (last {self.now})")
         events: list[TimerEvent] = []
-        cfg = self.config
         while (at := self.next_timer()) is not None and at <= now:
             _, _, peer = heapq.heappop(self._timers)
             req = self.requests[peer]
@@ -508,7 +626,7 @@ class Listener:
             if req.num_timeout == 0:
                 self._young -= 1
             req.num_timeout += 1
-            self._arm(req, at + min(cfg.timeout_init * (1 << req.num_timeout), cfg.rto_max))
+            self._arm(req, at + self._timeouts[req.num_timeout])
             events.append(TimerEvent(at, req.peer, "synack", req.acked))
         self.now = now
         return events
