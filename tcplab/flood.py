@@ -46,10 +46,20 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, policy_for
-from tcplab.listener import clamp_backlog, synack_retries_under_load
+from tcplab.listener import (
+    SynRules,
+    SynVerdict,
+    acceptq_is_full,
+    admit_syns,
+    clamp_backlog,
+    request_timeouts,
+    synack_retries_under_load,
+)
+from tcplab.timers import retransmission_timeline
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -154,13 +164,600 @@ class FloodResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _schedule(retries: int, timeout_init: float, rto_max: float, dt: float) -> list[int]:
-    """Steps after admission at which timer k fires (k = 0..retries)."""
-    t, out = 0.0, []
-    for k in range(retries + 1):
-        t += min(timeout_init * (1 << k), rto_max)
-        out.append(max(1, round(t / dt)))
-    return out
+INF = 1 << 62
+"""A step index later than any run reaches."""
+
+
+class Event(IntEnum):
+    """What can happen to a legitimate client (the attacker's SYNs are cohorts, not events).
+
+    An IntEnum because the main loop looks handlers up by kind: int hashing is C-speed.
+    """
+
+    SYN_SEND = 0  # the client sends (or resends) its SYN
+    SYN_ARRIVES = 1  # the client's SYN reaches the listener
+    SYNACK_ARRIVES = 2  # a SYN-ACK reaches the client
+    ACK_ARRIVES = 3  # the client's ACK reaches the listener, which holds its request
+    COOKIE_ACK_ARRIVES = 4  # the client's ACK to a cookie reaches the listener
+    SYNACK_TIMER = 5  # the SYN-ACK timer of the client's request fires
+    GIVE_UP = 6  # the client's connect() times out
+
+
+class ClientState(Enum):
+    """A legitimate client's progress."""
+
+    SYN_SENT = "waiting for a SYN-ACK"
+    ESTABLISHED = "handshake done in the client's view, not yet in the accept queue"
+    QUEUED = "in the accept queue"
+    DONE = "served or failed (see its outcome)"
+
+
+@dataclass(slots=True)
+class LegitRequest:
+    """A legitimate client's request sock in the SYN queue."""
+
+    admitted: float
+    num_timeout: int = 0
+    acked: bool = False
+    """The ACK was dropped by a full accept queue (``tcp_abort_on_overflow=0``)."""
+    version: int = 0
+    """Bumped at every re-arm, so a timer event carrying an older version is stale."""
+
+
+#: The FloodResult counter each admission verdict adds to.
+_VERDICT_COUNTER = {
+    SynVerdict.COOKIE: "cookies_sent",
+    SynVerdict.DROP_SYN_QUEUE_FULL: "dropped_synq_full",
+    SynVerdict.DROP_UNPROVEN: "dropped_unproven",
+    SynVerdict.DROP_ACCEPT_QUEUE_FULL: "listen_overflows",
+}
+_EVICTABLE = (SynVerdict.DROP_SYN_QUEUE_FULL, SynVerdict.DROP_UNPROVEN)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The listener's settings under one defence policy."""
+
+    rules: SynRules
+    recycle: bool
+    """A SYN the Linux rule would drop evicts the oldest half-open entry instead."""
+    retries: int
+    sched: tuple[int, ...]
+    """Steps after admission at which SYN-ACK timer k fires (the last one expires)."""
+    waits: tuple[float, ...]
+    """Seconds from timer k to timer k + 1 (:func:`tcplab.listener.request_timeouts`)."""
+    prune: bool
+
+    @classmethod
+    def of(cls, cfg: FloodConfig, pol: Policy) -> _Limits:
+        mab = clamp_backlog(cfg.backlog * pol.backlog_factor, cfg.somaxconn)
+        cookies = 2 if pol.always_cookie else 1 if pol.overflow == "cookie" else 0
+        rules = SynRules(
+            mab,
+            cookies,
+            cfg.max_syn_backlog * pol.backlog_factor,  # admins raise both together
+            cfg.synq_full_test,
+            cfg.cache_size if pol.structure == "cache" else None,
+        )
+        retries = pol.synack_retries if pol.synack_retries is not None else cfg.synack_retries
+        waits = request_timeouts(retries, cfg.timeout_init, cfg.rto_max)
+        sched = tuple(max(1, round(t / cfg.dt)) for t in itertools.accumulate(waits))
+        prune = cfg.linux_pruning and pol.structure == "queue"
+        return cls(rules, pol.overflow == "recycle", retries, sched, waits, prune)
+
+
+class _FloodListener:
+    """The attacked listener: cohorts of spoofed requests, legitimate requests, accept queue.
+
+    A cohort is the attack SYNs admitted in one step: ``c_step[i]`` is its step and
+    ``c_cnt[i]`` how many of its entries are still held. ``ptr[k]`` is the first cohort
+    whose timer k has not fired, so finding due timers never rescans the list.
+    """
+
+    def __init__(self, lim: _Limits, ctr: dict[str, int], dt: float) -> None:
+        self.lim = lim
+        self.ctr = ctr
+        self.dt = dt
+        self.c_step: list[int] = []
+        self.c_cnt: list[int] = []
+        self.ptr = [0] * len(lim.sched)
+        self.oldest = 0  # first cohort that may still hold entries (for recycling)
+        self.q_att = 0
+        self.young = 0
+        self.lreq: dict[int, LegitRequest] = {}
+        self.accq: list[int] = []
+        self.acc_head = 0
+        self.timer_due = INF  # earliest step at which some cohort timer fires (cached)
+        self.n_coh_seen = 0  # cohorts known when timer_due was computed
+        self._closed: tuple[int, int, bool, SynVerdict, str] | None = None
+
+    @property
+    def qlen(self) -> int:
+        return self.q_att + len(self.lreq)
+
+    @property
+    def ack_backlog(self) -> int:
+        return len(self.accq) - self.acc_head
+
+    def max_retries(self) -> int:
+        """SYN-ACK retries left for old requests (Linux's pruning under load)."""
+        lim = self.lim
+        if not lim.prune:
+            return lim.retries
+        return synack_retries_under_load(
+            lim.retries, self.q_att + len(self.lreq), self.young, lim.rules.max_ack_backlog
+        )
+
+    # --- admission -----------------------------------------------------------------
+    def admit(self, n: int, proven: bool, s: int) -> tuple[int, SynVerdict]:
+        """Run ``n`` SYNs through :func:`admit_syns` (and recycling); count the refused.
+
+        Returns how many get state and what happened to the others.
+        """
+        qlen, acc = self.q_att + len(self.lreq), len(self.accq) - self.acc_head
+        closed = self._closed  # admit_syns() is pure: a state that admitted nothing
+        if closed and closed[0] == qlen and closed[1] == acc and closed[2] is proven:
+            self.ctr[closed[4]] += n  # (the flood's steady state: same verdict, no recycling)
+            return 0, closed[3]
+        queued, verdict, rest, _ = admit_syns(self.lim.rules, qlen, acc, n, proven)
+        recycle = self.lim.recycle and verdict in _EVICTABLE
+        if not queued and not recycle:
+            self._closed = (qlen, acc, proven, verdict, _VERDICT_COUNTER[verdict])
+        if rest and recycle:
+            extra = self.evict(min(rest, self.lim.rules.full_at), s)
+            queued, rest, verdict = queued + extra, rest - extra, SynVerdict.DROP_SYN_QUEUE_FULL
+        if rest:
+            self.ctr[_VERDICT_COUNTER[verdict]] += rest
+        if queued:
+            self.ctr["admitted"] += queued
+        return queued, verdict
+
+    def attack(self, n: int, s: int) -> None:
+        """``n`` spoofed SYNs at step ``s``: the admitted ones join the step's cohort."""
+        if n <= 0:
+            return
+        queued, _ = self.admit(n, False, s)
+        if queued:
+            if self.c_step and self.c_step[-1] == s:
+                self.c_cnt[-1] += queued
+            else:
+                self.c_step.append(s)
+                self.c_cnt.append(queued)
+            self.q_att += queued
+            self.young += queued
+
+    def legit(self, c: int, t: float, proven: bool, s: int) -> SynVerdict:
+        """A legitimate client's first (or unanswered) SYN; QUEUED creates its request."""
+        queued, verdict = self.admit(1, proven, s)
+        if not queued:
+            return verdict
+        self.lreq[c] = LegitRequest(t)
+        self.young += 1
+        return SynVerdict.QUEUED
+
+    def evict(self, n: int, s: int) -> int:
+        """Evict up to ``n`` oldest half-open entries (attack cohorts or legit requests)."""
+        c_step, c_cnt, lreq, dt_first = self.c_step, self.c_cnt, self.lreq, self.lim.sched[0]
+        done = 0
+        while done < n:
+            while self.oldest < len(c_cnt) and c_cnt[self.oldest] == 0:
+                self.oldest += 1
+            o = self.oldest
+            att_s = c_step[o] if o < len(c_cnt) else math.inf
+            leg = next(iter(lreq), None)
+            if leg is None and att_s == math.inf:
+                break
+            if leg is not None and lreq[leg].admitted < att_s * self.dt:
+                self.drop_request(leg)
+                done += 1
+                continue
+            take = min(n - done, c_cnt[o])
+            c_cnt[o] -= take
+            self.q_att -= take
+            if s - c_step[o] < dt_first:
+                self.young -= take
+            done += take
+        self.ctr["evicted"] += done
+        return done
+
+    def drop_request(self, c: int) -> LegitRequest:
+        """Remove a legitimate client's request (keeping the young count right)."""
+        r = self.lreq.pop(c)
+        if r.num_timeout == 0:
+            self.young -= 1
+        return r
+
+    # --- attack cohorts' SYN-ACK timers ----------------------------------------------
+    def next_cohort_timer(self) -> int:
+        """The earliest step at which some cohort's timer fires (INF: none)."""
+        best, ptr, c_step, c_cnt = INF, self.ptr, self.c_step, self.c_cnt
+        n = len(c_cnt)
+        for k, off in enumerate(self.lim.sched):
+            p = ptr[k]
+            while p < n and c_cnt[p] == 0:
+                p += 1
+            ptr[k] = p
+            if p < n and c_step[p] + off < best:
+                best = c_step[p] + off
+        return best
+
+    def fire_cohort_timers(self, s: int) -> None:
+        """Every cohort timer due by step ``s``: the first makes entries old, the last expires."""
+        ptr, c_step, c_cnt = self.ptr, self.c_step, self.c_cnt
+        for k, off in enumerate(self.lim.sched):
+            p, n = ptr[k], len(c_cnt)
+            while p < n and c_step[p] + off <= s:
+                cnt = c_cnt[p]
+                if cnt:
+                    if k == 0:
+                        self.young -= cnt
+                    if k >= self.max_retries():
+                        c_cnt[p] = 0
+                        self.q_att -= cnt
+                        self.ctr["expired"] += cnt
+                p += 1
+            ptr[k] = p
+        self.refresh_timer()
+
+    def refresh_timer(self) -> None:
+        self.timer_due = self.next_cohort_timer()
+        self.n_coh_seen = len(self.c_cnt)
+
+    # --- the accept queue ------------------------------------------------------------
+    def enqueue(self, c: int) -> None:
+        self.accq.append(c)
+
+    def accept(self, k: int) -> list[int]:
+        """The application accepts the ``k`` oldest children."""
+        out = self.accq[self.acc_head : self.acc_head + k]
+        self.acc_head += len(out)
+        if self.acc_head > 4096:
+            del self.accq[: self.acc_head]
+            self.acc_head = 0
+        return out
+
+
+class _Flood:
+    """One run: the legitimate clients (an event heap) around a :class:`_FloodListener`."""
+
+    def __init__(self, cfg: FloodConfig, pol: Policy) -> None:
+        import numpy as np
+
+        self.cfg, self.pol = cfg, pol
+        self.rng = rng = np.random.default_rng(cfg.seed)
+        self.dt = dt = cfg.dt
+        self.n_steps = max(1, round(cfg.duration / dt))
+        self.lim = _Limits.of(cfg, pol)
+        self.ctr = dict.fromkeys(_COUNTERS, 0)
+        self.lst = _FloodListener(self.lim, self.ctr, dt)
+        self._attack_arrivals(np)
+        n = self.n_cli = int(rng.poisson(cfg.legit_rate * cfg.duration)) if cfg.legit_rate else 0
+        self.arrival = np.sort(rng.uniform(0.0, cfg.duration, size=n))
+        self.rtt = cfg.rtt_median * np.exp(cfg.rtt_sigma * rng.standard_normal(n))
+        if pol.proxy:
+            self.rtt = self.rtt + cfg.proxy_rtt
+        self.has_ts = rng.random(n) < cfg.legit_timestamps
+        self.proven = (rng.random(n) < cfg.legit_proven).tolist()
+        self.half = (self.rtt / 2).tolist()
+        self.arr = self.arrival.tolist()
+        self.outcome = [""] * n
+        self.connected = [math.nan] * n
+        self.served_at = [math.nan] * n
+        self.syns = [0] * n
+        self.via_cookie = [False] * n
+        self.cstate = [ClientState.SYN_SENT] * n
+        self.unresolved = n
+        syn = retransmission_timeline(cfg.syn_retries, cfg.timeout_init, cfg.rto_max)
+        self.syn_times = (*syn.send_times[1:], syn.give_up)  # after arrival
+        self.data_waits = request_timeouts(cfg.syn_retries, cfg.timeout_init, cfg.rto_max)
+        self.ev: list[tuple[float, int, Event, int, int]] = []  # time, order, kind, client, extra
+        self.order = itertools.count()
+        for c in range(n):
+            self.push(self.arr[c], Event.SYN_SEND, c)
+        self.handlers = {
+            Event.SYN_SEND: self.on_syn_send,
+            Event.SYN_ARRIVES: self.on_syn_arrives,
+            Event.SYNACK_ARRIVES: self.on_synack_arrives,
+            Event.ACK_ARRIVES: self.on_ack_arrives,
+            Event.COOKIE_ACK_ARRIVES: self.on_cookie_ack_arrives,
+            Event.SYNACK_TIMER: self.on_synack_timer,
+            Event.GIVE_UP: self.on_give_up,
+        }
+        self.acc_per_step = cfg.accept_rate * dt
+        self.acc_burst = max(1.0, self.acc_per_step) + 1.0
+        self.sample_steps = max(1, round(cfg.sample_every / dt))
+        self.ts_rows: list[tuple[float, int, int, int, int, int]] = []
+        # a safety bound past any client's give-up plus a request's lifetime
+        self.hard_end = self.n_steps + round(
+            (2 ** (cfg.syn_retries + 2) + 2 * cfg.rto_max + 130) / dt
+        )
+
+    def _attack_arrivals(self, np: Any) -> None:
+        """Spoofed SYNs per step (Poisson), minus those filtered or absorbed by a proxy."""
+        cfg, pol = self.cfg, self.pol
+        attack = self.rng.poisson(cfg.attack_rate * self.dt, size=self.n_steps)
+        filtered = 0
+        if pol.proxy or pol.attack_factor < 1:
+            rate = 0.0 if pol.proxy else cfg.attack_rate * pol.attack_factor
+            kept = self.rng.binomial(attack, rate / cfg.attack_rate) if cfg.attack_rate else attack
+            filtered = int(attack.sum() - kept.sum())
+            attack = kept
+        steps = np.flatnonzero(attack)
+        self.attack_steps = steps.tolist()
+        self.attack_counts = attack[steps].tolist()
+        self.ai = 0  # next index into attack_steps
+        self.ctr["syns_attack"] = int(attack.sum()) + filtered
+        self.ctr["syns_filtered"] = filtered
+
+    # --- legitimate clients ------------------------------------------------------------
+    def push(self, t: float, kind: Event, c: int, extra: int = 0) -> None:
+        heapq.heappush(self.ev, (t, next(self.order), kind, c, extra))
+
+    def finish(self, c: int, how: str) -> None:
+        if self.cstate[c] is not ClientState.DONE:
+            self.cstate[c] = ClientState.DONE
+            self.outcome[c] = how
+            self.unresolved -= 1
+
+    def on_syn_send(self, t: float, c: int, k: int, s: int) -> None:
+        """Transmission ``k`` of the client's SYN (``k = 0`` the first)."""
+        if self.cstate[c] is not ClientState.SYN_SENT:
+            return
+        self.syns[c] += 1
+        self.push(t + self.half[c], Event.SYN_ARRIVES, c)
+        at = self.arr[c] + self.syn_times[k]
+        if k < self.cfg.syn_retries:
+            self.push(at, Event.SYN_SEND, c, k + 1)
+        else:
+            self.push(at, Event.GIVE_UP, c)
+
+    def on_syn_arrives(self, t: float, c: int, extra: int, s: int) -> None:
+        """``tcp_conn_request()`` for a client's SYN (a duplicate resends the SYN-ACK)."""
+        if self.cstate[c] is not ClientState.SYN_SENT:
+            return
+        self.ctr["syns_legit"] += 1
+        if c in self.lst.lreq:
+            self.push(t + self.half[c], Event.SYNACK_ARRIVES, c)
+            return
+        verdict = self.lst.legit(c, t, self.proven[c], s)
+        if verdict is SynVerdict.QUEUED:
+            self.push(t + self.lim.sched[0] * self.dt, Event.SYNACK_TIMER, c)
+            self.push(t + self.half[c], Event.SYNACK_ARRIVES, c)
+        elif verdict is SynVerdict.COOKIE:
+            self.push(t + self.half[c], Event.SYNACK_ARRIVES, c, 1)
+
+    def on_synack_arrives(self, t: float, c: int, cookie: int, s: int) -> None:
+        """The client turns ESTABLISHED at the first SYN-ACK and ACKs every one."""
+        if self.cstate[c] is ClientState.SYN_SENT:
+            self.cstate[c] = ClientState.ESTABLISHED
+            self.connected[c] = t - self.arr[c]
+            self.via_cookie[c] = bool(cookie)
+        if self.cstate[c] is ClientState.ESTABLISHED:
+            kind = Event.COOKIE_ACK_ARRIVES if cookie else Event.ACK_ARRIVES
+            self.push(t + self.half[c], kind, c)
+
+    def _overflow(self) -> bool:
+        """``tcp_v4_syn_recv_sock()`` with a full accept queue: count it (True = full)."""
+        if not acceptq_is_full(self.lst.ack_backlog, self.lim.rules.max_ack_backlog):
+            return False
+        self.ctr["listen_overflows"] += 1
+        self.ctr["acks_dropped_overflow"] += 1
+        return True
+
+    def on_ack_arrives(self, t: float, c: int, extra: int, s: int) -> None:
+        """``tcp_check_req()``: the request becomes a child, or the full accept queue bites."""
+        if self.cstate[c] is not ClientState.ESTABLISHED:
+            return
+        r = self.lst.lreq.get(c)
+        if r is None:  # evicted or expired: no request, no cookie for it -> RST
+            self.finish(c, "reset")
+        elif not self._overflow():
+            self.lst.drop_request(c)
+            self.cstate[c] = ClientState.QUEUED
+            self.lst.enqueue(c)
+        elif self.cfg.abort_on_overflow:
+            self.lst.drop_request(c)
+            self.ctr["embryonic_rsts"] += 1
+            self.finish(c, "reset")
+        else:
+            r.acked = True
+
+    def on_cookie_ack_arrives(self, t: float, c: int, k: int, s: int) -> None:
+        """A valid cookie: a child, unless the accept queue is full (then the client's
+        first data, carrying the ACK, is retransmitted: ASSUMPTION, module docstring)."""
+        if self.cstate[c] is not ClientState.ESTABLISHED:
+            return
+        if not self._overflow():
+            self.cstate[c] = ClientState.QUEUED
+            self.lst.enqueue(c)
+        elif k >= self.cfg.syn_retries:
+            self.finish(c, "not_accepted")
+        else:
+            self.push(t + self.data_waits[k], Event.COOKIE_ACK_ARRIVES, c, k + 1)
+
+    def on_synack_timer(self, t: float, c: int, version: int, s: int) -> None:
+        """``reqsk_timer_handler()`` for a client's request: resend the SYN-ACK or expire."""
+        r = self.lst.lreq.get(c)
+        if r is None or r.version != version:
+            return  # stale: the request is gone or its timer was re-armed
+        k = r.num_timeout
+        if k >= self.lst.max_retries():
+            self.lst.drop_request(c)
+            self.ctr["expired"] += 1
+            if self.cstate[c] is ClientState.ESTABLISHED:
+                self.finish(c, "expired")  # silently dropped; the client finds out later
+            return
+        if k == 0:
+            self.lst.young -= 1
+        r.num_timeout = k + 1
+        r.version += 1
+        self.push(t + self.lim.waits[k + 1], Event.SYNACK_TIMER, c, r.version)
+        self.push(t + self.half[c], Event.SYNACK_ARRIVES, c)
+
+    def on_give_up(self, t: float, c: int, extra: int, s: int) -> None:
+        if self.cstate[c] is ClientState.SYN_SENT:
+            self.finish(c, "gave_up")
+
+    # --- the main loop: jump from one step with work to the next -------------------------
+    def run(self) -> None:
+        """Steps with work: attack SYNs, cohort timers, client events, accepts, samples.
+
+        Written for speed (local names, rare work in methods): it runs once per step.
+        """
+        lst, ev, dt, ctr = self.lst, self.ev, self.dt, self.ctr
+        accq, c_cnt, attack = lst.accq, lst.c_cnt, lst.attack  # (lists mutated in place)
+        steps, counts, n_att_steps = self.attack_steps, self.attack_counts, len(self.attack_steps)
+        n_steps, drain, hard_end = self.n_steps, self.cfg.drain, self.hard_end
+        per_step, burst = self.acc_per_step, self.acc_burst
+        s = ai = next_ns = 0
+        tokens = 0.0
+        while True:
+            if len(c_cnt) != lst.n_coh_seen and lst.timer_due == INF:
+                lst.refresh_timer()  # a first cohort appeared: its timers are the earliest
+            due = lst.timer_due
+            nxt = steps[ai] if ai < n_att_steps else INF
+            if due < nxt:
+                nxt = due
+            if ev and ev[0][0] < (nxt + 1) * dt and int(ev[0][0] / dt) < nxt:
+                nxt = int(ev[0][0] / dt)
+            if per_step > 0 and lst.acc_head < len(accq):
+                need = 1 if tokens >= 1 else max(1, math.ceil((1.0 - tokens) / per_step))
+                if s + need < nxt:
+                    nxt = s + need
+            if next_ns < nxt and (next_ns < n_steps or (drain and self.unresolved)):
+                nxt = next_ns
+            if nxt < s:
+                nxt = s
+            if nxt >= hard_end or (nxt >= n_steps and (not drain or not self.unresolved)):
+                break
+            if per_step > 0 and nxt > s:  # tokens accumulate while the loop skips steps
+                tokens = min(tokens + (nxt - s) * per_step, burst)
+            s = nxt
+            if s >= due:
+                lst.fire_cohort_timers(s)
+            n_att = 0
+            if ai < n_att_steps and steps[ai] == s:
+                n_att = counts[ai]
+                ai += 1
+            if ev and ev[0][0] < s * dt + dt:
+                n_att = self.handle_events(s, n_att)
+            if n_att:
+                attack(n_att, s)
+            qlen = lst.q_att + len(lst.lreq)
+            if qlen > ctr["peak_syn_queue"]:
+                ctr["peak_syn_queue"] = qlen
+            if tokens >= 1.0 and lst.acc_head < len(accq):
+                tokens -= self.application_accepts(s, int(tokens))
+            if s >= next_ns:
+                next_ns = self.sample(s, next_ns)
+
+    def handle_events(self, s: int, n_att: int) -> int:
+        """This step's client events, interleaved with the step's ``n_att`` attack SYNs.
+
+        The attack SYNs that arrive before a client's SYN are drawn binomially by the
+        SYN's position in the step, so both compete fairly for the free slots. Returns
+        the attack SYNs left for the end of the step.
+        """
+        t0 = s * self.dt
+        t1, pos = t0 + self.dt, t0
+        ev, cstate, lst, handlers = self.ev, self.cstate, self.lst, self.handlers
+        while ev and ev[0][0] < t1:
+            t, _, kind, c, extra = heapq.heappop(ev)
+            if cstate[c] is ClientState.DONE:
+                continue
+            if kind is Event.SYN_ARRIVES and n_att and cstate[c] is ClientState.SYN_SENT:
+                frac = (t - pos) / (t1 - pos) if t1 > pos else 1.0
+                k_before = int(self.rng.binomial(n_att, min(max(frac, 0.0), 1.0)))
+                lst.attack(k_before, s)
+                n_att -= k_before
+                pos = max(pos, t)
+            handlers[kind](t if t > t0 else t0, c, extra, s)
+        return n_att
+
+    def application_accepts(self, s: int, k: int) -> int:
+        """The application accepts up to ``k`` children (``accept_rate``: a token bucket)."""
+        t1 = s * self.dt + self.dt  # the end of this step
+        taken = self.lst.accept(min(k, self.lst.ack_backlog))
+        for c in taken:
+            self.served_at[c] = t1 - self.arr[c]
+            self.finish(c, "served")
+        return len(taken)
+
+    def sample(self, s: int, due: int) -> int:
+        """Record the queues at sample step ``due``; return the next sample step."""
+        lst = self.lst
+        row = (
+            due * self.dt,
+            lst.q_att,
+            len(lst.lreq),
+            lst.ack_backlog,
+            self.ctr["cookies_sent"],
+            self.n_cli - self.unresolved,
+        )
+        self.ts_rows.append(row)
+        return (s // self.sample_steps + 1) * self.sample_steps
+
+    def result(self) -> FloodResult:
+        import numpy as np
+        import pandas as pd
+
+        n = self.n_cli
+        outcome = [
+            o if st is ClientState.DONE else "pending"
+            for o, st in zip(self.outcome, self.cstate, strict=True)
+        ]
+        ts = pd.DataFrame(
+            self.ts_rows,
+            columns=[
+                "t",
+                "attack_entries",
+                "legit_entries",
+                "accept_queue",
+                "cookies_sent",
+                "resolved",
+            ],
+        )
+        ts["syn_queue"] = ts["attack_entries"] + ts["legit_entries"]
+        entry_bytes = ENTRY_BYTES[self.pol.entry]
+        ts["memory_bytes"] = ts["syn_queue"] * entry_bytes
+        lost = [
+            "wscale,sack" if (self.via_cookie[c] or self.pol.proxy) and not self.has_ts[c] else ""
+            for c in range(n)
+        ]
+        clients = pd.DataFrame(
+            {
+                "client": np.arange(n),
+                "arrival": self.arrival,
+                "rtt": self.rtt,
+                "outcome": outcome,
+                "syns": self.syns,
+                "connect_latency": self.connected,
+                "served_latency": self.served_at,
+                "via_cookie": self.via_cookie,
+                "timestamps": self.has_ts,
+                "options_lost": lost,
+            }
+        )
+        res = FloodResult(self.cfg, self.pol, ts, clients, self.ctr)
+        res.summary = _summary(res, entry_bytes)
+        return res
+
+
+_COUNTERS = (
+    "syns_attack",
+    "syns_filtered",
+    "syns_legit",
+    "admitted",
+    "cookies_sent",
+    "dropped_synq_full",
+    "dropped_unproven",
+    "listen_overflows",
+    "evicted",
+    "expired",
+    "acks_dropped_overflow",
+    "embryonic_rsts",
+    "peak_syn_queue",
+)
 
 
 def simulate_flood(
@@ -172,9 +769,6 @@ def simulate_flood(
 
     Keyword ``overrides`` replace fields of ``config`` (e.g. ``attack_rate=5e4``).
     """
-    import numpy as np
-    import pandas as pd
-
     cfg = config or FloodConfig()
     if overrides:
         unknown = sorted(set(overrides) - set(FloodConfig.__dataclass_fields__))
@@ -187,482 +781,9 @@ def simulate_flood(
         backlog_factor=cfg.backlog_factor,
         short_synack_retries=cfg.short_synack_retries,
     )
-    rng = np.random.default_rng(cfg.seed)
-    dt = cfg.dt
-    n_steps = max(1, round(cfg.duration / dt))
-
-    # --- the listener's limits under this policy ------------------------------------
-    max_ack_backlog = clamp_backlog(cfg.backlog * pol.backlog_factor, cfg.somaxconn)
-    gt = cfg.synq_full_test == ">"
-    if pol.structure == "cache":
-        cap = cfg.cache_size
-    else:
-        cap = max_ack_backlog + 1 if gt else max_ack_backlog
-    acc_cap = max_ack_backlog + 1  # sk_acceptq_is_full(): ack_backlog > max_ack_backlog
-    cookies_on = pol.overflow == "cookie" or pol.always_cookie
-    # cookies off: the last quarter of tcp_max_syn_backlog is kept for proven peers
-    msb = cfg.max_syn_backlog * pol.backlog_factor  # admins raise both together
-    quarter_rule = pol.structure == "queue" and not cookies_on
-    cap_unproven = min(cap, msb - (msb >> 2) + 1) if quarter_rule else cap
-    retries = pol.synack_retries if pol.synack_retries is not None else cfg.synack_retries
-    sched = _schedule(retries, cfg.timeout_init, cfg.rto_max, dt)
-    prune = cfg.linux_pruning and pol.structure == "queue"
-    entry_bytes = ENTRY_BYTES[pol.entry]
-
-    # --- arrivals ----------------------------------------------------------------------
-    attack_rate = 0.0 if pol.proxy else cfg.attack_rate * pol.attack_factor
-    filtered_total = 0
-    attack = rng.poisson(cfg.attack_rate * dt, size=n_steps)
-    if pol.proxy or pol.attack_factor < 1:
-        kept = rng.binomial(attack, attack_rate / cfg.attack_rate) if cfg.attack_rate else attack
-        filtered_total = int(attack.sum() - kept.sum())
-        attack = kept
-    attack_steps = np.flatnonzero(attack)
-    attack_counts = attack[attack_steps].tolist()
-    attack_steps_l = attack_steps.tolist()
-    syns_total_attack = int(attack.sum()) + filtered_total
-
-    n_cli = int(rng.poisson(cfg.legit_rate * cfg.duration)) if cfg.legit_rate > 0 else 0
-    arrival = np.sort(rng.uniform(0.0, cfg.duration, size=n_cli))
-    rtt = cfg.rtt_median * np.exp(cfg.rtt_sigma * rng.standard_normal(n_cli))
-    if pol.proxy:
-        rtt = rtt + cfg.proxy_rtt
-    has_ts = rng.random(n_cli) < cfg.legit_timestamps
-    proven = rng.random(n_cli) < cfg.legit_proven
-    half = (rtt / 2).tolist()
-    arr = arrival.tolist()
-    outcome = [""] * n_cli
-    connected = [math.nan] * n_cli
-    served_at = [math.nan] * n_cli
-    syns = [0] * n_cli
-    via_cookie = [False] * n_cli
-    cstate = [0] * n_cli  # 0 syn_sent, 1 established (client view), 2 in accept queue, 3 done
-
-    # --- event heap for legitimate clients -------------------------------------------------
-    ev: list[tuple[float, int, int, int, int]] = []  # (time, order, kind, client, extra)
-    order = itertools.count()
-    SYN_SEND, SYN_ARR, SYNACK_ARR, ACK_ARR, LTIMER, GIVE_UP, COOKIE_ACK = range(7)
-    push = heapq.heappush
-    for c in range(n_cli):
-        push(ev, (arr[c], next(order), SYN_SEND, c, 0))
-
-    # --- listener state --------------------------------------------------------------------
-    c_step: list[int] = []  # admission step of each attack cohort
-    c_cnt: list[int] = []  # entries of that cohort still held
-    ptr = [0] * len(sched)  # per timer level: first cohort whose timer has not fired
-    oldest = 0  # first cohort that may still hold entries (for recycling)
-    q_att = 0
-    young = 0
-    lreq: dict[int, list[Any]] = {}  # client -> [admit_time, num_timeout, acked, version]
-    accq: list[int] = []
-    acc_head = 0
-    tokens = 0.0
-    ctr = dict.fromkeys(
-        (
-            "syns_attack",
-            "syns_filtered",
-            "syns_legit",
-            "admitted",
-            "cookies_sent",
-            "dropped_synq_full",
-            "dropped_unproven",
-            "listen_overflows",
-            "evicted",
-            "expired",
-            "acks_dropped_overflow",
-            "embryonic_rsts",
-            "peak_syn_queue",
-        ),
-        0,
-    )
-    ctr["syns_attack"] = syns_total_attack
-    ctr["syns_filtered"] = filtered_total
-    ts_rows: list[tuple[float, int, int, int, int, int]] = []
-    sample_steps = max(1, round(cfg.sample_every / dt))
-    next_sample = 0
-    unresolved = n_cli
-    ai = 0  # index into attack_steps
-    acc_per_step = cfg.accept_rate * dt
-    acc_burst = max(1.0, acc_per_step) + 1.0
-
-    def max_retries() -> int:
-        if not prune:
-            return retries
-        return synack_retries_under_load(retries, q_att + len(lreq), young, max_ack_backlog)
-
-    def evict(n: int, s: int) -> int:
-        """Evict up to n oldest half-open entries (attack cohorts or legit requests)."""
-        nonlocal oldest, q_att, young
-        done = 0
-        while done < n:
-            while oldest < len(c_cnt) and c_cnt[oldest] == 0:
-                oldest += 1
-            att_t = c_step[oldest] * dt if oldest < len(c_cnt) else math.inf
-            leg = next(iter(lreq), None)
-            leg_t = lreq[leg][0] if leg is not None else math.inf
-            if att_t == math.inf and leg_t == math.inf:
-                break
-            if leg is not None and leg_t < att_t:
-                r = lreq.pop(leg)
-                if r[1] == 0:
-                    young -= 1
-                done += 1
-                continue
-            take = min(n - done, c_cnt[oldest])
-            c_cnt[oldest] -= take
-            q_att -= take
-            if s - c_step[oldest] < sched[0]:
-                young -= take
-            done += take
-        ctr["evicted"] += done
-        return done
-
-    def attack_batch(n: int, s: int) -> None:
-        nonlocal q_att, young
-        if n <= 0:
-            return
-        qlen = q_att + len(lreq)
-        if len(accq) - acc_head >= acc_cap:  # accept queue full: every SYN dropped
-            if qlen >= cap and not cookies_on:
-                ctr["dropped_synq_full"] += n  # the SYN-queue test comes first
-            else:
-                ctr["listen_overflows"] += n
-            return
-        if pol.always_cookie:
-            ctr["cookies_sent"] += n
-            return
-        free = max(0, cap_unproven - qlen)
-        admit = min(n, free)
-        rest = n - admit
-        if rest:
-            if pol.overflow == "cookie":
-                ctr["cookies_sent"] += rest
-            elif pol.overflow == "recycle":
-                extra = evict(min(rest, cap), s)
-                ctr["dropped_synq_full"] += rest - extra
-                admit += extra
-            elif qlen + admit >= cap:
-                ctr["dropped_synq_full"] += rest
-            else:
-                ctr["dropped_unproven"] += rest
-        if admit:
-            if c_step and c_step[-1] == s:
-                c_cnt[-1] += admit
-            else:
-                c_step.append(s)
-                c_cnt.append(admit)
-            q_att += admit
-            young += admit
-            ctr["admitted"] += admit
-
-    def legit_syn(c: int, t: float, s: int) -> None:
-        """A client's SYN reaches the listener (tcp_conn_request())."""
-        nonlocal young
-        ctr["syns_legit"] += 1
-        r = lreq.get(c)
-        if r is not None:  # retransmitted SYN matching a request: resend SYN-ACK
-            push(ev, (t + half[c], next(order), SYNACK_ARR, c, 0))
-            return
-        qlen = q_att + len(lreq)
-        cookie = pol.always_cookie
-        if not cookie and qlen >= cap:
-            if pol.overflow == "cookie":
-                cookie = True
-            elif pol.overflow == "recycle" and evict(1, s):
-                pass
-            else:
-                ctr["dropped_synq_full"] += 1
-                return
-        if len(accq) - acc_head >= acc_cap:
-            ctr["listen_overflows"] += 1
-            return
-        if not cookie and quarter_rule and not proven[c] and q_att + len(lreq) >= cap_unproven:
-            ctr["dropped_unproven"] += 1
-            return
-        if cookie:
-            ctr["cookies_sent"] += 1
-            push(ev, (t + half[c], next(order), SYNACK_ARR, c, 1))
-            return
-        lreq[c] = [t, 0, False, 0]
-        young += 1
-        ctr["admitted"] += 1
-        push(ev, (t + sched[0] * dt, next(order), LTIMER, c, 0))
-        push(ev, (t + half[c], next(order), SYNACK_ARR, c, 0))
-
-    def finish(c: int, how: str) -> None:
-        nonlocal unresolved
-        if cstate[c] != 3:
-            cstate[c] = 3
-            outcome[c] = how
-            unresolved -= 1
-
-    def handle(kind: int, t: float, c: int, extra: int, s: int) -> None:
-        nonlocal young, acc_head
-        st = cstate[c]
-        if st == 3:
-            return
-        if kind == SYN_SEND:
-            if st != 0:
-                return
-            k = extra
-            syns[c] += 1
-            push(ev, (t + half[c], next(order), SYN_ARR, c, 0))
-            if k < cfg.syn_retries:
-                push(
-                    ev,
-                    (
-                        arr[c] + (2 ** (k + 1) - 1) * cfg.timeout_init,
-                        next(order),
-                        SYN_SEND,
-                        c,
-                        k + 1,
-                    ),
-                )
-            else:
-                push(
-                    ev, (arr[c] + (2 ** (k + 1) - 1) * cfg.timeout_init, next(order), GIVE_UP, c, 0)
-                )
-        elif kind == SYN_ARR:
-            if st == 0:
-                legit_syn(c, t, s)
-        elif kind == SYNACK_ARR:
-            if st == 0:
-                cstate[c] = 1
-                connected[c] = t - arr[c]
-                via_cookie[c] = bool(extra)
-            if cstate[c] == 1:
-                push(ev, (t + half[c], next(order), COOKIE_ACK if extra else ACK_ARR, c, 0))
-        elif kind == ACK_ARR:
-            if st != 1:
-                return
-            r = lreq.get(c)
-            if r is None:  # evicted or expired: no request, no cookie for it -> RST
-                finish(c, "reset")
-                return
-            if len(accq) - acc_head >= acc_cap:
-                ctr["listen_overflows"] += 1
-                ctr["acks_dropped_overflow"] += 1
-                if cfg.abort_on_overflow:
-                    del lreq[c]
-                    if r[1] == 0:
-                        young -= 1
-                    ctr["embryonic_rsts"] += 1
-                    finish(c, "reset")
-                else:
-                    r[2] = True
-                return
-            del lreq[c]
-            if r[1] == 0:
-                young -= 1
-            cstate[c] = 2
-            accq.append(c)
-        elif kind == COOKIE_ACK:
-            if st != 1:
-                return
-            if len(accq) - acc_head >= acc_cap:
-                ctr["listen_overflows"] += 1
-                ctr["acks_dropped_overflow"] += 1
-                if extra >= cfg.syn_retries:
-                    finish(c, "not_accepted")
-                else:  # ASSUMPTION: the client's data (carrying the ACK) is retransmitted
-                    push(
-                        ev,
-                        (
-                            t + (1 << extra) * cfg.timeout_init,
-                            next(order),
-                            COOKIE_ACK,
-                            c,
-                            extra + 1,
-                        ),
-                    )
-                return
-            cstate[c] = 2
-            accq.append(c)
-        elif kind == LTIMER:
-            r = lreq.get(c)
-            if r is None or r[3] != extra:
-                return
-            k = r[1]
-            if k >= max_retries():
-                del lreq[c]
-                if k == 0:
-                    young -= 1
-                ctr["expired"] += 1
-                if st == 1:
-                    finish(c, "expired")  # silently dropped; the client finds out later
-                return
-            if k == 0:
-                young -= 1
-            r[1] = k + 1
-            r[3] += 1
-            push(
-                ev,
-                (
-                    t + min(cfg.timeout_init * (1 << (k + 1)), cfg.rto_max),
-                    next(order),
-                    LTIMER,
-                    c,
-                    r[3],
-                ),
-            )
-            push(ev, (t + half[c], next(order), SYNACK_ARR, c, 0))
-        elif kind == GIVE_UP and st == 0:
-            finish(c, "gave_up")
-
-    # --- main loop: jump from one interesting step to the next -------------------------
-    s = 0
-    end_attack = n_steps
-    hard_end = n_steps + round((2 ** (cfg.syn_retries + 2) + 2 * cfg.rto_max + 130) / dt)
-    n_lvl = len(sched)
-    n_att_steps = len(attack_steps_l)
-    INF = 1 << 62
-    timer_due = INF  # earliest step at which some cohort timer fires (cached)
-    n_coh_seen = 0  # cohorts known when timer_due was computed
-
-    def next_timer() -> int:
-        best = INF
-        n = len(c_cnt)
-        for k in range(n_lvl):
-            p = ptr[k]
-            while p < n and c_cnt[p] == 0:
-                p += 1
-            ptr[k] = p
-            if p < n:
-                due = c_step[p] + sched[k]
-                if due < best:
-                    best = due
-        return best
-
-    while True:
-        # candidates for the next step with work
-        if len(c_cnt) != n_coh_seen and timer_due == INF:
-            timer_due = next_timer()  # a first cohort appeared: its timers are the earliest
-            n_coh_seen = len(c_cnt)
-        nxt = attack_steps_l[ai] if ai < n_att_steps else INF
-        if timer_due < nxt:
-            nxt = timer_due
-        if ev:
-            e = int(ev[0][0] / dt)
-            if e < nxt:
-                nxt = e
-        if acc_head < len(accq) and acc_per_step > 0:
-            need = 1 if tokens >= 1 else max(1, math.ceil((1.0 - tokens) / acc_per_step))
-            if s + need < nxt:
-                nxt = s + need
-        ns = next_sample * sample_steps
-        if ns < nxt and (ns < end_attack or (cfg.drain and unresolved)):
-            nxt = ns
-        if nxt == INF:
-            break
-        s_new = nxt if nxt > s else s
-        if s_new >= hard_end or (s_new >= end_attack and (not cfg.drain or not unresolved)):
-            break
-        if acc_per_step > 0 and s_new > s:  # tokens accumulate while the loop skips steps
-            tokens = min(tokens + (s_new - s) * acc_per_step, acc_burst)
-        s = s_new
-        t0 = s * dt
-        # 1. attack cohorts' SYN-ACK timers due at this step
-        if s >= timer_due:
-            for k in range(n_lvl):
-                p = ptr[k]
-                off = sched[k]
-                n = len(c_cnt)
-                while p < n and c_step[p] + off <= s:
-                    cnt = c_cnt[p]
-                    if cnt:
-                        if k == 0:
-                            young -= cnt
-                        if k >= max_retries():
-                            c_cnt[p] = 0
-                            q_att -= cnt
-                            ctr["expired"] += cnt
-                    p += 1
-                ptr[k] = p
-            timer_due = next_timer()
-            n_coh_seen = len(c_cnt)
-        # 2. legitimate events of this step, interleaved with the step's attack SYNs
-        n_att = 0
-        if ai < len(attack_steps_l) and attack_steps_l[ai] == s:
-            n_att = attack_counts[ai]
-            ai += 1
-        t1 = t0 + dt
-        pos = t0
-        while ev and ev[0][0] < t1:
-            t, _, kind, c, extra = heapq.heappop(ev)
-            if kind == SYN_ARR and n_att and cstate[c] == 0:
-                frac = (t - pos) / (t1 - pos) if t1 > pos else 1.0
-                k_before = int(rng.binomial(n_att, min(max(frac, 0.0), 1.0)))
-                attack_batch(k_before, s)
-                n_att -= k_before
-                pos = max(pos, t)
-            handle(kind, max(t, t0), c, extra, s)
-        attack_batch(n_att, s)
-        qnow = q_att + len(lreq)
-        if qnow > ctr["peak_syn_queue"]:
-            ctr["peak_syn_queue"] = qnow
-        # 3. the application accepts
-        if len(accq) > acc_head and tokens >= 1.0:
-            k_acc = min(int(tokens), len(accq) - acc_head)
-            for c in accq[acc_head : acc_head + k_acc]:
-                served_at[c] = t1 - arr[c]
-                finish(c, "served")
-            acc_head += k_acc
-            tokens -= k_acc
-            if acc_head > 4096:
-                del accq[:acc_head]
-                acc_head = 0
-        # 4. sample
-        if s >= next_sample * sample_steps:
-            ts_rows.append(
-                (
-                    next_sample * sample_steps * dt,
-                    q_att,
-                    len(lreq),
-                    len(accq) - acc_head,
-                    ctr["cookies_sent"],
-                    n_cli - unresolved,
-                )
-            )
-            next_sample = s // sample_steps + 1
-
-    for c in range(n_cli):  # only reachable with drain=False
-        if cstate[c] != 3:
-            outcome[c] = "pending"
-
-    ts = pd.DataFrame(
-        ts_rows,
-        columns=[
-            "t",
-            "attack_entries",
-            "legit_entries",
-            "accept_queue",
-            "cookies_sent",
-            "resolved",
-        ],
-    )
-    ts["syn_queue"] = ts["attack_entries"] + ts["legit_entries"]
-    ts["memory_bytes"] = ts["syn_queue"] * entry_bytes
-    lost = [
-        ("wscale,sack" if (via_cookie[c] or pol.proxy) and not has_ts[c] else "")
-        for c in range(n_cli)
-    ]
-    clients = pd.DataFrame(
-        {
-            "client": np.arange(n_cli),
-            "arrival": arrival,
-            "rtt": rtt,
-            "outcome": outcome,
-            "syns": syns,
-            "connect_latency": connected,
-            "served_latency": served_at,
-            "via_cookie": via_cookie,
-            "timestamps": has_ts,
-            "options_lost": lost,
-        }
-    )
-    res = FloodResult(cfg, pol, ts, clients, ctr)
-    res.summary = _summary(res, entry_bytes)
-    return res
+    run = _Flood(cfg, pol)
+    run.run()
+    return run.result()
 
 
 def _summary(res: FloodResult, entry_bytes: int) -> dict[str, Any]:
