@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from tcplab.flood import FloodConfig
-from tcplab.listener import clamp_backlog
+from tcplab.listener import clamp_backlog, request_timeouts
 
 
 def simulate_flood_simpy(cfg: FloodConfig, syncookies: int = 0) -> dict[str, Any]:
@@ -47,10 +47,15 @@ def simulate_flood_simpy(cfg: FloodConfig, syncookies: int = 0) -> dict[str, Any
                 y <<= 1
         return r
 
+    # the schedules come from tcplab.timers (through the same helpers the flood model uses);
+    # the admission rule below is written out independently: this is the cross-check
+    waits = request_timeouts(cfg.synack_retries, cfg.timeout_init, cfg.rto_max)
+    syn_tl = cfg.client_syn_timeline()
+
     def timer(key: Any, client: int) -> Any:
         k = 0
         while True:
-            yield env.timeout(min(cfg.timeout_init * (1 << k), cfg.rto_max))
+            yield env.timeout(waits[k])
             if key not in reqs:
                 return
             if k >= max_retries():
@@ -138,11 +143,11 @@ def simulate_flood_simpy(cfg: FloodConfig, syncookies: int = 0) -> dict[str, Any
 
     def client(c: int) -> Any:
         yield env.timeout(arrival[c])
-        for k in range(cfg.syn_retries + 1):
+        for nxt in (*syn_tl.send_times[1:], syn_tl.give_up):
             if cstate[c] != 0:
                 return
             env.process(later(rtt[c] / 2, syn, ("c", c), c))
-            yield env.timeout(((1 << (k + 1)) - 1) * cfg.timeout_init + arrival[c] - env.now)
+            yield env.timeout(nxt + arrival[c] - env.now)
         if cstate[c] == 0:
             cstate[c], outcome[c] = 3, "gave_up"
 
@@ -157,7 +162,7 @@ def simulate_flood_simpy(cfg: FloodConfig, syncookies: int = 0) -> dict[str, Any
     for c in range(n_cli):
         env.process(client(c))
     env.process(app())
-    env.run(until=cfg.duration + 2 ** (cfg.syn_retries + 1) + 5)
+    env.run(until=cfg.duration + syn_tl.give_up + 5)
     served = outcome.count("served")
     return {
         "clients": n_cli,

@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 An attacker sends spoofed SYNs at ``attack_rate`` per second and never completes a
 handshake; legitimate clients arrive as a Poisson process, each with its own RTT (log-
-normal), send a SYN and retransmit it at 1, 3, 7, ... s (``tcp_syn_retries`` = 6, giving
-up at 127 s, facts.md §1), ACK the SYN-ACK, and wait to be ``accept()`` ed by an
+normal), send a SYN and retransmit it on Linux's schedule (:mod:`tcplab.timers`: since
+Linux 6.5 at 1, 2, 3, 4, 5, 7, 11, ... s, giving up at 131 s; before 6.5 at 1, 3, 7, ...
+s, giving up at 127 s; facts.md §1), ACK the SYN-ACK, and wait to be ``accept()`` ed by an
 application that accepts ``accept_rate`` connections per second. The listener follows
 :mod:`tcplab.listener` (facts.md §2-§3): the SYN queue is full when ``qlen >
 max_ack_backlog``, the accept queue when ``ack_backlog > max_ack_backlog``; request socks
@@ -56,10 +57,11 @@ from tcplab.listener import (
     acceptq_is_full,
     admit_syns,
     clamp_backlog,
+    client_syn_timeline,
     request_timeouts,
     synack_retries_under_load,
 )
-from tcplab.timers import retransmission_timeline
+from tcplab.timers import RetransmissionTimeline
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -87,6 +89,8 @@ class FloodConfig:
     rtt_sigma: float = 0.5
     """Log-normal shape of the RTT distribution (0 = every client has ``rtt_median``)."""
     syn_retries: int = 6
+    syn_linear_timeouts: int = 4
+    """The clients' ``tcp_syn_linear_timeouts``: 4 on Linux ≥ 6.5, 0 before (facts.md §1)."""
     accept_rate: float = 500.0
     backlog: int = 128
     somaxconn: int = 4096
@@ -116,6 +120,12 @@ class FloodConfig:
     drain: bool = True
     """Run after ``duration`` until every client is served or has failed."""
     seed: int = 0
+
+    def client_syn_timeline(self) -> RetransmissionTimeline:
+        """When each client sends its SYNs and gives up (:func:`client_syn_timeline`)."""
+        return client_syn_timeline(
+            self.syn_retries, self.syn_linear_timeouts, self.timeout_init, self.rto_max
+        )
 
     def __post_init__(self) -> None:
         for name in (
@@ -447,8 +457,7 @@ class _Flood:
         self.via_cookie = [False] * n
         self.cstate = [ClientState.SYN_SENT] * n
         self.unresolved = n
-        syn = retransmission_timeline(cfg.syn_retries, cfg.timeout_init, cfg.rto_max)
-        self.syn_times = (*syn.send_times[1:], syn.give_up)  # after arrival
+        self.syn = cfg.client_syn_timeline()  # times after the client's arrival
         self.data_waits = request_timeouts(cfg.syn_retries, cfg.timeout_init, cfg.rto_max)
         self.ev: list[tuple[float, int, Event, int, int]] = []  # time, order, kind, client, extra
         self.order = itertools.count()
@@ -468,9 +477,7 @@ class _Flood:
         self.sample_steps = max(1, round(cfg.sample_every / dt))
         self.ts_rows: list[tuple[float, int, int, int, int, int]] = []
         # a safety bound past any client's give-up plus a request's lifetime
-        self.hard_end = self.n_steps + round(
-            (2 ** (cfg.syn_retries + 2) + 2 * cfg.rto_max + 130) / dt
-        )
+        self.hard_end = self.n_steps + round((2 * self.syn.give_up + 2 * cfg.rto_max + 130) / dt)
 
     def _attack_arrivals(self, np: Any) -> None:
         """Spoofed SYNs per step (Poisson), minus those filtered or absorbed by a proxy."""
@@ -505,11 +512,11 @@ class _Flood:
             return
         self.syns[c] += 1
         self.push(t + self.half[c], Event.SYN_ARRIVES, c)
-        at = self.arr[c] + self.syn_times[k]
-        if k < self.cfg.syn_retries:
-            self.push(at, Event.SYN_SEND, c, k + 1)
+        sends = self.syn.send_times
+        if k + 1 < len(sends):
+            self.push(self.arr[c] + sends[k + 1], Event.SYN_SEND, c, k + 1)
         else:
-            self.push(at, Event.GIVE_UP, c)
+            self.push(self.arr[c] + self.syn.give_up, Event.GIVE_UP, c)
 
     def on_syn_arrives(self, t: float, c: int, extra: int, s: int) -> None:
         """``tcp_conn_request()`` for a client's SYN (a duplicate resends the SYN-ACK)."""

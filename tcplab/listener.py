@@ -65,7 +65,7 @@ from typing import Literal, NamedTuple
 
 from tcplab import syncookie
 from tcplab.isn import FourTuple, LinuxIsn
-from tcplab.timers import retransmission_timeline
+from tcplab.timers import LINUX, RetransmissionTimeline, RetryRule
 
 __all__ = [
     "COUNTERS",
@@ -82,6 +82,7 @@ __all__ = [
     "acceptq_is_full",
     "admit_syns",
     "clamp_backlog",
+    "client_syn_timeline",
     "predict_accept_queue",
     "request_timeouts",
     "simulate_listen_queue",
@@ -148,7 +149,7 @@ def synack_schedule(
     >>> synack_schedule()
     ([0.0, 1.0, 3.0, 7.0, 15.0, 31.0], 63.0)
     """
-    tl = retransmission_timeline(retries, timeout_init, rto_max)
+    tl = RetryRule(retries, timeout_init, rto_max).timeline()
     return list(tl.send_times), tl.give_up
 
 
@@ -160,8 +161,33 @@ def request_timeouts(
     >>> request_timeouts(3)
     (1.0, 2.0, 4.0, 8.0)
     """
-    tl = retransmission_timeline(retries, timeout_init, rto_max)
+    tl = RetryRule(retries, timeout_init, rto_max).timeline()
     return (*tl.gaps, tl.give_up - tl.send_times[-1])
+
+
+def client_syn_timeline(
+    syn_retries: int = 6,
+    syn_linear_timeouts: int = 4,
+    timeout_init: float = 1.0,
+    rto_max: float = 120.0,
+) -> RetransmissionTimeline:
+    """When a Linux client sends its SYNs and when ``connect()`` gives up.
+
+    :meth:`tcplab.timers.TimerPreset.syn_rule` of :data:`~tcplab.timers.LINUX` with these
+    settings: ``syn_linear_timeouts=4`` is Linux ≥ 6.5 (SYNs at 0, 1, 2, 3, 4, 5, 7, 11,
+    19, 35, 67 s, give-up at 131 s), 0 is older kernels (0, 1, 3, ... 63 s, 127 s).
+
+    >>> client_syn_timeline(6, 0).give_up, client_syn_timeline(7, 0).give_up
+    (127.0, 247.0)
+    """
+    p = LINUX.with_(
+        syn_retries=syn_retries,
+        syn_linear_timeouts=syn_linear_timeouts,
+        initial_rto=timeout_init,
+        rto_max=rto_max,
+        rto_min=min(LINUX.rto_min, rto_max),
+    )
+    return p.syn_timeline()
 
 
 @dataclass(frozen=True)
@@ -698,12 +724,13 @@ def simulate_listen_queue(
     duration: float = 30.0,
     rtt: float = 0.02,
     syn_retries: int = 6,
+    syn_linear_timeouts: int = 4,
     sample_every: float = 0.25,
     seed: int = 0,
 ) -> tuple[list[dict[str, float]], list[dict[str, object]]]:
     """Clients arrive (Poisson), connect and are accepted at ``accept_rate`` (Poisson).
 
-    Every client's SYN, retransmitted SYNs (1, 3, 7, ... s, ``tcp_syn_retries``), ACK
+    Every client's SYN, retransmitted SYNs (:func:`client_syn_timeline`), ACK
     and re-ACK (on each retransmitted SYN-ACK) go through a :class:`Listener`. Returns
     ``(samples, clients)``: queue lengths every ``sample_every`` s, and one record per
     client with its outcome (``served``, ``reset``, ``gave_up``, ``expired``, ``pending``)
@@ -717,6 +744,9 @@ def simulate_listen_queue(
         )
     rng = random.Random(seed)
     lst = Listener(config, seed=seed)
+    syn_tl = client_syn_timeline(
+        syn_retries, syn_linear_timeouts, lst.config.timeout_init, lst.config.rto_max
+    )
     ev: list[tuple[float, int, str, int]] = []
     order = itertools.count()
 
@@ -772,9 +802,9 @@ def simulate_listen_queue(
         if kind == "arrive":
             clients[c]["arrival"] = t
             state[c] = "syn_sent"
-            for j in range(syn_retries + 1):  # SYN at 0, 1, 3, 7 ... s
-                push(t + (2**j - 1) + half, "syn", c)
-            push(t + 2 ** (syn_retries + 1) - 1, "give_up", c)
+            for at in syn_tl.send_times:
+                push(t + at + half, "syn", c)
+            push(t + syn_tl.give_up, "give_up", c)
         elif kind == "syn" and state[c] == "syn_sent":
             clients[c]["syns"] = int(str(clients[c]["syns"])) + 1
             res = lst.on_syn(t, peer, isn=c, proven=True)
