@@ -677,7 +677,8 @@ ARCS: tuple[Arc, ...] = (
             linux=(
                 "Linux may instead accept a new SYN in TIME-WAIT when its SEQ is after RCV.NXT "
                 "or its timestamp is newer (RFC 6191 style), reopening with ISN "
-                "SND.NXT + 65537 (tcp_timewait_state_process())."
+                "SND.NXT + 65537 (tcp_timewait_state_process()); tcplab.listener models "
+                "the SEQ test (Listener.enter_time_wait, on_syn)."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),

@@ -21,7 +21,10 @@ negative backlog becomes somaxconn; ``inet_listen()`` stores it as ``sk_max_ack_
 A SYN goes through ``tcp_conn_request()`` (net/ipv4/tcp_input.c) in this order
 (:meth:`Listener.on_syn`):
 
-1. a SYN reopening a TIME-WAIT connection skips the SYN-queue checks;
+1. a SYN reopening a TIME-WAIT connection skips the SYN-queue checks
+   (:meth:`Listener.enter_time_wait`: ``tcp_timewait_state_process()`` lets a SYN whose
+   SEQ is after the old RCV.NXT through, with ISS = old SND.NXT + 65537, and answers an
+   older one with an ACK);
 2. ``tcp_syncookies == 2`` or SYN queue full → ``tcp_syn_flood_action()``: cookies on
    (``TCPReqQFullDoCookies``++) or drop (``TCPReqQFullDrop``++, ``ListenDrops``++);
 3. accept queue full → drop silently (``ListenOverflows``++, ``ListenDrops``++);
@@ -63,7 +66,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, NamedTuple
 
-from tcplab import syncookie
+from tcplab import seq, syncookie
 from tcplab.isn import FourTuple, LinuxIsn
 from tcplab.timers import LINUX, RetransmissionTimeline, RetryRule
 
@@ -212,6 +215,8 @@ class ListenerConfig:
     """``TCP_RTO_MAX``."""
     synq_full_test: Literal[">=", ">"] = ">"
     """``inet_csk_reqsk_queue_is_full()``: ``>=`` before commit 3479c7549fb1, ``>`` after."""
+    time_wait: float = 60.0
+    """How long a closed child stays in TIME-WAIT (Linux ``TCP_TIMEWAIT_LEN``, fixed)."""
 
     def __post_init__(self) -> None:
         if self.somaxconn < 0:
@@ -251,6 +256,7 @@ class SynVerdict(Enum):
     DROP_SYN_QUEUE_FULL = "dropped: SYN queue full and cookies off"
     DROP_ACCEPT_QUEUE_FULL = "dropped: accept queue full"
     DROP_UNPROVEN = "dropped: last quarter of tcp_max_syn_backlog, peer not proven"
+    TIME_WAIT_ACK = "an old SYN meets the peer's TIME-WAIT connection: ACK, no new request"
 
     @property
     def answered(self) -> bool:
@@ -440,6 +446,7 @@ class Listener:
         self._isn = LinuxIsn(seed=seed)
         self._keys = syncookie.SynCookieKeys.from_seed(seed)
         self._proven: set[Peer] = set()
+        self._time_wait: dict[Peer, tuple[float, int, int]] = {}  # until, rcv_nxt, snd_nxt
         cfg = self.config
         self._rules = cfg.syn_rules
         self._timeouts = request_timeouts(cfg.synack_retries, cfg.timeout_init, cfg.rto_max)
@@ -480,6 +487,38 @@ class Listener:
         """``!tcp_synq_no_recent_overflow()``: a cookie was sent within the last 120 s."""
         lo = self.last_overflow
         return lo is not None and lo - 1.0 <= now <= lo + 2 * syncookie.SYNCOOKIE_PERIOD
+
+    def enter_time_wait(self, now: float, peer: Peer, *, rcv_nxt: int, snd_nxt: int) -> None:
+        """The connection with ``peer`` closed with this side in TIME-WAIT.
+
+        ``rcv_nxt`` / ``snd_nxt`` are the old connection's; a later SYN from ``peer``
+        meets this TIME-WAIT socket first (:meth:`on_syn`).
+        """
+        self._clock(now)
+        seq.check(rcv_nxt, "rcv_nxt")
+        seq.check(snd_nxt, "snd_nxt")
+        if len(self._time_wait) >= 4096:  # forget the expired ones before growing
+            self._time_wait = {p: tw for p, tw in self._time_wait.items() if now < tw[0]}
+        self._time_wait[peer] = (now + self.config.time_wait, rcv_nxt, snd_nxt)
+
+    def in_time_wait(self, peer: Peer) -> bool:
+        """A TIME-WAIT socket for ``peer`` is still alive."""
+        tw = self._time_wait.get(peer)
+        return tw is not None and self.now < tw[0]
+
+    def _time_wait_syn(self, peer: Peer, isn: int) -> int | None:
+        """``tcp_timewait_state_process()`` for a SYN: the ISS of a reopened connection.
+
+        A SYN whose SEQ is after the old RCV.NXT reopens the connection (RFC 1122's "MAY
+        accept a new SYN"; the timestamp variant is not modelled): the TIME-WAIT socket is
+        killed and the SYN goes to the listener, skipping the SYN-queue checks, with ISS =
+        old SND.NXT + 65537. None: an old duplicate, answered with an ACK.
+        """
+        _, rcv_nxt, snd_nxt = self._time_wait[peer]
+        if not seq.after(isn, rcv_nxt):
+            return None
+        del self._time_wait[peer]
+        return (snd_nxt + 65537) & 0xFFFFFFFF or 1
 
     def mark_proven(self, peer: Peer) -> None:
         """Record a peer as proven alive (``tcp_peer_is_proven()``, via the metrics cache)."""
@@ -540,9 +579,20 @@ class Listener:
         proven: bool | None = None,
         from_time_wait: bool = False,
     ) -> SynResult:
-        """A SYN from ``peer`` arrives at time ``now`` (``tcp_conn_request()``)."""
+        """A SYN from ``peer`` arrives at time ``now`` (``tcp_conn_request()``).
+
+        A peer with a TIME-WAIT socket here (:meth:`enter_time_wait`) is handled by it
+        first; ``from_time_wait=True`` says the caller already did that and the SYN
+        reopens a connection.
+        """
         self._clock(now)
         cfg = self.config
+        tw_iss = None
+        if self.in_time_wait(peer):
+            tw_iss = self._time_wait_syn(peer, isn)
+            if tw_iss is None:
+                return SynResult(SynVerdict.TIME_WAIT_ACK, None)
+            from_time_wait = True
         req = self.requests.get(peer)
         if req is not None:
             # tcp_check_req(): "Check for pure retransmitted SYN" -> resend, reset the timer.
@@ -554,7 +604,7 @@ class Listener:
         if adm.flood_action:  # tcp_syn_flood_action()
             self._drop("TCPReqQFullDoCookies" if cfg.syncookies else "TCPReqQFullDrop")
         if adm.queued:
-            iss = self._iss(peer, now)
+            iss = self._iss(peer, now) if tw_iss is None else tw_iss
             req = Request(peer, isn, iss, mss, created=now, expires=now)
             self.requests[peer] = req
             self._young += 1

@@ -189,3 +189,28 @@ def test_syn_retries_7_gives_up_at_the_same_time_everywhere():
     assert old.give_up == 247.0  # capped: not 255
     assert client_syn_timeline(7, 0).give_up == 247.0
     assert _Flood(FloodConfig(syn_retries=7, syn_linear_timeouts=0), policy_for("none")).syn == old
+
+
+def test_a_newer_syn_reopens_a_time_wait_connection_past_a_full_syn_queue():
+    lst = Listener(ListenerConfig(backlog=1, syncookies=0))
+    old = ("198.51.100.8", 4321)
+    lst.enter_time_wait(0.0, old, rcv_nxt=2**32 - 5, snd_nxt=5000)
+    for i in range(2):  # fill the SYN queue: a fresh SYN would be dropped
+        lst.on_syn(0.1, ("198.51.100.8", 1000 + i))
+    assert lst.on_syn(0.1, ("198.51.100.9", 1)).verdict is SynVerdict.DROP_SYN_QUEUE_FULL
+    # an old duplicate (SEQ not after RCV.NXT) is ACKed by TIME-WAIT, nothing queued
+    assert lst.on_syn(0.2, old, isn=2**32 - 100).verdict is SynVerdict.TIME_WAIT_ACK
+    assert lst.in_time_wait(old) and old not in lst.requests
+    r = lst.on_syn(0.3, old, isn=10)  # after 2^32 - 5, modulo 2^32
+    assert r.verdict is SynVerdict.QUEUED and r.iss == 5000 + 65537
+    assert not lst.in_time_wait(old) and lst.qlen == 3
+    assert lst.on_ack(0.4, old) is AckVerdict.ESTABLISHED
+
+
+def test_time_wait_ends_after_60_s_and_the_syn_is_a_fresh_one():
+    lst = Listener(ListenerConfig(backlog=8))
+    old = ("198.51.100.8", 4321)
+    lst.enter_time_wait(0.0, old, rcv_nxt=1000, snd_nxt=5000)
+    assert lst.on_syn(59.9, old, isn=10).verdict is SynVerdict.TIME_WAIT_ACK
+    r = lst.on_syn(60.0, old, isn=10)
+    assert r.verdict is SynVerdict.QUEUED and r.iss != 5000 + 65537
