@@ -111,3 +111,27 @@ def test_unreadable_proc_gives_a_clear_message_and_exit_2(monkeypatch, capsys, t
 def test_non_linux_is_reported(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     assert live_available() == (False, "the live labs need Linux (this is darwin)")
+
+
+def test_shared_counters_are_reported_not_judged():
+    # the case: ListenOverflows 1,064 observed vs 4 predicted on a busy host
+    pred = {"ESTABLISHED": 3, "SYN_SENT": 4, "accept_queue": 3, "ListenOverflows": 4}
+    pred["ListenDrops"] = 4
+    busy = {**pred, "ListenOverflows": 1064, "ListenDrops": 1070}
+    v = stack.judge_accept_queue(busy, pred)
+    assert [v[k] for k in stack.PER_SOCKET] == ["match"] * 3
+    assert v["ListenOverflows"].startswith(stack.SHARED_NOTE) and "not judged" in v["ListenDrops"]
+    assert stack.judge_accept_queue(pred, pred)["ListenOverflows"].startswith("as predicted")
+    low = stack.judge_accept_queue({**pred, "ListenOverflows": 1}, pred)
+    assert low["ListenOverflows"].startswith("below the prediction")
+    wrong = stack.judge_accept_queue({**pred, "accept_queue": 2}, pred)
+    assert wrong["accept_queue"] == "differs"
+
+
+@live
+def test_live_result_judges_only_per_socket_values():
+    r = accept_queue_experiment(2, 5)
+    assert r["judged"] == list(stack.PER_SOCKET)
+    assert set(r["verdicts"]) == {*stack.PER_SOCKET, *stack.SHARED_COUNTERS}
+    assert r["match"] == all(r["verdicts"][k] == "match" for k in stack.PER_SOCKET)
+    assert stack.SHARED_NOTE in r["note"]
