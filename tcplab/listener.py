@@ -72,6 +72,7 @@ from tcplab.timers import LINUX, RetransmissionTimeline, RetryRule
 
 __all__ = [
     "COUNTERS",
+    "COUNTER_MEANINGS",
     "REQUEST_SOCK_BYTES",
     "AckVerdict",
     "Admission",
@@ -97,17 +98,21 @@ __all__ = [
 #: ip-sysctl.rst ``tcp_max_syn_backlog``: "A SYN_RECV request socket consumes about 304 bytes".
 REQUEST_SOCK_BYTES = 304
 
-#: The /proc/net/netstat ``TcpExt`` counters the model keeps (names as the kernel prints them).
-COUNTERS: tuple[str, ...] = (
-    "ListenOverflows",
-    "ListenDrops",
-    "SyncookiesSent",
-    "SyncookiesRecv",
-    "SyncookiesFailed",
-    "TCPReqQFullDrop",
-    "TCPReqQFullDoCookies",
-    "EmbryonicRsts",
-)
+#: The /proc/net/netstat ``TcpExt`` counters the model keeps (names as the kernel prints
+#: them), each with when it moves — the one list the notebooks and checkers read.
+COUNTER_MEANINGS: dict[str, str] = {
+    "ListenOverflows": "the accept queue is full: a SYN dropped, or a third ACK dropped",
+    "ListenDrops": "any drop on a listener (accept overflow, SYN-queue drop, ...)",
+    "SyncookiesSent": "a SYN-ACK carrying a SYN cookie is sent",
+    "SyncookiesRecv": "an ACK with a valid cookie arrives",
+    "SyncookiesFailed": "an ACK reaches the cookie check and fails",
+    "TCPReqQFullDrop": "SYN queue full with cookies off: the SYN is dropped",
+    "TCPReqQFullDoCookies": "SYN queue full (or tcp_syncookies=2) and a cookie is sent",
+    "EmbryonicRsts": "a request reset, e.g. tcp_abort_on_overflow=1",
+}
+
+#: The counter names alone, in the same order.
+COUNTERS: tuple[str, ...] = tuple(COUNTER_MEANINGS)
 
 Peer = Hashable
 
