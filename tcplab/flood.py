@@ -35,7 +35,9 @@ the full-TCB size (:data:`tcplab.defences.ENTRY_BYTES`); a SYN cache evicts the 
 entry when full (per-bucket eviction approximated globally: spoofed sources hash
 uniformly over buckets); a client whose ACK is lost to a full accept queue after a cookie
 retransmits it with its first data at 1, 2, 4, ... s (the client speaks first); a SYN
-proxy answers spoofed SYNs statelessly and adds ``proxy_rtt`` to each real handshake;
+proxy answers every SYN statelessly with a cookie of its own (counted in the summary's
+``proxy_cookies_sent``; the server's ``cookies_sent`` stays 0) and adds ``proxy_rtt`` to
+each real handshake;
 without the timestamp option a cookie (or a cookie-based proxy) loses window scaling and
 SACK (facts.md §4), and ``legit_timestamps`` of the clients send timestamps.
 """
@@ -325,6 +327,15 @@ class _FloodListener:
     def attack(self, n: int, s: int) -> None:
         """``n`` spoofed SYNs at step ``s``: the admitted ones join the step's cohort."""
         if n <= 0:
+            return
+        closed = self._closed  # the steady state of a flood, checked here for speed
+        if (
+            closed
+            and closed[0] == self.q_att + len(self.lreq)
+            and closed[1] == len(self.accq) - self.acc_head
+            and closed[2] is False
+        ):
+            self.ctr[closed[4]] += n
             return
         queued, _ = self.admit(n, False, s)
         if queued:
@@ -616,7 +627,7 @@ class _Flood:
         steps, counts, n_att_steps = self.attack_steps, self.attack_counts, len(self.attack_steps)
         n_steps, drain, hard_end = self.n_steps, self.cfg.drain, self.hard_end
         per_step, burst = self.acc_per_step, self.acc_burst
-        s = ai = next_ns = 0
+        s = ai = next_ns = peak = 0
         tokens = 0.0
         while True:
             if len(c_cnt) != lst.n_coh_seen and lst.timer_due == INF:
@@ -650,9 +661,8 @@ class _Flood:
                 n_att = self.handle_events(s, n_att)
             if n_att:
                 attack(n_att, s)
-            qlen = lst.q_att + len(lst.lreq)
-            if qlen > ctr["peak_syn_queue"]:
-                ctr["peak_syn_queue"] = qlen
+            if lst.q_att + len(lst.lreq) > peak:
+                peak = ctr["peak_syn_queue"] = lst.q_att + len(lst.lreq)
             if tokens >= 1.0 and lst.acc_head < len(accq):
                 tokens -= self.application_accepts(s, int(tokens))
             if s >= next_ns:
@@ -822,6 +832,11 @@ def _summary(res: FloodResult, entry_bytes: int) -> dict[str, Any]:
         "memory_peak_bytes": res.counters["peak_syn_queue"] * entry_bytes,
         "memory_mean_bytes": float(during["memory_bytes"].mean()) if len(during) else 0.0,
         "cookies_sent": res.counters["cookies_sent"],
+        # ASSUMPTION (syn_proxy): the proxy answers every SYN it sees with a cookie, the
+        # spoofed ones (absorbed) and the clients' (then it opens the server connection)
+        "proxy_cookies_sent": res.counters["syns_filtered"] + res.counters["syns_legit"]
+        if res.policy.proxy
+        else 0,
         "options_lost_share": float((served["options_lost"] != "").mean()) if len(served) else 0.0,
     }
 
