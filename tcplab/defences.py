@@ -40,6 +40,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from tcplab import _validate as v
+
 __all__ = [
     "CONFLICTS",
     "DEFENCES",
@@ -104,14 +106,16 @@ def parse_defences(defences: str | Iterable[str] | None) -> tuple[str, ...]:
     if defences is None:
         items: list[str] = []
     elif isinstance(defences, str):
+        v.string(defences, "defences", max_len=1000)
         items = [p for part in defences.split("+") for p in part.split(",")]
     else:
-        items = list(defences)
-    names = sorted({str(n).strip().lower().replace("-", "_") for n in items} - {""})
+        seq = v.sequence(defences, "defences", max_len=len(DEFENCES), what="a list of names")
+        items = [v.string(n, f"defences[{i}]", max_len=100) for i, n in enumerate(seq)]
+    names = sorted({n.strip().lower().replace("-", "_") for n in items} - {""})
     unknown = [n for n in names if n not in DEFENCES]
     if unknown:
         raise ValueError(
-            f"unknown defence name(s) {', '.join(map(repr, unknown))}: "
+            f"unknown defence name(s) {v.short(', '.join(map(repr, unknown)))}: "
             f"expected any of {', '.join(DEFENCES)}"
         )
     if "none" in names and len(names) > 1:
@@ -130,12 +134,9 @@ def policy_for(
     short_synack_retries: int = 1,
 ) -> Policy:
     """The :class:`Policy` for a defence combination, with the tunables applied."""
-    if not 0 <= filter_coverage <= 1:
-        raise ValueError(f"filter_coverage={filter_coverage!r}: expected 0..1")
-    if backlog_factor < 1:
-        raise ValueError(f"backlog_factor={backlog_factor!r}: expected >= 1")
-    if short_synack_retries < 0:
-        raise ValueError(f"short_synack_retries={short_synack_retries!r}: expected >= 0")
+    filter_coverage = v.probability(filter_coverage, "filter_coverage")
+    backlog_factor = v.integer(backlog_factor, "backlog_factor", ge=1, le=1024)
+    short_synack_retries = v.integer(short_synack_retries, "short_synack_retries", ge=0, le=255)
     names = parse_defences(defences)
     p = Policy(names)
     for n in names:

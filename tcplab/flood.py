@@ -52,12 +52,13 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any, Literal
 
+from tcplab import _validate as v
 from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, policy_for
 from tcplab.listener import (
     SynRules,
     SynVerdict,
+    _admit_syns,
     acceptq_is_full,
-    admit_syns,
     clamp_backlog,
     client_syn_timeline,
     request_timeouts,
@@ -69,6 +70,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "MAX_FLOOD_CLIENTS",
+    "MAX_STEPS",
     "FloodConfig",
     "FloodResult",
     "compare_defences",
@@ -77,6 +80,10 @@ __all__ = [
 ]
 
 OUTCOMES = ("served", "gave_up", "reset", "expired", "not_accepted")
+#: Upper bound on ``duration / dt``: the simulated steps of one run.
+MAX_STEPS = 10**7
+#: Upper bound on ``legit_rate × duration``: legitimate clients are simulated one by one.
+MAX_FLOOD_CLIENTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -130,38 +137,49 @@ class FloodConfig:
         )
 
     def __post_init__(self) -> None:
-        for name in (
-            "attack_rate",
-            "legit_rate",
-            "accept_rate",
-            "rtt_median",
-            "rtt_sigma",
-            "proxy_rtt",
-        ):
-            v = getattr(self, name)
-            if not (v >= 0 and math.isfinite(v)):
-                raise ValueError(f"{name}={v!r}: expected a finite number >= 0")
-        for name in ("duration", "dt", "sample_every", "timeout_init", "rto_max"):
-            v = getattr(self, name)
-            if not (v > 0 and math.isfinite(v)):
-                raise ValueError(f"{name}={v!r}: expected a finite number > 0")
-        for name in (
-            "backlog",
-            "somaxconn",
-            "max_syn_backlog",
-            "cache_size",
-            "syn_retries",
-            "synack_retries",
-        ):
-            v = getattr(self, name)
-            if v < 0:
-                raise ValueError(f"{name}={v!r}: expected >= 0")
+        for name, value in self._checked().items():  # canonical types (numpy ints → int)
+            object.__setattr__(self, name, value)
+        # bounded before anything is allocated (see MAX_STEPS, MAX_FLOOD_CLIENTS)
+        v.work(self.duration / self.dt, "duration / dt", limit=MAX_STEPS, what="steps")
+        v.work(self.duration / self.sample_every, "duration / sample_every", what="samples")
+        v.work(
+            self.legit_rate * self.duration,
+            "legit_rate × duration",
+            limit=MAX_FLOOD_CLIENTS,
+            what="clients",
+        )
+        v.work(self.attack_rate * self.duration, "attack_rate × duration", limit=10**12)
+
+    def _checked(self) -> dict[str, object]:
+        """Every field checked: the rule for each, in one place."""
+        out: dict[str, object] = {}
+        for name in ("attack_rate", "legit_rate", "accept_rate", "rtt_median", "rtt_sigma"):
+            out[name] = v.number(getattr(self, name), name, ge=0)
+        for name in ("proxy_rtt", "deadline"):
+            out[name] = v.number(getattr(self, name), name, ge=0, what="seconds")
+        for name in ("duration", "sample_every", "timeout_init", "rto_max"):
+            out[name] = v.number(getattr(self, name), name, gt=0, what="seconds")
+        out["dt"] = v.number(
+            self.dt, "dt", gt=0, le=0.1, what="step in seconds (timers are 1 s apart)"
+        )
+        out["backlog"] = v.integer(self.backlog, "backlog", ge=-(2**31), le=v.MAX_BACKLOG)
+        for name in ("somaxconn", "max_syn_backlog"):
+            out[name] = v.integer(getattr(self, name), name, ge=0, le=v.MAX_BACKLOG)
+        out["cache_size"] = v.integer(self.cache_size, "cache_size", ge=0, le=v.MAX_EVENTS)
+        out["syn_retries"] = v.integer(self.syn_retries, "syn_retries", ge=0, le=127)
+        out["syn_linear_timeouts"] = v.integer(
+            self.syn_linear_timeouts, "syn_linear_timeouts", ge=0, le=10
+        )
+        for name in ("synack_retries", "short_synack_retries"):
+            out[name] = v.integer(getattr(self, name), name, ge=0, le=255)
+        out["backlog_factor"] = v.integer(self.backlog_factor, "backlog_factor", ge=1, le=1024)
+        for name in ("abort_on_overflow", "linux_pruning", "drain"):
+            out[name] = v.boolean(getattr(self, name), name)
         for name in ("legit_timestamps", "legit_proven", "filter_coverage"):
-            v = getattr(self, name)
-            if not 0 <= v <= 1:
-                raise ValueError(f"{name}={v!r}: expected a share in 0..1")
-        if self.dt > 0.1:
-            raise ValueError(f"dt={self.dt!r}: expected <= 0.1 s (timers are 1 s apart)")
+            out[name] = v.probability(getattr(self, name), name)
+        out["synq_full_test"] = v.choice(self.synq_full_test, "synq_full_test", (">=", ">"))
+        out["seed"] = v.integer(self.seed, "seed", ge=0, le=2**64 - 1)
+        return out
 
 
 @dataclass
@@ -242,7 +260,8 @@ class _Limits:
 
     @classmethod
     def of(cls, cfg: FloodConfig, pol: Policy) -> _Limits:
-        mab = clamp_backlog(cfg.backlog * pol.backlog_factor, cfg.somaxconn)
+        backlog = max(-(2**31), min(cfg.backlog * pol.backlog_factor, v.MAX_BACKLOG))
+        mab = clamp_backlog(backlog, cfg.somaxconn)
         cookies = 2 if pol.always_cookie else 1 if pol.overflow == "cookie" else 0
         rules = SynRules(
             mab,
@@ -311,7 +330,7 @@ class _FloodListener:
         if closed and closed[0] == qlen and closed[1] == acc and closed[2] is proven:
             self.ctr[closed[4]] += n  # (the flood's steady state: same verdict, no recycling)
             return 0, closed[3]
-        queued, verdict, rest, _ = admit_syns(self.lim.rules, qlen, acc, n, proven)
+        queued, verdict, rest, _ = _admit_syns(self.lim.rules, qlen, acc, n, proven, False)
         recycle = self.lim.recycle and verdict in _EVICTABLE
         if not queued and not recycle:
             self._closed = (qlen, acc, proven, verdict, _VERDICT_COUNTER[verdict])
@@ -786,6 +805,8 @@ def simulate_flood(
 
     Keyword ``overrides`` replace fields of ``config`` (e.g. ``attack_rate=5e4``).
     """
+    if config is not None and not isinstance(config, FloodConfig):
+        raise TypeError(f"config = {v.short(config)}: expected a FloodConfig or None")
     cfg = config or FloodConfig()
     if overrides:
         unknown = sorted(set(overrides) - set(FloodConfig.__dataclass_fields__))
@@ -849,6 +870,7 @@ def compare_defences(
     """One summary row per defence combination, same scenario and seed for all."""
     import pandas as pd
 
+    defences = v.sequence(defences, "defences", min_len=1, max_len=100)
     rows = [simulate_flood(config, d, **overrides).summary for d in defences]
     return pd.DataFrame(rows).set_index("defences")
 
@@ -862,9 +884,10 @@ def sweep_attack_rate(
     """Legitimate success vs attack rate, one row per (defence, rate): for line plots."""
     import pandas as pd
 
-    for r in rates:
-        if not r >= 0:
-            raise ValueError(f"attack rate {r!r}: expected >= 0")
+    rates = v.sequence(
+        rates, "rates", min_len=1, max_len=1000, item=lambda r, n: v.number(r, n, ge=0)
+    )
+    defences = v.sequence(defences, "defences", min_len=1, max_len=100)
     rows = []
     for d in defences:
         label = "+".join(parse_defences(d))

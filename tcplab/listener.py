@@ -56,6 +56,7 @@ decreasing); nothing reads a clock or touches a socket.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import math
@@ -66,7 +67,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, NamedTuple
 
-from tcplab import seq, syncookie
+from tcplab import _validate as v
+from tcplab import seq as sn
+from tcplab import syncookie
 from tcplab.isn import FourTuple, LinuxIsn
 from tcplab.timers import LINUX, RetransmissionTimeline, RetryRule
 
@@ -117,14 +120,36 @@ COUNTERS: tuple[str, ...] = tuple(COUNTER_MEANINGS)
 Peer = Hashable
 
 
+def _peer(peer: object) -> None:
+    """Peers are dict keys: anything hashable (an ``(ip, port)`` pair gets real ISNs)."""
+    try:
+        hash(peer)
+    except TypeError:
+        raise TypeError(
+            f"peer = {v.short(peer)}: expected a hashable id, e.g. (ip, port)"
+        ) from None
+
+
+def _seqno(value: object, name: str) -> int:
+    return v.integer(value, name, ge=0, le=0xFFFFFFFF, what="a 32-bit sequence number")
+
+
+def _address(addr: object, name: str) -> tuple[str, int]:
+    """An ``(ipv4, port)`` pair."""
+    if not (isinstance(addr, tuple) and len(addr) == 2 and isinstance(addr[0], str)):
+        raise TypeError(f"{name} = {v.short(addr)}: expected an (IPv4 address, port) pair")
+    port = v.integer(addr[1], f"{name}[1]", ge=0, le=65535, what="a port number")
+    return (addr[0], port)
+
+
 def clamp_backlog(backlog: int, somaxconn: int = 4096) -> int:
     """``sk_max_ack_backlog`` after ``listen(fd, backlog)`` (net/socket.c ``__sys_listen()``).
 
     ``if ((unsigned int)backlog > somaxconn) backlog = somaxconn;`` — unsigned, so a
     negative backlog becomes somaxconn.
     """
-    if somaxconn < 0:
-        raise ValueError(f"somaxconn={somaxconn!r}: expected >= 0")
+    backlog = v.integer(backlog, "backlog", ge=-(2**31), le=v.MAX_BACKLOG)
+    somaxconn = v.integer(somaxconn, "somaxconn", ge=0, le=v.MAX_BACKLOG)
     return somaxconn if (backlog & 0xFFFFFFFF) > somaxconn else backlog
 
 
@@ -224,20 +249,23 @@ class ListenerConfig:
     """How long a closed child stays in TIME-WAIT (Linux ``TCP_TIMEWAIT_LEN``, fixed)."""
 
     def __post_init__(self) -> None:
-        if self.somaxconn < 0:
-            raise ValueError(f"somaxconn={self.somaxconn!r}: expected >= 0")
-        if self.syncookies not in (0, 1, 2):
-            raise ValueError(f"syncookies={self.syncookies!r}: expected 0, 1 or 2")
-        if self.max_syn_backlog < 0:
-            raise ValueError(f"max_syn_backlog={self.max_syn_backlog!r}: expected >= 0")
-        if not 0 <= self.synack_retries <= 255:
-            raise ValueError(f"synack_retries={self.synack_retries!r}: expected 0..255")
-        if not self.timeout_init > 0 or not self.rto_max > 0:
-            raise ValueError(
-                f"timeout_init={self.timeout_init!r}, rto_max={self.rto_max!r}: expected > 0"
-            )
-        if self.synq_full_test not in (">=", ">"):
-            raise ValueError(f"synq_full_test={self.synq_full_test!r}: expected '>=' or '>'")
+        # listen() takes a C int (a negative backlog is legal: it becomes somaxconn)
+        fields = {
+            "backlog": v.integer(self.backlog, "backlog", ge=-(2**31), le=v.MAX_BACKLOG),
+            "somaxconn": v.integer(self.somaxconn, "somaxconn", ge=0, le=v.MAX_BACKLOG),
+            "syncookies": v.integer(self.syncookies, "syncookies", ge=0, le=2),
+            "abort_on_overflow": v.boolean(self.abort_on_overflow, "abort_on_overflow"),
+            "max_syn_backlog": v.integer(
+                self.max_syn_backlog, "max_syn_backlog", ge=0, le=v.MAX_BACKLOG
+            ),
+            "synack_retries": v.integer(self.synack_retries, "synack_retries", ge=0, le=255),
+            "timeout_init": v.number(self.timeout_init, "timeout_init", gt=0, what="seconds"),
+            "rto_max": v.number(self.rto_max, "rto_max", gt=0, what="seconds"),
+            "synq_full_test": v.choice(self.synq_full_test, "synq_full_test", (">=", ">")),
+            "time_wait": v.number(self.time_wait, "time_wait", ge=0, what="seconds"),
+        }
+        for name, value in fields.items():  # canonical types (numpy ints become ints)
+            object.__setattr__(self, name, value)
 
     @property
     def max_ack_backlog(self) -> int:
@@ -299,6 +327,14 @@ class SynRules:
     synq_full_test: Literal[">=", ">"] = ">"
     synq_capacity: int | None = None
 
+    def __post_init__(self) -> None:
+        v.integer(self.max_ack_backlog, "max_ack_backlog", ge=0, le=v.MAX_BACKLOG)
+        v.integer(self.syncookies, "syncookies", ge=0, le=2)
+        v.integer(self.max_syn_backlog, "max_syn_backlog", ge=0, le=v.MAX_BACKLOG)
+        v.choice(self.synq_full_test, "synq_full_test", (">=", ">"))
+        if self.synq_capacity is not None:
+            v.integer(self.synq_capacity, "synq_capacity", ge=0, le=v.MAX_BACKLOG)
+
     @property
     def full_at(self) -> int:
         """The SYN-queue length at which a SYN meets a full SYN queue."""
@@ -344,6 +380,22 @@ def admit_syns(
     queue → cookie (or drop with cookies off); a full accept queue drops; with cookies
     off the last quarter of ``tcp_max_syn_backlog`` is kept for proven peers.
     """
+    if not isinstance(rules, SynRules):
+        raise TypeError(f"rules = {v.short(rules)}: expected a SynRules")
+    return _admit_syns(
+        rules,
+        v.integer(qlen, "qlen", ge=0, le=v.MAX_BACKLOG),
+        v.integer(ack_backlog, "ack_backlog", ge=0, le=v.MAX_BACKLOG),
+        v.integer(n, "n", ge=0, le=v.MAX_EVENTS),
+        v.boolean(proven, "proven"),
+        v.boolean(from_time_wait, "from_time_wait"),
+    )
+
+
+def _admit_syns(
+    rules: SynRules, qlen: int, ack_backlog: int, n: int, proven: bool, from_time_wait: bool
+) -> Admission:
+    """:func:`admit_syns` for callers whose arguments are already checked (hot paths)."""
     acc_full = acceptq_is_full(ack_backlog, rules.max_ack_backlog)
     if from_time_wait:  # "TW buckets are converted to open requests without limitations"
         queued = 0 if acc_full else n
@@ -438,8 +490,11 @@ class Listener:
         seed: int = 0,
         local: tuple[str, int] = ("192.0.2.1", 80),
     ) -> None:
+        if config is not None and not isinstance(config, ListenerConfig):
+            raise TypeError(f"config = {v.short(config)}: expected a ListenerConfig or None")
+        v.integer(seed, "seed", ge=0, le=2**64 - 1)
         self.config = config or ListenerConfig()
-        self.local = local
+        self.local = _address(local, "local")
         self.requests: dict[Peer, Request] = {}
         self.accept_queue: deque[Child] = deque()
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
@@ -500,8 +555,8 @@ class Listener:
         meets this TIME-WAIT socket first (:meth:`on_syn`).
         """
         self._clock(now)
-        seq.check(rcv_nxt, "rcv_nxt")
-        seq.check(snd_nxt, "snd_nxt")
+        _seqno(rcv_nxt, "rcv_nxt")
+        _seqno(snd_nxt, "snd_nxt")
         if len(self._time_wait) >= 4096:  # forget the expired ones before growing
             self._time_wait = {p: tw for p, tw in self._time_wait.items() if now < tw[0]}
         self._time_wait[peer] = (now + self.config.time_wait, rcv_nxt, snd_nxt)
@@ -520,7 +575,7 @@ class Listener:
         old SND.NXT + 65537. None: an old duplicate, answered with an ACK.
         """
         _, rcv_nxt, snd_nxt = self._time_wait[peer]
-        if not seq.after(isn, rcv_nxt):
+        if not sn.after(isn, rcv_nxt):
             return None
         del self._time_wait[peer]
         return (snd_nxt + 65537) & 0xFFFFFFFF or 1
@@ -531,8 +586,6 @@ class Listener:
 
     # --- helpers ---------------------------------------------------------------------
     def _clock(self, now: float) -> None:
-        if not math.isfinite(now) or now < self.now:
-            raise ValueError(f"now={now!r}: time must not go backwards (last {self.now})")
         self.advance(now)
 
     def _drop(self, *names: str) -> None:
@@ -549,18 +602,20 @@ class Listener:
             return FourTuple(self.local[0], self.local[1], peer[0], peer[1])
         return None
 
-    def _iss(self, peer: Peer, now: float) -> int:
+    def _four_tuple(self, peer: Peer) -> FourTuple:
         ft = self._tuple(peer)
-        if ft is None:  # abstract peers: hash their repr into a stable fake tuple
-            port = hash(repr(peer)) & 0xFFFF
-            ft = FourTuple(self.local[0], self.local[1], "198.51.100.1", port)
-        return self._isn.isn(ft, now)
+        if ft is None:  # abstract peers: a stable fake tuple from a digest of their repr
+            # (never hash(): it changes with PYTHONHASHSEED, and so would the ISNs)
+            d = hashlib.blake2b(repr(peer).encode(), digest_size=4).digest()
+            ip = f"198.51.{100 + (d[0] & 1)}.{d[1]}"
+            ft = FourTuple(self.local[0], self.local[1], ip, 1 + int.from_bytes(d[2:]) % 65535)
+        return ft
+
+    def _iss(self, peer: Peer, now: float) -> int:
+        return self._isn.isn(self._four_tuple(peer), now)
 
     def _cookie_args(self, peer: Peer) -> tuple[str, str, int, int]:
-        ft = self._tuple(peer)
-        if ft is None:
-            port = hash(repr(peer)) & 0xFFFF
-            return ("198.51.100.1", self.local[0], port, self.local[1])
+        ft = self._four_tuple(peer)
         return (ft.remote_ip, ft.local_ip, ft.remote_port, ft.local_port)
 
     def _arm(self, req: Request, at: float) -> None:
@@ -591,6 +646,12 @@ class Listener:
         reopens a connection.
         """
         self._clock(now)
+        _peer(peer)
+        isn = _seqno(isn, "isn")
+        mss = v.integer(mss, "mss", ge=1, le=65535, what="an MSS in bytes")
+        if proven is not None:
+            v.boolean(proven, "proven")
+        v.boolean(from_time_wait, "from_time_wait")
         cfg = self.config
         tw_iss = None
         if self.in_time_wait(peer):
@@ -605,7 +666,7 @@ class Listener:
             self._arm(req, now + self._timeouts[min(req.num_timeout, len(self._timeouts) - 1)])
             return SynResult(SynVerdict.SYNACK_RESENT, req.iss)
         is_proven = (peer in self._proven) if proven is None else proven
-        adm = admit_syns(self._rules, self.qlen, self.ack_backlog, 1, is_proven, from_time_wait)
+        adm = _admit_syns(self._rules, self.qlen, self.ack_backlog, 1, is_proven, from_time_wait)
         if adm.flood_action:  # tcp_syn_flood_action()
             self._drop("TCPReqQFullDoCookies" if cfg.syncookies else "TCPReqQFullDrop")
         if adm.queued:
@@ -636,6 +697,11 @@ class Listener:
         only be checked with explicit ``ack`` and ``seq`` (the client's ISN + 1).
         """
         self._clock(now)
+        _peer(peer)
+        if ack is not None:
+            _seqno(ack, "ack")
+        if seq is not None:
+            _seqno(seq, "seq")
         req = self.requests.get(peer)
         if req is not None:
             if ack is not None and ack != (req.iss + 1) & 0xFFFFFFFF:
@@ -692,8 +758,12 @@ class Listener:
 
     def advance(self, now: float) -> list[TimerEvent]:
         """Fire every SYN-ACK timer due at or before ``now``; return what happened."""
-        if not math.isfinite(now) or now < self.now:
-            raise ValueError(f"now={now!r}: time must not go backwards (last {self.now})")
+        now = v.number(now, "now", ge=0, what="time in seconds")
+        if now < self.now:
+            raise ValueError(
+                f"now = {v.short(now)}: expected a time that does not go backwards "
+                f"(last {self.now:g} s)"
+            )
         events: list[TimerEvent] = []
         while (at := self.next_timer()) is not None and at <= now:
             _, _, peer = heapq.heappop(self._timers)
@@ -733,8 +803,7 @@ def predict_accept_queue(
     ``SYN_SENT``), the listener's ``accept_queue`` (``ss`` Recv-Q), ``max_ack_backlog``
     (Send-Q) and the counter increments.
     """
-    if clients < 0:
-        raise ValueError(f"clients={clients!r}: expected >= 0")
+    clients = v.integer(clients, "clients", ge=0, le=MAX_PREDICT_CLIENTS)
     lst = Listener(
         ListenerConfig(
             backlog=backlog,
@@ -767,8 +836,30 @@ def predict_accept_queue(
         "accept_queue": lst.ack_backlog,
         "syn_queue": lst.qlen,
         "max_ack_backlog": lst.max_ack_backlog,
-        **{k: v for k, v in lst.counters.items() if v},
+        **{k: n for k, n in lst.counters.items() if n},
     }
+
+
+#: Upper bound on ``clients`` in :func:`predict_accept_queue` (each one is a handshake).
+MAX_PREDICT_CLIENTS = 10**6
+#: Upper bound on the clients (and samples) of one :func:`simulate_listen_queue` run.
+MAX_QUEUE_CLIENTS = 20_000
+
+
+def _client_peer(c: int) -> tuple[str, int]:
+    """Client ``c`` of a simulation as a real (ip, port) pair: ports 1..60000 per address,
+    addresses counted up from 203.0.113.9 into the next /16s (never an invalid port)."""
+    n, port = divmod(c, 60000)
+    ip = 0xCB007109 + n  # 203.0.113.9 + n
+    return (f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}", port + 1)
+
+
+def _client_index(peer: Peer) -> int:
+    """The inverse of :func:`_client_peer`."""
+    assert isinstance(peer, tuple)
+    a, b, c, d = (int(x) for x in peer[0].split("."))
+    n = ((a << 24) | (b << 16) | (c << 8) | d) - 0xCB007109
+    return n * 60000 + int(peer[1]) - 1
 
 
 def simulate_listen_queue(
@@ -785,18 +876,31 @@ def simulate_listen_queue(
 ) -> tuple[list[dict[str, float]], list[dict[str, object]]]:
     """Clients arrive (Poisson), connect and are accepted at ``accept_rate`` (Poisson).
 
+    Bounds, checked before anything is allocated: ``arrival_rate × duration`` and
+    ``duration / sample_every`` at most :data:`MAX_QUEUE_CLIENTS` (20 000: a run of that
+    size takes seconds), ``accept_rate ×
+    duration`` at most 10⁷.
+
     Every client's SYN, retransmitted SYNs (:func:`client_syn_timeline`), ACK
     and re-ACK (on each retransmitted SYN-ACK) go through a :class:`Listener`. Returns
     ``(samples, clients)``: queue lengths every ``sample_every`` s, and one record per
     client with its outcome (``served``, ``reset``, ``gave_up``, ``expired``, ``pending``)
     and latency. Plain lists, so the core needs no pandas.
     """
-    if arrival_rate < 0 or accept_rate < 0 or duration <= 0 or rtt < 0 or sample_every <= 0:
-        raise ValueError(
-            f"arrival_rate={arrival_rate!r}, accept_rate={accept_rate!r}, "
-            f"duration={duration!r}, rtt={rtt!r}, sample_every={sample_every!r}: "
-            "rates and rtt must be >= 0, duration and sample_every > 0"
-        )
+    arrival_rate = v.number(arrival_rate, "arrival_rate", ge=0, what="clients per second")
+    accept_rate = v.number(accept_rate, "accept_rate", ge=0, what="accepts per second")
+    duration = v.number(duration, "duration", gt=0, what="seconds")
+    rtt = v.number(rtt, "rtt", ge=0, le=60, what="seconds")
+    sample_every = v.number(sample_every, "sample_every", gt=0, what="seconds")
+    v.integer(seed, "seed", ge=0, le=2**64 - 1)
+    # bounded before anything is allocated (documented above)
+    v.work(
+        arrival_rate * duration, "arrival_rate × duration", limit=MAX_QUEUE_CLIENTS, what="clients"
+    )
+    v.work(
+        duration / sample_every, "duration / sample_every", limit=MAX_QUEUE_CLIENTS, what="samples"
+    )
+    v.work(accept_rate * duration, "accept_rate × duration", what="accept calls")
     rng = random.Random(seed)
     lst = Listener(config, seed=seed)
     syn_tl = client_syn_timeline(
@@ -838,7 +942,7 @@ def simulate_listen_queue(
 
     def settle(events: list[TimerEvent]) -> None:
         for e in events:
-            c = int(e.peer[1]) - 1 if isinstance(e.peer, tuple) else -1
+            c = _client_index(e.peer)
             if e.action == "expire" and state[c] == "established":
                 state[c] = "done"
                 clients[c]["outcome"] = "expired"
@@ -853,7 +957,7 @@ def simulate_listen_queue(
         t, _, kind, c = heapq.heappop(ev)
         if t > duration and kind not in ("synack", "ack", "syn"):
             continue
-        peer = ("203.0.113.9", c + 1)
+        peer = _client_peer(c)
         if kind == "arrive":
             clients[c]["arrival"] = t
             state[c] = "syn_sent"
@@ -872,19 +976,19 @@ def simulate_listen_queue(
                 clients[c]["connected"] = t - float(str(clients[c]["arrival"]))
             push(t + half, "ack", c)
         elif kind == "ack" and state[c] == "established":
-            v = lst.on_ack(t, peer, ack=(iss[c] + 1) & 0xFFFFFFFF, seq=c + 1)
-            if v in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
+            verdict = lst.on_ack(t, peer, ack=(iss[c] + 1) & 0xFFFFFFFF, seq=c + 1)
+            if verdict in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
                 state[c] = "done"
                 clients[c]["outcome"] = "reset"
-            elif v in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
+            elif verdict in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
                 state[c] = "queued"
         elif kind == "give_up" and state[c] == "syn_sent":
             state[c] = "done"
             clients[c]["outcome"] = "gave_up"
         elif kind == "accept":
             child = lst.accept(t)
-            if child is not None and isinstance(child.peer, tuple):
-                ci = int(child.peer[1]) - 1
+            if child is not None:
+                ci = _client_index(child.peer)
                 state[ci] = "done"
                 clients[ci]["outcome"] = "served"
                 clients[ci]["served"] = t - float(str(clients[ci]["arrival"]))
@@ -895,7 +999,7 @@ def simulate_listen_queue(
                     "t": t,
                     "syn_queue": lst.qlen,
                     "accept_queue": lst.ack_backlog,
-                    **{k2: float(v) for k2, v in lst.counters.items()},
+                    **{k2: float(n) for k2, n in lst.counters.items()},
                 }
             )
     return samples, clients

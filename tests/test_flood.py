@@ -107,15 +107,38 @@ def test_sweep_has_one_row_per_defence_and_rate():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"attack_rate": -1.0}, "attack_rate=-1.0"),
-        ({"backlog": -5}, "backlog=-5"),
-        ({"duration": 0.0}, "duration=0.0"),
-        ({"legit_timestamps": 2.0}, "legit_timestamps=2.0"),
+        ({"attack_rate": -1.0}, "attack_rate = -1.0: expected"),
+        ({"backlog": -(2**40)}, "backlog = -1099511627776: expected"),
+        ({"backlog": "x"}, "backlog = 'x': expected an int"),
+        ({"duration": 0.0}, "duration = 0.0: expected"),
+        ({"duration": float("nan")}, "duration = nan"),
+        ({"legit_timestamps": 2.0}, "legit_timestamps = 2.0: expected"),
+        ({"drain": "yes"}, "drain = 'yes': expected True or False"),
+        ({"synq_full_test": "=>"}, "synq_full_test = '=>'"),
+        ({"duration": 1e6}, "duration / dt = 1000000000.0 steps: expected at most"),
+        ({"legit_rate": 1e5}, "legit_rate × duration = 6000000.0 clients: expected at most"),
     ],
 )
-def test_bad_config(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_config_is_refused_at_construction(kwargs, message):
+    with pytest.raises(ValueError, match=message):  # (TypeErrors here are ValueErrors too)
         FloodConfig(**kwargs)
+
+
+def test_the_syn_proxy_answers_with_its_own_cookies():
+    table = compare_defences(("syn_proxy", "hybrid", "none"), SMALL)
+    proxy = table.loc["syn_proxy"]
+    assert proxy["cookies_sent"] == 0  # the server behind the proxy sends none
+    assert proxy["proxy_cookies_sent"] >= proxy["syns_attack"] > 0  # the proxy answers all
+    assert table.loc["hybrid", "proxy_cookies_sent"] == table.loc["none", "proxy_cookies_sent"] == 0
+
+
+def test_bad_arguments_of_the_helpers():
+    with pytest.raises(TypeError, match="config = 'big': expected a FloodConfig"):
+        simulate_flood("big")
+    with pytest.raises(ValueError, match=r"rates\[1\] = -5"):
+        sweep_attack_rate([1, -5], ["none"], SMALL)
+    with pytest.raises(TypeError, match=r"defences\[0\] = 3"):
+        simulate_flood(SMALL, [3])
 
 
 def test_unknown_and_conflicting_defences():

@@ -188,18 +188,67 @@ def test_wrong_ack_number_draws_rst_and_keeps_request():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="syncookies=3"):
+    with pytest.raises(ValueError, match="syncookies = 3: expected"):
         ListenerConfig(syncookies=3)
-    with pytest.raises(ValueError, match="somaxconn=-1"):
+    with pytest.raises(ValueError, match="somaxconn = -1: expected"):
         ListenerConfig(somaxconn=-1)
-    with pytest.raises(ValueError, match="clients=-2"):
+    with pytest.raises(TypeError, match="backlog = 'x': expected an int"):
+        ListenerConfig(backlog="x")  # rejected at construction, not on first use
+    with pytest.raises(TypeError, match="abort_on_overflow = 1: expected True or False"):
+        ListenerConfig(abort_on_overflow=1)
+    with pytest.raises(ValueError, match="clients = -2"):
         predict_accept_queue(5, -2)
     lst = Listener()
     lst.on_syn(5.0, peer(0))
-    with pytest.raises(ValueError, match="must not go backwards"):
+    with pytest.raises(ValueError, match="now = 4.0: expected a time that does not go backwards"):
         lst.on_syn(4.0, peer(1))
-    with pytest.raises(ValueError, match="arrival_rate=-1"):
+    with pytest.raises(ValueError, match="now = nan"):
+        lst.advance(float("nan"))
+    with pytest.raises(TypeError, match=r"peer = \[1\]: expected a hashable id"):
+        lst.on_syn(6.0, [1])
+    with pytest.raises(ValueError, match="isn = 4294967296"):
+        lst.on_syn(6.0, peer(2), isn=2**32)
+    with pytest.raises(ValueError, match="arrival_rate = -1"):
         simulate_listen_queue(arrival_rate=-1)
+
+
+def test_big_listen_queue_runs_are_refused_up_front_not_after_seconds():
+    import time
+
+    t0 = time.process_time()
+    with pytest.raises(
+        ValueError, match="arrival_rate × duration = 90000.0 clients: expected at most"
+    ):
+        simulate_listen_queue(arrival_rate=3000, duration=30)
+    assert time.process_time() - t0 < 0.5  # refused before any work, not after 13 s
+    # the clients' addresses stay valid past 65 535 of them
+    from tcplab.listener import _client_index, _client_peer
+
+    for c in (0, 59_999, 60_000, 65_535, 123_456):
+        ip, port = _client_peer(c)
+        assert 1 <= port <= 65535 and _client_index((ip, port)) == c
+
+
+def test_abstract_peers_get_isns_that_do_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from tcplab.listener import Listener;"
+        "l = Listener(seed=3); print(l.on_syn(1.0, 'client-7').iss, l.on_syn(1.0, ('x', 'y')).iss)"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "12345")
+    }
+    assert len(outs) == 1, outs
 
 
 def test_listen_queue_simulation_accounts_for_every_client():
