@@ -870,8 +870,8 @@ def compare_defences(
     """One summary row per defence combination, same scenario and seed for all."""
     import pandas as pd
 
-    defences = v.sequence(defences, "defences", min_len=1, max_len=100)
-    rows = [simulate_flood(config, d, **overrides).summary for d in defences]
+    names = v.sequence(defences, "defences", min_len=1, max_len=100)
+    rows = [simulate_flood(config, d, **overrides).summary for d in names]  # type: ignore[arg-type]
     return pd.DataFrame(rows).set_index("defences")
 
 
@@ -884,14 +884,14 @@ def sweep_attack_rate(
     """Legitimate success vs attack rate, one row per (defence, rate): for line plots."""
     import pandas as pd
 
-    rates = v.sequence(
+    checked = v.sequence(
         rates, "rates", min_len=1, max_len=1000, item=lambda r, n: v.number(r, n, ge=0)
     )
-    defences = v.sequence(defences, "defences", min_len=1, max_len=100)
+    names = v.sequence(defences, "defences", min_len=1, max_len=100)
     rows = []
-    for d in defences:
-        label = "+".join(parse_defences(d))
-        for r in rates:
-            s = simulate_flood(config, d, **{**overrides, "attack_rate": float(r)}).summary
+    for d in names:
+        label = "+".join(parse_defences(d))  # type: ignore[arg-type]
+        for r in checked:
+            s = simulate_flood(config, d, **{**overrides, "attack_rate": r}).summary  # type: ignore[arg-type]
             rows.append({**s, "defences": label})
     return pd.DataFrame(rows)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tcplab import _validate as v
 from tcplab.fsm import State
 from tcplab.listener import predict_accept_queue
 
@@ -171,12 +172,9 @@ def _listener(stack: contextlib.ExitStack, backlog: int) -> socket.socket:
 
 
 def _check_counts(backlog: int, clients: int, settle: float) -> None:
-    if backlog < 0:
-        raise ValueError(f"backlog={backlog!r}: expected >= 0")
-    if not 0 <= clients <= MAX_CLIENTS:
-        raise ValueError(f"clients={clients!r}: expected 0..{MAX_CLIENTS}")
-    if not 0 < settle <= 5:
-        raise ValueError(f"settle={settle!r}: expected a wait in (0, 5] seconds")
+    v.integer(backlog, "backlog", ge=0, le=v.MAX_BACKLOG)  # listen() takes a C int
+    v.integer(clients, "clients", ge=0, le=MAX_CLIENTS)
+    v.number(settle, "settle", gt=0, le=5, what="wait in seconds")
 
 
 def judge_accept_queue(observed: dict[str, Any], predicted: dict[str, Any]) -> dict[str, str]:
