@@ -643,8 +643,10 @@ class _Flood:
         """
         lst, ev, dt, ctr = self.lst, self.ev, self.dt, self.ctr
         accq, c_cnt, attack = lst.accq, lst.c_cnt, lst.attack  # (lists mutated in place)
-        steps, counts, n_att_steps = self.attack_steps, self.attack_counts, len(self.attack_steps)
-        n_steps, drain, hard_end = self.n_steps, self.cfg.drain, self.hard_end
+        steps = [*self.attack_steps, INF]  # (a sentinel: steps[ai] is always valid)
+        counts = self.attack_counts
+        drain, hard_end = self.cfg.drain, self.hard_end
+        soft_end = min(self.n_steps, hard_end)  # without drain (or nobody left): stop here
         per_step, burst = self.acc_per_step, self.acc_burst
         s = ai = next_ns = peak = 0
         tokens = 0.0
@@ -652,20 +654,19 @@ class _Flood:
             if len(c_cnt) != lst.n_coh_seen and lst.timer_due == INF:
                 lst.refresh_timer()  # a first cohort appeared: its timers are the earliest
             due = lst.timer_due
-            nxt = steps[ai] if ai < n_att_steps else INF
+            nxt = steps[ai]
             if due < nxt:
                 nxt = due
-            if ev and ev[0][0] < (nxt + 1) * dt and int(ev[0][0] / dt) < nxt:
+            if ev and int(ev[0][0] / dt) < nxt:
                 nxt = int(ev[0][0] / dt)
             if per_step > 0 and lst.acc_head < len(accq):
-                need = 1 if tokens >= 1 else max(1, math.ceil((1.0 - tokens) / per_step))
-                if s + need < nxt:
-                    nxt = s + need
-            if next_ns < nxt and (next_ns < n_steps or (drain and self.unresolved)):
+                nxt = min(nxt, s + self.steps_to_next_accept(tokens))
+            stop_at = hard_end if drain and self.unresolved else soft_end
+            if next_ns < nxt and next_ns < stop_at:
                 nxt = next_ns
             if nxt < s:
                 nxt = s
-            if nxt >= hard_end or (nxt >= n_steps and (not drain or not self.unresolved)):
+            if nxt >= stop_at:
                 break
             if per_step > 0 and nxt > s:  # tokens accumulate while the loop skips steps
                 tokens = min(tokens + (nxt - s) * per_step, burst)
@@ -673,7 +674,7 @@ class _Flood:
             if s >= due:
                 lst.fire_cohort_timers(s)
             n_att = 0
-            if ai < n_att_steps and steps[ai] == s:
+            if steps[ai] == s:
                 n_att = counts[ai]
                 ai += 1
             if ev and ev[0][0] < s * dt + dt:
@@ -686,6 +687,12 @@ class _Flood:
                 tokens -= self.application_accepts(s, int(tokens))
             if s >= next_ns:
                 next_ns = self.sample(s, next_ns)
+
+    def steps_to_next_accept(self, tokens: float) -> int:
+        """Steps until the token bucket holds one accept."""
+        if tokens >= 1:
+            return 1
+        return max(1, math.ceil((1.0 - tokens) / self.acc_per_step))
 
     def handle_events(self, s: int, n_att: int) -> int:
         """This step's client events, interleaved with the step's ``n_att`` attack SYNs.
