@@ -876,16 +876,15 @@ def simulate_listen_queue(
 ) -> tuple[list[dict[str, float]], list[dict[str, object]]]:
     """Clients arrive (Poisson), connect and are accepted at ``accept_rate`` (Poisson).
 
+    Every client's SYN, retransmitted SYNs (:func:`client_syn_timeline`), ACK and re-ACK
+    (on each retransmitted SYN-ACK) go through a :class:`Listener`. Returns ``(samples,
+    clients)``: queue lengths every ``sample_every`` s, and one record per client with its
+    outcome (``served``, ``reset``, ``gave_up``, ``expired``, ``pending``) and latency.
+    Plain lists, so the core needs no pandas.
+
     Bounds, checked before anything is allocated: ``arrival_rate × duration`` and
     ``duration / sample_every`` at most :data:`MAX_QUEUE_CLIENTS` (20 000: a run of that
-    size takes seconds), ``accept_rate ×
-    duration`` at most 10⁷.
-
-    Every client's SYN, retransmitted SYNs (:func:`client_syn_timeline`), ACK
-    and re-ACK (on each retransmitted SYN-ACK) go through a :class:`Listener`. Returns
-    ``(samples, clients)``: queue lengths every ``sample_every`` s, and one record per
-    client with its outcome (``served``, ``reset``, ``gave_up``, ``expired``, ``pending``)
-    and latency. Plain lists, so the core needs no pandas.
+    size takes seconds), ``accept_rate × duration`` at most 10⁷.
     """
     arrival_rate = v.number(arrival_rate, "arrival_rate", ge=0, what="clients per second")
     accept_rate = v.number(accept_rate, "accept_rate", ge=0, what="accepts per second")
@@ -893,7 +892,6 @@ def simulate_listen_queue(
     rtt = v.number(rtt, "rtt", ge=0, le=60, what="seconds")
     sample_every = v.number(sample_every, "sample_every", gt=0, what="seconds")
     v.integer(seed, "seed", ge=0, le=2**64 - 1)
-    # bounded before anything is allocated (documented above)
     v.work(
         arrival_rate * duration, "arrival_rate × duration", limit=MAX_QUEUE_CLIENTS, what="clients"
     )
@@ -901,105 +899,148 @@ def simulate_listen_queue(
         duration / sample_every, "duration / sample_every", limit=MAX_QUEUE_CLIENTS, what="samples"
     )
     v.work(accept_rate * duration, "accept_rate × duration", what="accept calls")
-    rng = random.Random(seed)
     lst = Listener(config, seed=seed)
     syn_tl = client_syn_timeline(
         syn_retries, syn_linear_timeouts, lst.config.timeout_init, lst.config.rto_max
     )
-    ev: list[tuple[float, int, str, int]] = []
-    order = itertools.count()
+    run = _QueueRun(lst, syn_tl, rtt / 2, accept_rate, duration, random.Random(seed))
+    run.schedule(arrival_rate, sample_every)
+    run.run()
+    return run.samples, run.clients
 
-    def push(t: float, kind: str, c: int) -> None:
-        heapq.heappush(ev, (t, next(order), kind, c))
 
-    t = rng.expovariate(arrival_rate) if arrival_rate > 0 else math.inf
-    n = 0
-    while t < duration:
-        push(t, "arrive", n)
-        n += 1
-        t += rng.expovariate(arrival_rate)
-    if accept_rate > 0:
-        push(rng.expovariate(accept_rate), "accept", -1)
-    k = 0
-    while k * sample_every <= duration:
-        push(k * sample_every, "sample", -1)
-        k += 1
-    clients: list[dict[str, object]] = [
-        {
-            "client": i,
-            "arrival": 0.0,
-            "outcome": "pending",
-            "connected": math.nan,
-            "served": math.nan,
-            "syns": 0,
+class _QueueRun:
+    """One :func:`simulate_listen_queue` run: clients as events around a :class:`Listener`."""
+
+    def __init__(
+        self,
+        lst: Listener,
+        syn_tl: RetransmissionTimeline,
+        half: float,
+        accept_rate: float,
+        duration: float,
+        rng: random.Random,
+    ) -> None:
+        self.lst, self.syn_tl, self.half = lst, syn_tl, half
+        self.accept_rate, self.duration, self.rng = accept_rate, duration, rng
+        self.ev: list[tuple[float, int, str, int]] = []
+        self.order = itertools.count()
+        self.clients: list[dict[str, object]] = []
+        self.state: list[str] = []
+        self.iss: list[int] = []
+        self.samples: list[dict[str, float]] = []
+        self.handlers = {
+            "arrive": self.on_arrive,
+            "syn": self.on_syn,
+            "synack": self.on_synack,
+            "ack": self.on_ack,
+            "give_up": self.on_give_up,
+            "accept": self.on_accept,
+            "sample": self.on_sample,
         }
-        for i in range(n)
-    ]
-    state = ["new"] * n
-    iss: list[int] = [0] * n
-    samples: list[dict[str, float]] = []
-    half = rtt / 2
 
-    def settle(events: list[TimerEvent]) -> None:
-        for e in events:
-            c = _client_index(e.peer)
-            if e.action == "expire" and state[c] == "established":
-                state[c] = "done"
-                clients[c]["outcome"] = "expired"
-            elif e.action == "synack":
-                push(e.time + half, "synack", c)
+    def push(self, t: float, kind: str, c: int) -> None:
+        heapq.heappush(self.ev, (t, next(self.order), kind, c))
 
-    while ev:
-        nt = lst.next_timer()
-        if nt is not None and nt <= ev[0][0]:  # the listener's own timers, in time order
-            settle(lst.advance(nt))
-            continue
-        t, _, kind, c = heapq.heappop(ev)
-        if t > duration and kind not in ("synack", "ack", "syn"):
-            continue
-        peer = _client_peer(c)
-        if kind == "arrive":
-            clients[c]["arrival"] = t
-            state[c] = "syn_sent"
-            for at in syn_tl.send_times:
-                push(t + at + half, "syn", c)
-            push(t + syn_tl.give_up, "give_up", c)
-        elif kind == "syn" and state[c] == "syn_sent":
-            clients[c]["syns"] = int(str(clients[c]["syns"])) + 1
-            res = lst.on_syn(t, peer, isn=c, proven=True)
-            if res.verdict.answered and res.iss is not None:
-                iss[c] = res.iss
-                push(t + half, "synack", c)
-        elif kind == "synack" and state[c] in ("syn_sent", "established"):
-            if state[c] == "syn_sent":
-                state[c] = "established"
-                clients[c]["connected"] = t - float(str(clients[c]["arrival"]))
-            push(t + half, "ack", c)
-        elif kind == "ack" and state[c] == "established":
-            verdict = lst.on_ack(t, peer, ack=(iss[c] + 1) & 0xFFFFFFFF, seq=c + 1)
-            if verdict in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
-                state[c] = "done"
-                clients[c]["outcome"] = "reset"
-            elif verdict in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
-                state[c] = "queued"
-        elif kind == "give_up" and state[c] == "syn_sent":
-            state[c] = "done"
-            clients[c]["outcome"] = "gave_up"
-        elif kind == "accept":
-            child = lst.accept(t)
-            if child is not None:
-                ci = _client_index(child.peer)
-                state[ci] = "done"
-                clients[ci]["outcome"] = "served"
-                clients[ci]["served"] = t - float(str(clients[ci]["arrival"]))
-            push(t + rng.expovariate(accept_rate), "accept", -1)
-        elif kind == "sample":
-            samples.append(
+    def schedule(self, arrival_rate: float, sample_every: float) -> None:
+        """Arrivals (Poisson), the first accept, and the sampling instants."""
+        rng, duration = self.rng, self.duration
+        t = rng.expovariate(arrival_rate) if arrival_rate > 0 else math.inf
+        while t < duration:
+            self.push(t, "arrive", len(self.clients))
+            self.clients.append(
                 {
-                    "t": t,
-                    "syn_queue": lst.qlen,
-                    "accept_queue": lst.ack_backlog,
-                    **{k2: float(n) for k2, n in lst.counters.items()},
+                    "client": len(self.clients),
+                    "arrival": 0.0,
+                    "outcome": "pending",
+                    "connected": math.nan,
+                    "served": math.nan,
+                    "syns": 0,
                 }
             )
-    return samples, clients
+            t += rng.expovariate(arrival_rate)
+        self.state = ["new"] * len(self.clients)
+        self.iss = [0] * len(self.clients)
+        if self.accept_rate > 0:
+            self.push(rng.expovariate(self.accept_rate), "accept", -1)
+        k = 0
+        while k * sample_every <= duration:
+            self.push(k * sample_every, "sample", -1)
+            k += 1
+
+    def run(self) -> None:
+        """Events in time order, the listener's own SYN-ACK timers interleaved."""
+        ev, lst = self.ev, self.lst
+        while ev:
+            nt = lst.next_timer()
+            if nt is not None and nt <= ev[0][0]:
+                self.settle(lst.advance(nt))
+                continue
+            t, _, kind, c = heapq.heappop(ev)
+            if t > self.duration and kind not in ("synack", "ack", "syn"):
+                continue
+            self.handlers[kind](t, c)
+
+    def settle(self, events: list[TimerEvent]) -> None:
+        """SYN-ACK retransmissions reach the client; expiries end established clients."""
+        for e in events:
+            c = _client_index(e.peer)
+            if e.action == "expire" and self.state[c] == "established":
+                self.finish(c, "expired")
+            elif e.action == "synack":
+                self.push(e.time + self.half, "synack", c)
+
+    def finish(self, c: int, outcome: str) -> None:
+        self.state[c] = "done"
+        self.clients[c]["outcome"] = outcome
+
+    def on_arrive(self, t: float, c: int) -> None:
+        self.clients[c]["arrival"] = t
+        self.state[c] = "syn_sent"
+        for at in self.syn_tl.send_times:
+            self.push(t + at + self.half, "syn", c)
+        self.push(t + self.syn_tl.give_up, "give_up", c)
+
+    def on_syn(self, t: float, c: int) -> None:
+        if self.state[c] != "syn_sent":
+            return
+        self.clients[c]["syns"] = int(str(self.clients[c]["syns"])) + 1
+        res = self.lst.on_syn(t, _client_peer(c), isn=c, proven=True)
+        if res.verdict.answered and res.iss is not None:
+            self.iss[c] = res.iss
+            self.push(t + self.half, "synack", c)
+
+    def on_synack(self, t: float, c: int) -> None:
+        if self.state[c] not in ("syn_sent", "established"):
+            return
+        if self.state[c] == "syn_sent":
+            self.state[c] = "established"
+            self.clients[c]["connected"] = t - float(str(self.clients[c]["arrival"]))
+        self.push(t + self.half, "ack", c)
+
+    def on_ack(self, t: float, c: int) -> None:
+        if self.state[c] != "established":
+            return
+        ack = (self.iss[c] + 1) & 0xFFFFFFFF
+        verdict = self.lst.on_ack(t, _client_peer(c), ack=ack, seq=c + 1)
+        if verdict in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
+            self.finish(c, "reset")
+        elif verdict in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
+            self.state[c] = "queued"
+
+    def on_give_up(self, t: float, c: int) -> None:
+        if self.state[c] == "syn_sent":
+            self.finish(c, "gave_up")
+
+    def on_accept(self, t: float, c: int) -> None:
+        child = self.lst.accept(t)
+        if child is not None:
+            ci = _client_index(child.peer)
+            self.finish(ci, "served")
+            self.clients[ci]["served"] = t - float(str(self.clients[ci]["arrival"]))
+        self.push(t + self.rng.expovariate(self.accept_rate), "accept", -1)
+
+    def on_sample(self, t: float, c: int) -> None:
+        lst = self.lst
+        row = {"t": t, "syn_queue": lst.qlen, "accept_queue": lst.ack_backlog}
+        self.samples.append({**row, **{k: float(n) for k, n in lst.counters.items()}})
