@@ -56,6 +56,7 @@ decreasing); nothing reads a clock or touches a socket.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -131,6 +132,8 @@ def _peer(peer: object) -> None:
 
 
 def _seqno(value: object, name: str) -> int:
+    if type(value) is int and 0 <= value <= 0xFFFFFFFF:  # the common case, checked cheaply
+        return value
     return v.integer(value, name, ge=0, le=0xFFFFFFFF, what="a 32-bit sequence number")
 
 
@@ -267,7 +270,7 @@ class ListenerConfig:
         for name, value in fields.items():  # canonical types (numpy ints become ints)
             object.__setattr__(self, name, value)
 
-    @property
+    @functools.cached_property
     def max_ack_backlog(self) -> int:
         """``sk_max_ack_backlog`` = the backlog after the somaxconn clamp."""
         return clamp_backlog(self.backlog, self.somaxconn)
@@ -648,10 +651,12 @@ class Listener:
         self._clock(now)
         _peer(peer)
         isn = _seqno(isn, "isn")
-        mss = v.integer(mss, "mss", ge=1, le=65535, what="an MSS in bytes")
-        if proven is not None:
+        if not (type(mss) is int and 1 <= mss <= 65535):
+            mss = v.integer(mss, "mss", ge=1, le=65535, what="an MSS in bytes")
+        if proven is not None and proven is not True and proven is not False:
             v.boolean(proven, "proven")
-        v.boolean(from_time_wait, "from_time_wait")
+        if from_time_wait is not True and from_time_wait is not False:
+            v.boolean(from_time_wait, "from_time_wait")
         cfg = self.config
         tw_iss = None
         if self.in_time_wait(peer):
@@ -758,7 +763,8 @@ class Listener:
 
     def advance(self, now: float) -> list[TimerEvent]:
         """Fire every SYN-ACK timer due at or before ``now``; return what happened."""
-        now = v.number(now, "now", ge=0, what="time in seconds")
+        if not (type(now) is float and self.now <= now < math.inf):  # cheap common case
+            now = v.number(now, "now", ge=0, what="time in seconds")
         if now < self.now:
             raise ValueError(
                 f"now = {v.short(now)}: expected a time that does not go backwards "
@@ -928,6 +934,7 @@ class _QueueRun:
         self.clients: list[dict[str, object]] = []
         self.state: list[str] = []
         self.iss: list[int] = []
+        self.peers: list[tuple[str, int]] = []
         self.samples: list[dict[str, float]] = []
         self.handlers = {
             "arrive": self.on_arrive,
@@ -961,6 +968,7 @@ class _QueueRun:
             t += rng.expovariate(arrival_rate)
         self.state = ["new"] * len(self.clients)
         self.iss = [0] * len(self.clients)
+        self.peers = [_client_peer(c) for c in range(len(self.clients))]
         if self.accept_rate > 0:
             self.push(rng.expovariate(self.accept_rate), "accept", -1)
         k = 0
@@ -1005,7 +1013,7 @@ class _QueueRun:
         if self.state[c] != "syn_sent":
             return
         self.clients[c]["syns"] = int(str(self.clients[c]["syns"])) + 1
-        res = self.lst.on_syn(t, _client_peer(c), isn=c, proven=True)
+        res = self.lst.on_syn(t, self.peers[c], isn=c, proven=True)
         if res.verdict.answered and res.iss is not None:
             self.iss[c] = res.iss
             self.push(t + self.half, "synack", c)
@@ -1022,7 +1030,7 @@ class _QueueRun:
         if self.state[c] != "established":
             return
         ack = (self.iss[c] + 1) & 0xFFFFFFFF
-        verdict = self.lst.on_ack(t, _client_peer(c), ack=ack, seq=c + 1)
+        verdict = self.lst.on_ack(t, self.peers[c], ack=ack, seq=c + 1)
         if verdict in (AckVerdict.RST, AckVerdict.RST_OVERFLOW):
             self.finish(c, "reset")
         elif verdict in (AckVerdict.ESTABLISHED, AckVerdict.COOKIE_ESTABLISHED):
