@@ -136,3 +136,20 @@ def test_live_result_judges_only_per_socket_values():
     assert set(r["verdicts"]) == {*stack.PER_SOCKET, *stack.SHARED_COUNTERS}
     assert r["match"] == all(r["verdicts"][k] == "match" for k in stack.PER_SOCKET)
     assert stack.SHARED_NOTE in r["note"]
+
+
+@live
+@pytest.mark.parametrize("backlog", [0, 1, 4])
+def test_the_kernel_s_syn_queue_test_is_read_from_its_request_socks(backlog):
+    from tcplab.listener import Listener, ListenerConfig, synq_limit
+
+    if stack.read_sysctls().get("tcp_syncookies") == 2:
+        pytest.skip("tcp_syncookies = 2 queues nothing: the test cannot be read")
+    r = stack.syn_queue_experiment(backlog)
+    assert r["synq_full_test"] in (">=", ">"), r
+    assert r["held"] == synq_limit(backlog, r["synq_full_test"])
+    # and the listener model, told that test, holds the same number of requests
+    lst = Listener(ListenerConfig(backlog=backlog, synq_full_test=r["synq_full_test"]))
+    for i in range(backlog + 3):
+        lst.on_syn(0.0, ("127.0.0.1", 40000 + i), proven=True)
+    assert lst.qlen == r["held"]

@@ -15,6 +15,7 @@ from tcplab.live.stack import (
     proc_net_tcp,
     read_netstat,
     read_sysctls,
+    syn_queue_experiment,
     tcp_state,
     time_wait_experiment,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "proc_net_tcp",
     "read_netstat",
     "read_sysctls",
+    "syn_queue_experiment",
     "tcp_state",
     "time_wait_experiment",
 ]

@@ -47,6 +47,7 @@ __all__ = [
     "proc_net_tcp",
     "read_netstat",
     "read_sysctls",
+    "syn_queue_experiment",
     "tcp_state",
     "time_wait_experiment",
 ]
@@ -257,6 +258,43 @@ def accept_queue_experiment(backlog: int, clients: int, settle: float = 0.3) -> 
         "match": all(verdicts[k] == "match" for k in PER_SOCKET),
         "judged": list(PER_SOCKET),
         "note": f"{', '.join(SHARED_COUNTERS)} are system-wide deltas: they {SHARED_NOTE}",
+    }
+
+
+def syn_queue_experiment(backlog: int = 2, settle: float = 0.3) -> dict[str, Any]:
+    """How many half-open requests ``listen(fd, backlog)`` holds on *this* kernel.
+
+    The listener sets ``TCP_DEFER_ACCEPT``, so a client's bare third ACK leaves its
+    request in the SYN queue (``acked``) instead of completing it; ``backlog + 3`` clients
+    connect, and after ``settle`` s the request socks for the port are counted in
+    /proc/net/tcp (state 03, SYN_RECV). ``backlog`` held means the old ``qlen >= backlog``
+    test, ``backlog + 1`` the ``>`` test of commit 3479c7549fb1 (``synq_full_test``). With
+    ``tcp_syncookies = 2`` nothing is queued and the test cannot be read (None).
+    """
+    v.integer(backlog, "backlog", ge=0, le=64)
+    v.number(settle, "settle", gt=0, le=0.9, what="wait in seconds (under 1 s)")
+    _require()
+    with contextlib.ExitStack() as stack:
+        lsock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        lsock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
+        lsock.bind((LOOPBACK, 0))
+        lsock.listen(backlog)
+        port = lsock.getsockname()[1]
+        for _ in range(backlog + 3):
+            c = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            c.setblocking(False)
+            c.connect_ex((LOOPBACK, port))
+        time.sleep(settle)
+        held = sum(e.number == 0x03 for e in find_proc_tcp((LOOPBACK, port)))
+    test = {backlog: ">=", backlog + 1: ">"}.get(held)
+    return {
+        "backlog": backlog,
+        "held": held,
+        "synq_full_test": test,
+        "meaning": {
+            ">": "qlen > backlog: backlog + 1 held (since commit 3479c7549fb1)",
+            ">=": "qlen >= backlog: backlog held (kernels before commit 3479c7549fb1)",
+        }.get(test or "", "could not be read (tcp_syncookies = 2, or other traffic)"),
     }
 
 
