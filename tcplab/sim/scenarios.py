@@ -414,18 +414,28 @@ def _close4(*, server_close_after: float = 0.5, **p: Any) -> tuple[Network, floa
 
 @_register(
     "close-three-way",
-    "B delays its ACK (200 ms) and its application closes at once on end-of-file.",
-    "The ACK rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → TIME-WAIT directly "
-    "(no FIN-WAIT-2). The last segment is an ACK, not a FIN.",
+    "A sends a request first, so B is in delayed-ACK mode (Linux: ~40 ms after data has "
+    "been received); A closes at 1 s and B's application closes 10 ms after end-of-file.",
+    "B's ACK of the FIN waits and rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → "
+    "TIME-WAIT directly (no FIN-WAIT-2). Linux does this only after receiving data: with "
+    "nothing received it ACKs a FIN at once (a four-way close, facts.md §13).",
     (3,),
-    server_delayed_ack=0.2,
+    server_delayed_ack=0.04,
     server_close_after=0.01,
+    client_data=b"GET /\r\n",
 )
 def _close3(
-    *, server_delayed_ack: float = 0.2, server_close_after: float = 0.01, **p: Any
+    *,
+    server_delayed_ack: float = 0.04,
+    server_close_after: float = 0.01,
+    client_data: bytes = b"GET /\r\n",
+    **p: Any,
 ) -> tuple[Network, float | None]:
     return _lifecycle(
-        server_delayed_ack=server_delayed_ack, server_close_after=server_close_after, **p
+        server_delayed_ack=server_delayed_ack,
+        server_close_after=server_close_after,
+        client_data=client_data,
+        **p,
     )
 
 
