@@ -205,7 +205,7 @@ def boolean(value: object, name: str) -> bool:
     """``value`` if it is a bool (numpy bools accepted); 0/1, "yes" and None are rejected."""
     if isinstance(value, bool):
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
         return bool(value)
     _fail(name, value, "True or False", wrong_type=True)
 
@@ -287,10 +287,10 @@ def binary_file(value: object, name: str, *, mode: str = "w") -> str | os.PathLi
         return value
     if isinstance(value, os.PathLike):
         return value
-    if isinstance(value, io.TextIOBase) or not callable(getattr(value, method, None)):
+    if not callable(getattr(value, method, None)):
         _fail(name, value, expected, wrong_type=True)
     file_mode = getattr(value, "mode", "b")
-    if isinstance(file_mode, str) and "b" not in file_mode:
+    if isinstance(value, io.TextIOBase) or (isinstance(file_mode, str) and "b" not in file_mode):
         _fail(name, value, f"{expected} (open it with mode '{mode}b')", wrong_type=True)
     return value  # type: ignore[return-value]
 
