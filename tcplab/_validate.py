@@ -153,17 +153,23 @@ def integer(
 
     ``what`` names the kind of thing in the message ("a port number", "a number of trials").
     """
-    bounds = _range_text(ge, gt, le, lt)
-    expected = f"{what} {bounds}" if bounds else what
-    if isinstance(value, bool) or value is None or isinstance(value, float | str | bytes):
-        _fail(name, value, expected, wrong_type=True)
-    try:
-        v = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        _fail(name, value, expected, wrong_type=True)
+    if type(value) is int:  # the common case first: this sits on hot paths
+        v = value
+    elif isinstance(value, bool | float | str | bytes) or value is None:
+        _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=True)
+    else:
+        try:
+            v = operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=True)
     if not _in_range(v, ge, gt, le, lt):
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=False)
     return v
+
+
+def _int_expected(what: str, ge: int | None, gt: int | None, le: int | None, lt: int | None) -> str:
+    bounds = _range_text(ge, gt, le, lt)
+    return f"{what} {bounds}" if bounds else what
 
 
 def number(
@@ -182,18 +188,28 @@ def number(
     Any real number is accepted (int, float, numpy scalars, fractions); bools and strings are
     not: ``"3"`` is a type error, not 3.
     """
-    bounds = _range_text(ge, gt, le, lt)
-    finite = "" if allow_inf else "finite "
-    expected = f"a {finite}{what.removeprefix('a ')}" + (f" {bounds}" if bounds else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, value, expected, wrong_type=True)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=True)
     try:
         v = float(value)
     except (OverflowError, ValueError):  # e.g. a 10**400 int
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=False)
     if math.isnan(v) or (math.isinf(v) and not allow_inf) or not _in_range(v, ge, gt, le, lt):
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=False)
     return v
+
+
+def _num_expected(
+    what: str,
+    allow_inf: bool,
+    ge: float | None,
+    gt: float | None,
+    le: float | None,
+    lt: float | None,
+) -> str:
+    bounds = _range_text(ge, gt, le, lt)
+    finite = "" if allow_inf else "finite "
+    return f"a {finite}{what.removeprefix('a ')}" + (f" {bounds}" if bounds else "")
 
 
 def probability(value: object, name: str) -> float:
