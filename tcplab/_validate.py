@@ -40,7 +40,7 @@ import os
 import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import IO, Final, NoReturn, TypeVar
+from typing import IO, Any, Final, NoReturn, TypeVar, overload
 
 __all__ = [
     "MAX_BACKLOG",
@@ -58,14 +58,15 @@ __all__ = [
     "integer",
     "number",
     "probability",
+    "seed",
     "sequence",
     "short",
     "string",
     "work",
 ]
 
-MAX_TRIALS: Final = 10**7
-"""Most Monte-Carlo trials one call may run (a few seconds of pure Python at worst)."""
+MAX_TRIALS: Final = 10**6
+"""Most Monte-Carlo trials one call may run (course runs use ≤ 200,000)."""
 MAX_EVENTS: Final = 10**7
 """Most simulated events (e.g. arrivals = rate × duration) one call may generate."""
 MAX_PAYLOAD: Final = 65495
@@ -217,6 +218,18 @@ def probability(value: object, name: str) -> float:
     return number(value, name, ge=0, le=1, what="probability")
 
 
+def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | None:
+    """A random seed: an int in 0 … 2^64−1 (or None when ``optional``).
+
+    Only ints: a seed drives per-student and per-peer values, which must be the same in
+    every process, so nothing whose meaning could depend on ``hash()`` is accepted.
+    """
+    if value is None and optional:
+        return None
+    what = "an int seed" + (" or None" if optional else "")
+    return integer(value, name, ge=0, le=2**64 - 1, what=what)
+
+
 def boolean(value: object, name: str) -> bool:
     """``value`` if it is a bool (numpy bools accepted); 0/1, "yes" and None are rejected."""
     if isinstance(value, bool):
@@ -311,13 +324,37 @@ def binary_file(value: object, name: str, *, mode: str = "w") -> str | os.PathLi
     return value  # type: ignore[return-value]
 
 
+@overload
+def sequence(
+    value: object,
+    name: str,
+    *,
+    max_len: int = ...,
+    min_len: int = ...,
+    item: None = None,
+    what: str = ...,
+) -> tuple[object, ...]: ...
+
+
+@overload
+def sequence(
+    value: object,
+    name: str,
+    *,
+    max_len: int = ...,
+    min_len: int = ...,
+    item: Callable[[Any, str], _T],
+    what: str = ...,
+) -> tuple[_T, ...]: ...
+
+
 def sequence(
     value: object,
     name: str,
     *,
     max_len: int = MAX_ITEMS,
     min_len: int = 0,
-    item: Callable[[object, str], _T] | None = None,
+    item: Callable[[Any, str], _T] | None = None,
     what: str = "a list",
 ) -> tuple[_T, ...] | tuple[object, ...]:
     """``value`` as a tuple of ``min_len`` … ``max_len`` items, each checked by ``item``.
