@@ -56,6 +56,7 @@ __all__ = [
     "choice",
     "enum_member",
     "integer",
+    "missing_member",
     "number",
     "probability",
     "seed",
@@ -287,6 +288,27 @@ def enum_member(value: object, name: str, enum: type[_E]) -> _E:
         ):
             return member
     _fail(name, value, expected, wrong_type=False)
+
+
+def missing_member(enum: type[_E], value: object) -> _E:
+    """For an Enum's ``_missing_``: the member ``value`` names (see :func:`enum_member`), else
+    a short ValueError. Python's own message echoes the whole value (3 MB for a big list).
+
+    Use it as::
+
+        @classmethod
+        def _missing_(cls, value: object) -> State:
+            return _v.missing_member(cls, value)
+    """
+    try:
+        name = f"{enum.__name__} value"
+        if isinstance(value, str):
+            return enum_member(value, name, enum)
+        enum_member(value, name, enum)  # raises: value is no name and no member
+    except ValueError as exc:  # ArgumentTypeError included: Enum() raises ValueError
+        exc.__suppress_context__ = True  # hide Enum's own, unshortened, message
+        raise exc from None
+    raise AssertionError  # unreachable: enum_member accepts only members and names
 
 
 def byte_string(

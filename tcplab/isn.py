@@ -403,6 +403,7 @@ def _generators(gens: Iterable[IsnGenerator | str], seed: int | None) -> list[Is
 
 _MAX_GENERATORS = 20
 _MAX_ROWS = 10**6  # rows one analysis call may build (pure Python, a dict per row)
+_MAX_TIMES = 100_000
 
 SERVER = FourTuple("192.0.2.1", 80, "198.51.100.7", 40000)
 """A server's view of a victim client's connection (documentation addresses, RFC 5737)."""
@@ -427,7 +428,7 @@ def isn_trace(
     if times is None:
         ts: Sequence[float] = [i * 12.0 for i in range(50)]
     else:
-        ts = _v.sequence(times, "times", max_len=_MAX_ROWS, item=_time_item)
+        ts = _v.sequence(times, "times", max_len=_MAX_TIMES, item=_time_item)
     _v.work(
         len(gens) * len(fts) * len(ts),
         "generators × four_tuples × times",

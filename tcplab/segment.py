@@ -23,7 +23,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import IntFlag
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from tcplab import _validate as _v
 from tcplab import seq as _seq
@@ -45,6 +45,13 @@ class Flags(IntFlag):
     RST = 0x04
     PSH = 0x08
     ACK = 0x10
+
+    @classmethod
+    def _missing_(cls, value: object) -> Flags:
+        # Ints keep IntFlag's meaning (any bit mask); anything else gets a short message.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cast(Flags, super()._missing_(value))
+        return _v.missing_member(cls, value)
 
 
 _FLAG_ORDER = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
@@ -72,7 +79,7 @@ def parse_flags(spec: Flags | int | str | Iterable[str]) -> Flags:
         mask = _v.integer(spec, "flags", ge=0, what="a flags bit mask")
         if mask & ~int(_ALL_FLAGS):
             raise ValueError(
-                f"flags = {mask:#x}: unknown flag bits; expected a combination of "
+                f"flags = {mask} ({mask:#x}): unknown flag bits; expected a combination of "
                 "FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10"
             )
         return Flags(mask)

@@ -200,6 +200,10 @@ class Reason(Enum):
     EXPIRED = "counter too old (diff >= MAX_SYNCOOKIE_AGE)"
     BAD_MSS_INDEX = "decoded MSS index not in 0..3 (forged or wrong 4-tuple)"
 
+    @classmethod
+    def _missing_(cls, value: object) -> Reason:
+        return _v.missing_member(cls, value)
+
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -44,6 +44,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 2.0
+"""Seconds of CPU time one call may take (and 5× that in wall-clock time: the machine is shared)."""
 MAX_MESSAGE = 300
 FAILING = ("raw", "unnamed", "long", "hang", "harness")
 
@@ -274,7 +275,7 @@ GOOD: dict[str, Callable[[], Any]] = {
     "trace": lambda: [],
     "parser": lambda: argparse.ArgumentParser(),
     "args": lambda: argparse.Namespace(),
-    "fn": lambda: (lambda: None),
+    "fn": lambda: lambda: None,
     "cls": _spec_cls,
     "label": lambda: "m1.q1",
     "answer": lambda: None,
@@ -290,6 +291,11 @@ GOOD: dict[str, Callable[[], Any]] = {
     "ok": lambda: True,
     "detail": lambda: "",
     "action": lambda: "drop",
+    "data": lambda: b"hello",
+    "defences": lambda: ("none",),
+    "names": lambda: ("none",),
+    "t": lambda: 1.0,
+    "at": lambda: 1.0,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -322,6 +328,50 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     },
 }
 """Overrides of :data:`GOOD` for one callable (keyed by its public dotted name)."""
+
+
+def _samples() -> dict[str, Callable[[], Any]]:
+    from tcplab import defences, endpoint, flood, syncookie, timers
+    from tcplab.fsm import Event, State
+    from tcplab.live import stack, walkthrough
+    from tcplab.sim import montecarlo, network, scenarios
+    from tcplab.viz import ladder
+
+    return {
+        "tcplab.defences.Policy": lambda: defences.policy_for("none"),
+        "tcplab.endpoint.LogEntry": lambda: endpoint.LogEntry(
+            0.0, "user", "OPEN", State.CLOSED, State.SYN_SENT
+        ),
+        "tcplab.flood.FloodResult": lambda: flood.simulate_flood(_flood_config()),
+        "tcplab.live.stack.ProcTcpEntry": lambda: stack.ProcTcpEntry(
+            ("127.0.0.1", 8080), ("0.0.0.0", 0), 10, 0, 0
+        ),
+        "tcplab.live.walkthrough.WalkStep": lambda: walkthrough.WalkStep(
+            "connect",
+            (Event.ACTIVE_OPEN,),
+            (),
+            State.SYN_SENT,
+            State.SYN_SENT,
+            State.LISTEN,
+            State.LISTEN,
+        ),
+        "tcplab.sim.montecarlo.SweepResult": lambda: montecarlo.timewait_sweep(trials=100),
+        "tcplab.sim.network.Packet": lambda: network.Packet(
+            _segment(), "A", "B", 1, "", State.SYN_SENT
+        ),
+        "tcplab.sim.network.SimResult": _result,
+        "tcplab.sim.scenarios.Scenario": lambda: scenarios.get_scenario("handshake"),
+        "tcplab.syncookie.CheckResult": lambda: syncookie.check_cookie(
+            _keys(), "10.0.0.1", "10.0.0.2", 1000, 80, 1, 2, 0.0
+        ),
+        "tcplab.timers.KeepaliveTimeline": lambda: timers.keepalive_timeline(),
+        "tcplab.timers.RetransmissionTimeline": lambda: timers.retransmission_timeline(3),
+        "tcplab.viz.ladder.LadderRow": lambda: ladder.ladder_rows(_result())[0],
+    }
+
+
+SAMPLES: dict[str, Callable[[], Any]] = {}
+"""Record types: a real instance whose field values fill the other required fields."""
 
 INSTANCES: dict[str, Callable[[], Any]] = {
     "tcplab.endpoint.Endpoint": _endpoint,
@@ -399,6 +449,8 @@ def targets(module_name: str) -> list[Target]:
         obj = getattr(mod, name)
         if not callable(obj) or (inspect.isclass(obj) and issubclass(obj, BaseException)):
             continue
+        if getattr(obj, "_is_protocol", False):
+            continue  # a typing.Protocol describes an interface; it cannot be called
         if getattr(obj, "__module__", module_name) != module_name and module_name != "tcplab":
             continue  # re-exported: swept in the module that defines it
         qual = f"{module_name}.{name}"
@@ -428,6 +480,10 @@ def calls(module_name: str) -> list[tuple[Target, str, str, Any]]:
 
 
 def _good(qual: str, name: str) -> Any:
+    if not SAMPLES:
+        SAMPLES.update(_samples())
+    if qual in SAMPLES:
+        return getattr(SAMPLES[qual](), name)
     table = GOOD_FOR.get(qual, {})
     if name in table:
         return table[name]()
@@ -436,7 +492,9 @@ def _good(qual: str, name: str) -> Any:
     return GOOD[name]()
 
 
-def build(t: Target, param: str, value: Any) -> tuple[Callable[..., Any], list[Any], dict[str, Any]]:
+def build(
+    t: Target, param: str, value: Any
+) -> tuple[Callable[..., Any], list[Any], dict[str, Any]]:
     """The callable and arguments for one judged call (KeyError = harness gap)."""
     fn = t.get()
     args: list[Any] = []
@@ -476,7 +534,8 @@ def judge(t: Target, param: str, value: Any) -> dict[str, Any]:
         fn, args, kwargs = build(t, param, value)
     except Exception as exc:
         return {"verdict": "harness", "detail": f"cannot build call: {type(exc).__name__}: {exc}"}
-    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    signal.setitimer(signal.ITIMER_PROF, TIMEOUT)
+    signal.setitimer(signal.ITIMER_REAL, 5 * TIMEOUT)
     try:
         fn(*args, **kwargs)
     except _Hang:
@@ -492,8 +551,12 @@ def judge(t: Target, param: str, value: Any) -> dict[str, Any]:
             return {"verdict": "unnamed", "detail": f"{type(exc).__name__}: {msg[:200]}"}
         return {"verdict": "clean", "detail": msg[:200]}
     except Exception as exc:
-        return {"verdict": "raw", "detail": f"{type(exc).__module__}.{type(exc).__name__}: {str(exc)[:160]}"}
+        return {
+            "verdict": "raw",
+            "detail": f"{type(exc).__module__}.{type(exc).__name__}: {str(exc)[:160]}",
+        }
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
         with contextlib.suppress(Exception):
             import matplotlib.pyplot as plt
@@ -505,6 +568,7 @@ def judge(t: Target, param: str, value: Any) -> dict[str, Any]:
 def worker(module_name: str, start: int, out: io.TextIOBase) -> None:
     """Judge the calls of one module from index ``start``, one JSON line per call."""
     signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     todo = calls(module_name)
     for i in range(start, len(todo)):
         t, param, label, value = todo[i]
@@ -538,13 +602,25 @@ def run_module(module_name: str, *, budget: float = 600.0) -> list[dict[str, Any
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
     with tempfile.TemporaryDirectory(prefix="tcplab-sweep-") as tmp:
         while True:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", module_name, str(start)]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                module_name,
+                str(start),
+            ]
             proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, text=True)
-            current, finished = None, False
+            current, finished, stuck = None, False, False
             assert proc.stdout is not None
             while True:
-                ready, _, _ = select.select([proc.stdout], [], [], TIMEOUT + 8)
-                line = proc.stdout.readline() if ready else None
+                # Starting up (imports) can be slow on a loaded machine; one call gets its
+                # alarm after TIMEOUT s, so a silence much longer than that is C code stuck.
+                wait = 180.0 if current is None else 10 * TIMEOUT + 30
+                ready, _, _ = select.select([proc.stdout], [], [], wait)
+                if not ready:
+                    stuck = True
+                    break
+                line = proc.stdout.readline()
                 if not line:
                     break
                 msg = json.loads(line)
@@ -563,19 +639,33 @@ def run_module(module_name: str, *, budget: float = 600.0) -> list[dict[str, Any
             if finished or time.monotonic() > deadline:
                 return rows
             if current is None:  # died before or between calls: import error etc.
-                rows.append({"verdict": "harness", "target": module_name, "param": "",
-                             "label": "", "detail": f"worker exited {proc.returncode}"})
+                rows.append(
+                    {
+                        "verdict": "harness",
+                        "target": module_name,
+                        "param": "",
+                        "label": "",
+                        "detail": f"worker exited {proc.returncode}",
+                    }
+                )
                 return rows
-            verdict = "hang" if ready is None or not ready else "raw"
-            rows.append(_killed_row(module_name, current, verdict, proc.returncode))
+            rows.append(
+                _killed_row(module_name, current, "hang" if stuck else "raw", proc.returncode)
+            )
             start = current + 1
 
 
 def _killed_row(module_name: str, i: int, verdict: str, rc: int | None) -> dict[str, Any]:
     t, param, label, _ = calls(module_name)[i]
     why = "stuck (killed)" if verdict == "hang" else f"crashed the interpreter (exit {rc})"
-    return {"verdict": verdict, "i": i, "target": t.qualname, "param": param, "label": label,
-            "detail": why}
+    return {
+        "verdict": verdict,
+        "i": i,
+        "target": t.qualname,
+        "param": param,
+        "label": label,
+        "detail": why,
+    }
 
 
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
@@ -607,7 +697,9 @@ def main() -> None:
         for rows in results.values():
             for r in rows:
                 if r["verdict"] in FAILING:
-                    print(f"{r['verdict']:8} {r['target']}({r['param']}={r['label']}): {r['detail']}")
+                    print(
+                        f"{r['verdict']:8} {r['target']}({r['param']}={r['label']}): {r['detail']}"
+                    )
     if ns.json:
         ns.json.write_text(json.dumps(results, indent=1))
 
