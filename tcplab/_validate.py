@@ -278,7 +278,8 @@ def enum_member(value: object, name: str, enum: type[_E]) -> _E:
     if isinstance(value, enum):
         return value
     names = ", ".join(m.name for m in enum)
-    expected = f"a {enum.__name__} or one of its names ({names})"
+    article = "an" if enum.__name__[:1].upper() in "AEIOU" else "a"
+    expected = f"{article} {enum.__name__} or one of its names ({names})"
     if not isinstance(value, str):
         _fail(name, value, expected, wrong_type=True)
     key = _norm(value)
