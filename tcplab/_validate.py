@@ -386,7 +386,8 @@ def sequence(
     ``max_len + 1`` items deep, so an endless generator is rejected, not followed. ``item``
     is called as ``item(element, f"{name}[{i}]")`` and its result kept.
     """
-    expected = f"{what} of {min_len} … {max_len} items"
+    count = f"exactly {max_len}" if min_len == max_len else f"{min_len} … {max_len}"
+    expected = f"{what} of {count} items"
     if isinstance(value, str | bytes | bytearray | dict) or not isinstance(value, Iterable):
         _fail(name, value, expected, wrong_type=True)
     if isinstance(value, Sequence | set | frozenset) and len(value) > max_len:

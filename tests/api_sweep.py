@@ -29,6 +29,7 @@ import json
 import math
 import os
 import pkgutil
+import re
 import resource
 import select
 import signal
@@ -89,6 +90,9 @@ def names_value(message: str, value: Any) -> bool:
     if type(value).__module__ == "numpy":
         forms |= {str(value.item())}
     if isinstance(value, list) and value:
+        # Naming the offending element ("times[0] = 0: ...") identifies the value too.
+        if re.search(r"\[\d+\][^=]{0,20}= ", message):
+            return True
         forms = {"[0, 0, 0"}
     return any(f[:30].rstrip(".…") in message for f in forms if f)
 
