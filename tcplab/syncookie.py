@@ -148,7 +148,8 @@ def cookie_hash(
 ) -> int:
     """``cookie_hash()``: ``siphash_4u32(saddr, daddr, sport<<16|dport, count, &key[c])``, u32."""
     keys = _keys(keys)
-    count = _u32(count, "count")
+    # The kernel passes a u32: counts are taken mod 2^32 (count - diff may go below 0).
+    count = _v.integer(count, "count", ge=-(2**63), le=2**64 - 1, what="a minute counter") & _M32
     c = _v.integer(c, "c", ge=0, le=1, what="a key index")
     ports = (_port(sport, "sport") << 16) | _port(dport, "dport")
     msg = _ip(saddr, "saddr") + _ip(daddr, "daddr") + struct.pack("<II", ports, count)
