@@ -185,6 +185,8 @@ class EndpointCore:
         self._now = 0.0
         self._out: list[Outgoing] = []
         self.log: list[LogEntry] = []
+        #: How many of the oldest log entries were dropped (absolute index = dropped + i).
+        self.log_dropped = 0
 
     # ------------------------------------------------------------------ properties
     @property
@@ -241,6 +243,7 @@ class EndpointCore:
         if len(self._out) > MAX_UNDRAINED:
             del self._out[:-MAX_UNDRAINED]
         if len(self.log) > MAX_LOG:
+            self.log_dropped += len(self.log) - MAX_LOG
             del self.log[:-MAX_LOG]
         if t < self._now - 1e-12:
             raise ValueError(f"now = {V.short(now)}: time went backwards (previous {self._now})")
