@@ -238,7 +238,10 @@ class EndpointCore:
 
     # ------------------------------------------------------------------ helpers
     def _set_now(self, now: float) -> None:
-        t = V.number(now, "now", ge=0, le=V.MAX_SECONDS, what="a time in seconds")
+        if type(now) is float and 0.0 <= now <= V.MAX_SECONDS:  # fast path (NaN fails)
+            t = now
+        else:
+            t = V.number(now, "now", ge=0, le=V.MAX_SECONDS, what="a time in seconds")
         # Bounded memory: keep the newest undrained segments and log entries only.
         if len(self._out) > MAX_UNDRAINED:
             del self._out[:-MAX_UNDRAINED]

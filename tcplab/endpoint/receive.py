@@ -15,7 +15,7 @@ answer to an unacceptable segment, RSTs). Text goes through the
 from __future__ import annotations
 
 from tcplab import seq as S
-from tcplab.endpoint.core import EndpointCore, Outgoing
+from tcplab.endpoint.core import TWO_WAY_ARC, EndpointCore, Outgoing
 from tcplab.endpoint.tcb import add
 from tcplab.fsm import SYNCHRONIZED_STATES, Event, Origin, Send, State, Timer
 from tcplab.segment import Flags, Segment
@@ -105,8 +105,6 @@ class ReceivePath(EndpointCore):
         self.recovery.restart()
         synack = self._segment(Flags.SYN | Flags.ACK, self.tcb.iss, self.tcb.rcv_nxt)
         if self.two_way:
-            from tcplab.endpoint.core import TWO_WAY_ARC
-
             self._apply_arc(TWO_WAY_ARC, "two-way variant: committed on the SYN alone")
             self.tcb.snd_una = self.tcb.snd_nxt  # nobody will acknowledge it
             self._emit(synack, "SYN-ACK (two-way variant)")
