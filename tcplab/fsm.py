@@ -709,7 +709,9 @@ ARCS: tuple[Arc, ...] = (
             linux=(
                 "Linux may instead accept a new SYN in TIME-WAIT when its SEQ is after RCV.NXT "
                 "or its timestamp is newer (RFC 6191 style), reopening with ISN "
-                "SND.NXT + 65537 (tcp_timewait_state_process())."
+                "SND.NXT + 65537 (tcp_timewait_state_process()). The simulator models the "
+                "SEQ test for a host with a listener on the port (timers.time_wait_reopen): "
+                "TIME-WAIT ends and the listener opens the new connection."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),

@@ -280,6 +280,10 @@ class TimerPreset:
     bare ACK at RCV.NXT draws an ACK (rate-limited), one with ACK set restarts the timer,
     no challenge ACKs. False: RFC 9293 §3.10.7.4 (RFC 5961 checks; fifth step ACKs and
     restarts for an acceptable segment)."""
+    time_wait_reopen: bool = True
+    """Linux tcp_timewait_state_process(): a SYN without ACK whose SEQ is after RCV.NXT
+    ends TIME-WAIT and opens a new connection from the listener, with ISS = SND.NXT +
+    65537 (facts.md §5). False: RFC 9293 answers it with a challenge ACK."""
     fin_quickack: bool = True
     """Linux: with a delayed-ACK endpoint, the ACK of a FIN still leaves at once unless data
     was received first (quick-ACK mode until then; facts.md §13), so a close is four-way
@@ -425,6 +429,7 @@ RFC: Final = TimerPreset(
     time_wait_ack_all=False,
     drop_syn_fin=False,
     fin_quickack=False,
+    time_wait_reopen=False,
     invalid_ratelimit=0.0,
     ack_unsent_reply=True,
     resend_synack_on_syn=False,

@@ -37,7 +37,7 @@ from tcplab.endpoint import Endpoint, Outgoing
 from tcplab.fsm import State
 from tcplab.segment import FourTuple, Segment
 from tcplab.sim.result import SimResult
-from tcplab.timers import LINUX, TimerPreset
+from tcplab.timers import LINUX, TimerPreset, preset
 
 __all__ = [
     "Host",
@@ -322,13 +322,17 @@ class Host:
         OPEN, or a CLOSED responder; returns (endpoint, state before, state after)."""
         ft = FourTuple(seg.dst_addr, seg.dst_port, seg.src_addr, seg.src_port)
         ep = self.conns.get(ft)
+        reopen_iss = None
+        if ep is not None and ep.state is State.TIME_WAIT and seg.dst_port in self.listeners:
+            reopen_iss = ep.time_wait_reopen_iss(seg, now)  # Linux: a new SYN ends TIME-WAIT
         if ep is not None and ep.state is State.CLOSED:
             ep = None
         if ep is None:
             lst = self.listeners.get(seg.dst_port)
             if lst is not None and seg.is_syn and not seg.has_ack and not seg.is_rst:
+                iss = self._choose_iss(lst.iss, now, ft) if reopen_iss is None else reopen_iss
                 ep = Endpoint(
-                    iss=self._choose_iss(lst.iss, now, ft),
+                    iss=iss,
                     name=self.name,
                     local=(self.addr, seg.dst_port),
                     remote=None,
@@ -393,7 +397,7 @@ class Network:
         reorder: float = 0.0,
         reorder_delay: float | None = None,
         seed: int = 0,
-        timers: TimerPreset = LINUX,
+        timers: TimerPreset | str = LINUX,
         max_events: int = 100_000,
     ) -> None:
         self.delay = _nonneg(delay, "delay")
@@ -408,7 +412,7 @@ class Network:
         if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
             raise ValueError(f"max_events = {max_events!r} is out of range: expected an int ≥ 1")
         self.seed = seed
-        self.timers = timers
+        self.timers = preset(timers)  # a TimerPreset or its name ("linux", "rfc", …)
         self.max_events = max_events
         self.rng = random.Random(seed)
         self.hosts: dict[str, Host] = {}
