@@ -40,7 +40,7 @@ import os
 import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import IO, Final, NoReturn, TypeVar
+from typing import IO, Any, Final, NoReturn, TypeVar, overload
 
 __all__ = [
     "MAX_BACKLOG",
@@ -56,16 +56,18 @@ __all__ = [
     "choice",
     "enum_member",
     "integer",
+    "missing_member",
     "number",
     "probability",
+    "seed",
     "sequence",
     "short",
     "string",
     "work",
 ]
 
-MAX_TRIALS: Final = 10**7
-"""Most Monte-Carlo trials one call may run (a few seconds of pure Python at worst)."""
+MAX_TRIALS: Final = 10**6
+"""Most Monte-Carlo trials one call may run (course runs use ≤ 200,000)."""
 MAX_EVENTS: Final = 10**7
 """Most simulated events (e.g. arrivals = rate × duration) one call may generate."""
 MAX_PAYLOAD: Final = 65495
@@ -153,17 +155,23 @@ def integer(
 
     ``what`` names the kind of thing in the message ("a port number", "a number of trials").
     """
-    bounds = _range_text(ge, gt, le, lt)
-    expected = f"{what} {bounds}" if bounds else what
-    if isinstance(value, bool) or value is None or isinstance(value, float | str | bytes):
-        _fail(name, value, expected, wrong_type=True)
-    try:
-        v = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        _fail(name, value, expected, wrong_type=True)
+    if type(value) is int:  # the common case first: this sits on hot paths
+        v = value
+    elif isinstance(value, bool | float | str | bytes) or value is None:
+        _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=True)
+    else:
+        try:
+            v = operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=True)
     if not _in_range(v, ge, gt, le, lt):
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _int_expected(what, ge, gt, le, lt), wrong_type=False)
     return v
+
+
+def _int_expected(what: str, ge: int | None, gt: int | None, le: int | None, lt: int | None) -> str:
+    bounds = _range_text(ge, gt, le, lt)
+    return f"{what} {bounds}" if bounds else what
 
 
 def number(
@@ -182,18 +190,28 @@ def number(
     Any real number is accepted (int, float, numpy scalars, fractions); bools and strings are
     not: ``"3"`` is a type error, not 3.
     """
-    bounds = _range_text(ge, gt, le, lt)
-    finite = "" if allow_inf else "finite "
-    expected = f"a {finite}{what.removeprefix('a ')}" + (f" {bounds}" if bounds else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, value, expected, wrong_type=True)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=True)
     try:
         v = float(value)
     except (OverflowError, ValueError):  # e.g. a 10**400 int
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=False)
     if math.isnan(v) or (math.isinf(v) and not allow_inf) or not _in_range(v, ge, gt, le, lt):
-        _fail(name, value, expected, wrong_type=False)
+        _fail(name, value, _num_expected(what, allow_inf, ge, gt, le, lt), wrong_type=False)
     return v
+
+
+def _num_expected(
+    what: str,
+    allow_inf: bool,
+    ge: float | None,
+    gt: float | None,
+    le: float | None,
+    lt: float | None,
+) -> str:
+    bounds = _range_text(ge, gt, le, lt)
+    finite = "" if allow_inf else "finite "
+    return f"a {finite}{what.removeprefix('a ')}" + (f" {bounds}" if bounds else "")
 
 
 def probability(value: object, name: str) -> float:
@@ -201,11 +219,23 @@ def probability(value: object, name: str) -> float:
     return number(value, name, ge=0, le=1, what="probability")
 
 
+def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | None:
+    """A random seed: an int in 0 … 2^64−1 (or None when ``optional``).
+
+    Only ints: a seed drives per-student and per-peer values, which must be the same in
+    every process, so nothing whose meaning could depend on ``hash()`` is accepted.
+    """
+    if value is None and optional:
+        return None
+    what = "an int seed" + (" or None" if optional else "")
+    return integer(value, name, ge=0, le=2**64 - 1, what=what)
+
+
 def boolean(value: object, name: str) -> bool:
     """``value`` if it is a bool (numpy bools accepted); 0/1, "yes" and None are rejected."""
     if isinstance(value, bool):
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
         return bool(value)
     _fail(name, value, "True or False", wrong_type=True)
 
@@ -248,7 +278,8 @@ def enum_member(value: object, name: str, enum: type[_E]) -> _E:
     if isinstance(value, enum):
         return value
     names = ", ".join(m.name for m in enum)
-    expected = f"a {enum.__name__} or one of its names ({names})"
+    article = "an" if enum.__name__[:1].upper() in "AEIOU" else "a"
+    expected = f"{article} {enum.__name__} or one of its names ({names})"
     if not isinstance(value, str):
         _fail(name, value, expected, wrong_type=True)
     key = _norm(value)
@@ -258,6 +289,27 @@ def enum_member(value: object, name: str, enum: type[_E]) -> _E:
         ):
             return member
     _fail(name, value, expected, wrong_type=False)
+
+
+def missing_member(enum: type[_E], value: object) -> _E:
+    """For an Enum's ``_missing_``: the member ``value`` names (see :func:`enum_member`), else
+    a short ValueError. Python's own message echoes the whole value (3 MB for a big list).
+
+    Use it as::
+
+        @classmethod
+        def _missing_(cls, value: object) -> State:
+            return _v.missing_member(cls, value)
+    """
+    try:
+        name = f"{enum.__name__} value"
+        if isinstance(value, str):
+            return enum_member(value, name, enum)
+        enum_member(value, name, enum)  # raises: value is no name and no member
+    except ValueError as exc:  # ArgumentTypeError included: Enum() raises ValueError
+        exc.__suppress_context__ = True  # hide Enum's own, unshortened, message
+        raise exc from None
+    raise AssertionError  # unreachable: enum_member accepts only members and names
 
 
 def byte_string(
@@ -287,12 +339,36 @@ def binary_file(value: object, name: str, *, mode: str = "w") -> str | os.PathLi
         return value
     if isinstance(value, os.PathLike):
         return value
-    if isinstance(value, io.TextIOBase) or not callable(getattr(value, method, None)):
+    if not callable(getattr(value, method, None)):
         _fail(name, value, expected, wrong_type=True)
     file_mode = getattr(value, "mode", "b")
-    if isinstance(file_mode, str) and "b" not in file_mode:
+    if isinstance(value, io.TextIOBase) or (isinstance(file_mode, str) and "b" not in file_mode):
         _fail(name, value, f"{expected} (open it with mode '{mode}b')", wrong_type=True)
     return value  # type: ignore[return-value]
+
+
+@overload
+def sequence(
+    value: object,
+    name: str,
+    *,
+    max_len: int = ...,
+    min_len: int = ...,
+    item: None = None,
+    what: str = ...,
+) -> tuple[object, ...]: ...
+
+
+@overload
+def sequence(
+    value: object,
+    name: str,
+    *,
+    max_len: int = ...,
+    min_len: int = ...,
+    item: Callable[[Any, str], _T],
+    what: str = ...,
+) -> tuple[_T, ...]: ...
 
 
 def sequence(
@@ -301,7 +377,7 @@ def sequence(
     *,
     max_len: int = MAX_ITEMS,
     min_len: int = 0,
-    item: Callable[[object, str], _T] | None = None,
+    item: Callable[[Any, str], _T] | None = None,
     what: str = "a list",
 ) -> tuple[_T, ...] | tuple[object, ...]:
     """``value`` as a tuple of ``min_len`` … ``max_len`` items, each checked by ``item``.
@@ -310,7 +386,8 @@ def sequence(
     ``max_len + 1`` items deep, so an endless generator is rejected, not followed. ``item``
     is called as ``item(element, f"{name}[{i}]")`` and its result kept.
     """
-    expected = f"{what} of {min_len} … {max_len} items"
+    count = f"exactly {max_len}" if min_len == max_len else f"{min_len} … {max_len}"
+    expected = f"{what} of {count} items"
     if isinstance(value, str | bytes | bytearray | dict) or not isinstance(value, Iterable):
         _fail(name, value, expected, wrong_type=True)
     if isinstance(value, Sequence | set | frozenset) and len(value) > max_len:

@@ -52,7 +52,25 @@ __all__ = [
 ]
 
 
-class State(Enum):
+#: Most events one :meth:`TcpStateMachine.run` call applies.
+MAX_RUN = 100_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Enum(Enum):
+    """An Enum whose failed lookup names the value (shortened) and the members."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Enum:
+        names = ", ".join(m.name for m in cls)
+        raise ValueError(f"{cls.__name__} = {_short(value)}: expected one of {names}")
+
+
+class State(_Enum):
     """The eleven connection states of RFC 9293 §3.3.2 (CLOSED = no TCB)."""
 
     CLOSED = "CLOSED"
@@ -123,7 +141,7 @@ _SYNCHRONIZED: tuple[State, ...] = (  # in diagram order, for the table's loops 
 SYNCHRONIZED_STATES: frozenset[State] = frozenset(_SYNCHRONIZED)
 
 
-class Event(Enum):
+class Event(_Enum):
     """What can happen to a connection: user calls, arriving segments, the 2MSL timer."""
 
     # User calls (RFC 9293 §3.9.1)
@@ -160,7 +178,7 @@ _USER_CALLS = frozenset(
 )
 
 
-class Send(Enum):
+class Send(_Enum):
     """The segment a transition emits."""
 
     NONE = "—"
@@ -176,7 +194,7 @@ class Send(Enum):
         return self.value
 
 
-class Timer(Enum):
+class Timer(_Enum):
     """What a transition does to the TIME-WAIT (2·MSL) timer."""
 
     NONE = "—"
@@ -188,7 +206,7 @@ class Timer(Enum):
         return self.value
 
 
-class Origin(Enum):
+class Origin(_Enum):
     """How a connection was opened; decides where SYN-RECEIVED returns on RST."""
 
     PASSIVE = "passive"
@@ -279,7 +297,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="The server records IRS, picks its ISS and answers SYN+ACK seq=ISS ack=IRS+1.",
         linux="Linux keeps a ~304-byte request sock (TCP_NEW_SYN_RECV) in the SYN queue, "
-        "not a full socket; with the queue full it may answer with a SYN cookie instead.",
+        "not a full socket; with the queue full it may answer with a SYN cookie instead. "
+        "A SYN+FIN is discarded in LISTEN (tcp_rcv_state_process()); RFC 9293 opens on "
+        "the SYN. A retransmitted SYN re-sends the SYN-ACK and re-arms the request timer.",
     ),
     Arc(
         S.LISTEN,
@@ -325,6 +345,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Our SYN is acknowledged and we learn IRS: send ACK ack=IRS+1. This ACK may "
         "already carry data.",
+        linux="Text on the SYN-ACK: RFC 9293 keeps it ('continue processing at the sixth "
+        "step'); Linux drops it unless Fast Open is used, so the peer retransmits it "
+        "(tcp_rcv_synsent_state_process()). The presets follow their source.",
     ),
     Arc(
         S.SYN_SENT,
@@ -335,6 +358,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Simultaneous open: both sides sent a SYN. Answer SYN+ACK with our own ISS "
         "again (seq=ISS, ack=IRS+1).",
+        linux="On the wire (Linux 6.18) each side then ACKs the peer's SYN-ACK, which "
+        "repeats a SYN already received: 6 segments, not Figure 8's 4 (RFC 9293's first "
+        "check calls that SYN-ACK unacceptable, so an ACK there too).",
     ),
     Arc(
         S.SYN_SENT,
@@ -606,7 +632,11 @@ ARCS: tuple[Arc, ...] = (
         rfc=_SEG + " (8th: FIN)",
         note="The peer did not get our last ACK and retransmitted its FIN. Only a TCB still "
         "in TIME-WAIT can answer it with the right ACK; restart the 2MSL timer.",
-        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()).",
+        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()). "
+        "Rules beside the table: Linux ACKs every segment in TIME-WAIT except an RST or a "
+        "bare ACK at RCV.NXT (which only restarts the timer), restarting the timer when "
+        "the segment has ACK set; RFC 9293's fifth step ACKs an acceptable segment and "
+        "restarts, and drops one without ACK.",
     ),
     Arc(
         S.TIME_WAIT,
@@ -631,7 +661,8 @@ ARCS: tuple[Arc, ...] = (
             "In-window but not exact: challenge ACK; outside the window: dropped.",
             linux=(
                 "RFC 1337 TIME-WAIT assassination: with tcp_rfc1337=0 (the default) Linux "
-                "lets the RST kill TIME-WAIT; =1 ignores it."
+                "lets the RST kill TIME-WAIT; =1 ignores it. An RST not at RCV.NXT is "
+                "dropped silently: Linux sends no challenge ACK from TIME-WAIT."
                 if st is S.TIME_WAIT
                 else ""
             ),
@@ -648,7 +679,8 @@ ARCS: tuple[Arc, ...] = (
             rfc=_ABORT,
             note="Abort: send RST, flush queues, delete the TCB.",
             linux="close() with SO_LINGER l_linger=0, or unread data at close(), sends RST "
-            "(tcp_need_reset() covers exactly these states).",
+            "(tcp_need_reset() covers exactly these states). Linux's RST carries ACK = "
+            "RCV.NXT (RST+ACK, tcp_send_active_reset()); RFC 9293 §3.10.5's is bare.",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
     ),
@@ -677,8 +709,10 @@ ARCS: tuple[Arc, ...] = (
             linux=(
                 "Linux may instead accept a new SYN in TIME-WAIT when its SEQ is after RCV.NXT "
                 "or its timestamp is newer (RFC 6191 style), reopening with ISN "
-                "SND.NXT + 65537 (tcp_timewait_state_process()); tcplab.listener models "
-                "the SEQ test (Listener.enter_time_wait, on_syn)."
+                "SND.NXT + 65537 (tcp_timewait_state_process()). The simulator models the "
+                "SEQ test for a host with a listener on the port (timers.time_wait_reopen): "
+                "TIME-WAIT ends and the listener opens the new connection (tcplab.listener: "
+                "Listener.enter_time_wait)."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),
@@ -725,8 +759,10 @@ ARCS: tuple[Arc, ...] = (
             rfc=_USER_TIMEOUT,
             note="Data or FIN retransmissions exhausted: delete the TCB, "
             "'connection timed out'. No RST.",
-            linux="tcp_retries2 = 15 retransmissions (a time budget of about 924.6 s in "
-            "ip-sysctl.rst).",
+            linux="A time budget, not a count: give up at the first timeout 924.6 s or more "
+            "after the first retransmission (tcp_model_timeout(tcp_retries2 = 15, 200 ms), "
+            "ip-sysctl.rst); an orphaned socket uses tcp_orphan_retries (0 means 8: 102.2 s). "
+            "The RFC preset uses R2 = 100 s (RFC 1122 §4.2.3.5).",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
     ),
@@ -797,21 +833,23 @@ def arcs_from(state: State) -> list[Arc]:
     return [a for a in ARCS if a.source is state]
 
 
-def legal_events(state: State) -> list[Event]:
+def legal_events(state: State | str) -> list[Event]:
     """The events that mean something in ``state``, in :class:`Event` order."""
-    return [ev for ev in Event if (state, ev) in TRANSITIONS]
+    st = _coerce_state(state)
+    return [ev for ev in Event if (st, ev) in TRANSITIONS]
 
 
 class InvalidTransition(ValueError):
     """An event that means nothing in the current state. The state is left unchanged."""
 
-    def __init__(self, state: State, event: Event) -> None:
+    def __init__(self, state: State, event: Event, *, call: str = "") -> None:
         self.state = state
         self.event = event
         self.legal = legal_events(state)
         legal = ", ".join(ev.name for ev in self.legal) or "none"
+        prefix = f"{call}: " if call else ""
         super().__init__(
-            f"event {event.name} ({event.value}) means nothing in state {state.name}; "
+            f"{prefix}event {event.name} ({event.value}) means nothing in state {state.name}; "
             f"legal events in {state.name}: {legal}"
         )
 
@@ -842,7 +880,22 @@ def _coerce_event(event: Event | str) -> Event:
         except KeyError:
             pass
     names = ", ".join(e.name for e in Event)
-    raise ValueError(f"unknown event {event!r}: expected one of {names}")
+    raise ValueError(f"unknown event {_short(event)}: expected one of {names}")
+
+
+def _coerce_state(state: State | str, name: str = "state") -> State:
+    """A :class:`State`, its name (``"SYN_SENT"``) or its value (``"SYN-SENT"``)."""
+    if isinstance(state, State):
+        return state
+    if isinstance(state, str):
+        key = state.strip().upper()
+        if key in State.__members__:
+            return State[key]
+        for st in State:
+            if st.value == key:
+                return st
+    names = ", ".join(st.name for st in State)
+    raise ValueError(f"{name} = {_short(state)}: expected a State or one of {names}")
 
 
 @dataclass
@@ -859,6 +912,14 @@ class TcpStateMachine:
     state: State = State.CLOSED
     origin: Origin | None = None
     history: list[Transition] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Accept the enum, its name or its value; anything else is refused here, not on use.
+        self.state = _coerce_state(self.state)
+        if self.origin is not None and not isinstance(self.origin, Origin):
+            self.origin = Origin(self.origin)
+        if not isinstance(self.history, list):
+            raise TypeError(f"history = {_short(self.history)}: expected a list of Transition")
 
     def arc_for(self, event: Event | str) -> Arc:
         """The arc ``event`` would take now, without taking it.
@@ -880,7 +941,16 @@ class TcpStateMachine:
 
     def handle(self, event: Event | str) -> Transition:
         """Apply one event and return the record of the transition taken."""
-        arc = self.arc_for(event)
+        return self.take(self.arc_for(event))
+
+    def take(self, arc: Arc) -> Transition:
+        """Follow ``arc`` from the current state: the one place state, origin and history
+        change. :meth:`handle` picks the arc from the table; a caller with an arc that is
+        not in the table (the two-way variant) passes it here."""
+        if not isinstance(arc, Arc):
+            raise TypeError(f"arc = {arc!r:.80}: expected a tcplab.fsm.Arc")
+        if arc.source is not self.state:
+            raise InvalidTransition(self.state, arc.event)
         # Remember how the TCB was opened: RFC 9293 sends SYN-RECEIVED back to LISTEN
         # only for a passive OPEN, and SEND on a listener makes it active (§3.10.2).
         if arc.event is Event.PASSIVE_OPEN:
@@ -900,6 +970,10 @@ class TcpStateMachine:
 
     def run(self, events: list[Event | str] | tuple[Event | str, ...]) -> list[Transition]:
         """Apply several events in order; stops at (and raises) the first illegal one."""
+        if isinstance(events, str | bytes) or not isinstance(events, list | tuple):
+            raise TypeError(f"events = {_short(events)}: expected a list or tuple of events")
+        if len(events) > MAX_RUN:
+            raise ValueError(f"events = {_short(events)}: expected at most {MAX_RUN} events")
         return [self.handle(ev) for ev in events]
 
     def legal_events(self) -> list[Event]:

@@ -308,6 +308,9 @@ def test_rfc_time_wait_is_2_msl():
 def test_delayed_ack_merges_with_fin_three_way_close():
     a, b = pair(1000, 5000, delayed_ack=0.2)
     handshake(a, b)
+    (data,) = a.send(b"hi", 0.2)  # data first: B is in delayed-ACK mode (facts.md §13)
+    assert b.receive(data, 0.25) == []
+    a.receive(b.handle_timer(b.next_timer())[0], 0.5)
     (fin,) = a.close(1.0)
     assert b.receive(fin, 1.05) == []  # the ACK waits
     (fin_ack,) = b.close(1.06)
@@ -315,6 +318,19 @@ def test_delayed_ack_merges_with_fin_three_way_close():
     (last,) = a.receive(fin_ack, 1.11)
     assert a.state is State.TIME_WAIT and last.flag_names == "ACK"
     assert [s.target for s in a.history][-2:] == [State.FIN_WAIT_1, State.TIME_WAIT]
+
+
+def test_linux_acks_a_fin_at_once_when_nothing_was_received():
+    # facts.md §13: no data before the FIN → the ACK leaves at once: a four-way close.
+    a, b = pair(1000, 5000, delayed_ack=0.2)
+    handshake(a, b)
+    (fin,) = a.close(1.0)
+    (ack,) = b.receive(fin, 1.05)
+    assert ack.flag_names == "ACK" and ack.ack == fin.end
+    # The RFC preset lets any ACK wait, the FIN's too.
+    a, b = pair(1000, 5000, delayed_ack=0.2, timers=RFC)
+    handshake(a, b)
+    assert b.receive(a.close(1.0)[0], 1.05) == []
 
 
 def test_wrong_four_tuple_is_refused():
@@ -362,3 +378,121 @@ def test_every_scenario_moves_only_along_table_arcs():
             for ep in host.endpoints:
                 for step in ep.history:
                     assert step.arc in allowed, (name, step)
+
+
+# --------------------------------------------------------------------- the split (issue 15)
+def test_an_illegal_user_call_raises_before_anything_is_logged():
+    a, _ = pair(1000, 5000)
+    before = list(a.log)
+    with pytest.raises(InvalidTransition):
+        a.send(b"x", 0.0)  # SEND in CLOSED means nothing
+    with pytest.raises(InvalidTransition):
+        a.close(0.0)
+    assert a.log == before and a.drain() == []
+
+
+def test_transitions_go_through_one_state_machine_method():
+    from tcplab.fsm import Event, TcpStateMachine
+
+    m = TcpStateMachine()
+    step = m.take(m.arc_for(Event.ACTIVE_OPEN))
+    assert m.state is State.SYN_SENT and m.history == [step]
+    with pytest.raises(InvalidTransition):
+        m.take(TWO_WAY_ARC)  # its source is LISTEN, not SYN-SENT
+    with pytest.raises(TypeError, match="Arc"):
+        m.take("ACTIVE_OPEN")  # type: ignore[arg-type]
+
+
+def test_timers_are_typed_fields():
+    from tcplab.endpoint.deadlines import Deadlines, TimerKind
+
+    a, _ = pair(1000, 5000)
+    a.open(0.0)
+    assert isinstance(a.deadlines, Deadlines)
+    assert a.deadlines.rtx == 1.0 and a.timers_pending() == {"rtx": 1.0}
+    assert [k.value for k in TimerKind] == ["delack", "rtx", "fin_wait_2", "keepalive", "time_wait"]
+
+
+def test_out_of_order_queue_frees_segments_behind_rcv_nxt():
+    # issue 13: one-byte-ahead + in-order rounds used to leave every early segment queued.
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    base = b.rcv_nxt
+    for k in range(200):
+        t = 0.2 + k * 0.001
+        ahead = Segment(
+            seq=(base + 2 * k + 1) % 2**32,
+            ack=a.snd_nxt,
+            flags="ACK",
+            payload=b"y",
+            src_addr=A_ADDR[0],
+            src_port=A_ADDR[1],
+            dst_addr=B_ADDR[0],
+            dst_port=B_ADDR[1],
+        )
+        both = ahead.replace(seq=(base + 2 * k) % 2**32, payload=b"xy")
+        b.receive(ahead, t)
+        b.receive(both, t)
+    assert bytes(b.received) == b"xy" * 200
+    assert b.reassembly.ooo == {}
+
+
+# --------------------------------------------------------------------- robustness (issue 13)
+def test_open_after_closed_is_refused_clearly():
+    # Chosen: one Endpoint is one TCB; a second open() would reuse its ISS and queues.
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    a.abort(1.0)
+    assert a.state is State.CLOSED
+    before = list(a.log)
+    with pytest.raises(ValueError, match="create a new Endpoint"):
+        a.open(2.0)
+    assert a.log == before
+    fresh = Endpoint(iss=7, name="A", local=A_ADDR, remote=B_ADDR)
+    assert fresh.open(2.0)[0].is_syn  # a never-used endpoint opens as before
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"local": None}, "local = None"),
+        ({"remote": (1, 2, 3)}, "remote"),
+        ({"time_wait": float("nan")}, "time_wait = nan"),
+        ({"time_wait": float("inf")}, "time_wait = inf"),
+        ({"time_wait": -1}, "time_wait = -1"),
+        ({"rcv_wnd": "x"}, "rcv_wnd = 'x'"),
+        ({"keepalive": "yes"}, "keepalive = 'yes'"),
+        ({"wscale": 15}, "wscale = 15"),
+    ],
+)
+def test_constructor_rejects_bad_values_naming_them(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Endpoint(iss=1, **kw)
+
+
+@pytest.mark.parametrize("now", [float("inf"), float("nan"), -1, "1", None, 2**33])
+def test_user_calls_reject_bad_times(now):
+    a = Endpoint(iss=1)
+    with pytest.raises(ValueError, match="now = "):
+        a.open(now)
+    assert a.log == [] and a.next_timer() is None
+
+
+def test_an_illegal_call_names_the_call():
+    a = Endpoint(iss=1)
+    with pytest.raises(InvalidTransition, match=r"close\(now=1.5"):
+        a.close(1.5)
+
+
+def test_queues_are_bounded_by_what_is_in_flight():
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    for k in range(300):
+        t = 1.0 + k * 0.01
+        for seg in a.send(b"z" * 10, t):
+            for ack in b.receive(seg, t):
+                a.receive(ack, t)
+        assert len(a.recovery.queue) <= 1 and a.in_flight == 0
+    assert bytes(b.received) == b"z" * 3000
+    b.abort(5.0)
+    assert b.reassembly.ooo == {} and b.recovery.queue == []
