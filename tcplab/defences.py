@@ -115,8 +115,8 @@ def parse_defences(defences: str | Iterable[str] | None) -> tuple[str, ...]:
     unknown = [n for n in names if n not in DEFENCES]
     if unknown:
         raise ValueError(
-            f"unknown defence name(s) {v.short(', '.join(map(repr, unknown)))}: "
-            f"expected any of {', '.join(DEFENCES)}"
+            f"defences = {v.short(defences)}: unknown defence name(s) "
+            f"{', '.join(v.short(n) for n in unknown[:5])}: expected any of {', '.join(DEFENCES)}"
         )
     if "none" in names and len(names) > 1:
         raise ValueError(f"'none' cannot be combined with other defences: {names}")

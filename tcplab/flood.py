@@ -57,12 +57,12 @@ from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, polic
 from tcplab.listener import (
     SynRules,
     SynVerdict,
+    _acceptq_full,
     _admit_syns,
-    acceptq_is_full,
+    _retries_under_load,
     clamp_backlog,
     client_syn_timeline,
     request_timeouts,
-    synack_retries_under_load,
 )
 from tcplab.timers import RetransmissionTimeline
 
@@ -153,12 +153,15 @@ class FloodConfig:
     def _checked(self) -> dict[str, object]:
         """Every field checked: the rule for each, in one place."""
         out: dict[str, object] = {}
-        for name in ("attack_rate", "legit_rate", "accept_rate", "rtt_median", "rtt_sigma"):
-            out[name] = v.number(getattr(self, name), name, ge=0)
+        # upper bounds per field first, so a huge value is named; products are checked after
+        for name, top in (("attack_rate", 1e9), ("legit_rate", 1e5), ("accept_rate", 1e9)):
+            out[name] = v.number(getattr(self, name), name, ge=0, le=top, what="rate per second")
+        for name in ("rtt_median", "rtt_sigma"):
+            out[name] = v.number(getattr(self, name), name, ge=0, le=1e3)
         for name in ("proxy_rtt", "deadline"):
             out[name] = v.number(getattr(self, name), name, ge=0, what="seconds")
         for name in ("duration", "sample_every", "timeout_init", "rto_max"):
-            out[name] = v.number(getattr(self, name), name, gt=0, what="seconds")
+            out[name] = v.number(getattr(self, name), name, gt=0, le=1e5, what="seconds")
         out["dt"] = v.number(
             self.dt, "dt", gt=0, le=0.1, what="step in seconds (timers are 1 s apart)"
         )
@@ -315,7 +318,7 @@ class _FloodListener:
         lim = self.lim
         if not lim.prune:
             return lim.retries
-        return synack_retries_under_load(
+        return _retries_under_load(
             lim.retries, self.q_att + len(self.lreq), self.young, lim.rules.max_ack_backlog
         )
 
@@ -575,7 +578,7 @@ class _Flood:
 
     def _overflow(self) -> bool:
         """``tcp_v4_syn_recv_sock()`` with a full accept queue: count it (True = full)."""
-        if not acceptq_is_full(self.lst.ack_backlog, self.lim.rules.max_ack_backlog):
+        if not _acceptq_full(self.lst.ack_backlog, self.lim.rules.max_ack_backlog):
             return False
         self.ctr["listen_overflows"] += 1
         self.ctr["acks_dropped_overflow"] += 1

@@ -164,6 +164,15 @@ def synack_retries_under_load(retries: int, qlen: int, young: int, max_ack_backl
     timed out) needed to exceed ``qlen``, never fewer than 2 — "we reserve half of room for
     young embrions; and abort old ones without pity" (net/ipv4/inet_connection_sock.c).
     """
+    return _retries_under_load(
+        v.integer(retries, "retries", ge=0, le=255),
+        v.integer(qlen, "qlen", ge=0, le=v.MAX_BACKLOG),
+        v.integer(young, "young", ge=0, le=v.MAX_BACKLOG),
+        v.integer(max_ack_backlog, "max_ack_backlog", ge=0, le=v.MAX_BACKLOG),
+    )
+
+
+def _retries_under_load(retries: int, qlen: int, young: int, max_ack_backlog: int) -> int:
     if (qlen << 1) > max(8, max_ack_backlog):
         y = young << 1
         while retries > 2:
@@ -216,6 +225,10 @@ def client_syn_timeline(
     >>> client_syn_timeline(6, 0).give_up, client_syn_timeline(7, 0).give_up
     (127.0, 247.0)
     """
+    v.integer(syn_retries, "syn_retries", ge=0, le=127)
+    v.integer(syn_linear_timeouts, "syn_linear_timeouts", ge=0, le=10)
+    timeout_init = v.number(timeout_init, "timeout_init", gt=0, le=1e5, what="seconds")
+    rto_max = v.number(rto_max, "rto_max", gt=0, le=1e5, what="seconds")
     p = LINUX.with_(
         syn_retries=syn_retries,
         syn_linear_timeouts=syn_linear_timeouts,
@@ -294,6 +307,10 @@ class SynVerdict(Enum):
     DROP_UNPROVEN = "dropped: last quarter of tcp_max_syn_backlog, peer not proven"
     TIME_WAIT_ACK = "an old SYN meets the peer's TIME-WAIT connection: ACK, no new request"
 
+    @classmethod
+    def _missing_(cls, value: object) -> SynVerdict:
+        raise ValueError(f"{v.short(value)} is not a {cls.__name__}: expected one of its texts")
+
     @property
     def answered(self) -> bool:
         """True when a SYN-ACK goes back to the client."""
@@ -307,12 +324,23 @@ def synq_limit(max_ack_backlog: int, synq_full_test: Literal[">=", ">"] = ">") -
     sk_max_ack_backlog`` since: ``listen(fd, B)`` holds B half-open requests on older
     kernels and B + 1 on newer ones (facts.md §3).
     """
+    max_ack_backlog = v.integer(max_ack_backlog, "max_ack_backlog", ge=0, le=v.MAX_BACKLOG)
+    return _synq_limit(max_ack_backlog, v.choice(synq_full_test, "synq_full_test", (">=", ">")))
+
+
+def _synq_limit(max_ack_backlog: int, synq_full_test: str) -> int:
     return max_ack_backlog + 1 if synq_full_test == ">" else max_ack_backlog
 
 
 def acceptq_is_full(ack_backlog: int, max_ack_backlog: int) -> bool:
     """``sk_acceptq_is_full()``: ``sk_ack_backlog > sk_max_ack_backlog`` — so B + 1 wait."""
-    return ack_backlog > max_ack_backlog
+    v.integer(ack_backlog, "ack_backlog", ge=0, le=v.MAX_BACKLOG)
+    v.integer(max_ack_backlog, "max_ack_backlog", ge=0, le=v.MAX_BACKLOG)
+    return _acceptq_full(ack_backlog, max_ack_backlog)
+
+
+def _acceptq_full(ack_backlog: int, max_ack_backlog: int) -> bool:
+    return ack_backlog > max_ack_backlog  # ">", not ">=": see include/net/sock.h
 
 
 @dataclass(frozen=True)
@@ -343,7 +371,7 @@ class SynRules:
         """The SYN-queue length at which a SYN meets a full SYN queue."""
         if self.synq_capacity is not None:
             return self.synq_capacity
-        return synq_limit(self.max_ack_backlog, self.synq_full_test)
+        return _synq_limit(self.max_ack_backlog, self.synq_full_test)
 
     @property
     def unproven_limit(self) -> int | None:
@@ -399,7 +427,7 @@ def _admit_syns(
     rules: SynRules, qlen: int, ack_backlog: int, n: int, proven: bool, from_time_wait: bool
 ) -> Admission:
     """:func:`admit_syns` for callers whose arguments are already checked (hot paths)."""
-    acc_full = acceptq_is_full(ack_backlog, rules.max_ack_backlog)
+    acc_full = _acceptq_full(ack_backlog, rules.max_ack_backlog)
     if from_time_wait:  # "TW buckets are converted to open requests without limitations"
         queued = 0 if acc_full else n
         return Admission(queued, SynVerdict.DROP_ACCEPT_QUEUE_FULL, n - queued, 0)
@@ -434,6 +462,10 @@ class AckVerdict(Enum):
     RST_OVERFLOW = "accept queue full with tcp_abort_on_overflow=1: RST, request dropped"
     COOKIE_OVERFLOW = "valid cookie but accept queue full: ACK dropped"
     RST = "no request and no valid cookie (or a wrong ACK number): RST"
+
+    @classmethod
+    def _missing_(cls, value: object) -> AckVerdict:
+        raise ValueError(f"{v.short(value)} is not an {cls.__name__}: expected one of its texts")
 
 
 @dataclass
@@ -536,11 +568,11 @@ class Listener:
 
     def acceptq_is_full(self) -> bool:
         """``sk_acceptq_is_full()`` (:func:`acceptq_is_full`)."""
-        return acceptq_is_full(self.ack_backlog, self.max_ack_backlog)
+        return _acceptq_full(self.ack_backlog, self.max_ack_backlog)
 
     def synq_is_full(self) -> bool:
         """``inet_csk_reqsk_queue_is_full()`` (:func:`synq_limit`)."""
-        return self.qlen >= synq_limit(self.max_ack_backlog, self.config.synq_full_test)
+        return self.qlen >= _synq_limit(self.max_ack_backlog, self.config.synq_full_test)
 
     def memory_bytes(self) -> int:
         """Memory held by request socks (``REQUEST_SOCK_BYTES`` each)."""
@@ -558,6 +590,7 @@ class Listener:
         meets this TIME-WAIT socket first (:meth:`on_syn`).
         """
         self._clock(now)
+        _peer(peer)
         _seqno(rcv_nxt, "rcv_nxt")
         _seqno(snd_nxt, "snd_nxt")
         if len(self._time_wait) >= 4096:  # forget the expired ones before growing
@@ -566,6 +599,7 @@ class Listener:
 
     def in_time_wait(self, peer: Peer) -> bool:
         """A TIME-WAIT socket for ``peer`` is still alive."""
+        _peer(peer)
         tw = self._time_wait.get(peer)
         return tw is not None and self.now < tw[0]
 
@@ -585,6 +619,7 @@ class Listener:
 
     def mark_proven(self, peer: Peer) -> None:
         """Record a peer as proven alive (``tcp_peer_is_proven()``, via the metrics cache)."""
+        _peer(peer)
         self._proven.add(peer)
 
     # --- helpers ---------------------------------------------------------------------
@@ -757,7 +792,7 @@ class Listener:
         return None
 
     def _max_retries(self) -> int:
-        return synack_retries_under_load(
+        return _retries_under_load(
             self.config.synack_retries, self.qlen, self._young, self.max_ack_backlog
         )
 
@@ -892,9 +927,12 @@ def simulate_listen_queue(
     ``duration / sample_every`` at most :data:`MAX_QUEUE_CLIENTS` (20 000: a run of that
     size takes seconds), ``accept_rate × duration`` at most 10⁷.
     """
-    arrival_rate = v.number(arrival_rate, "arrival_rate", ge=0, what="clients per second")
-    accept_rate = v.number(accept_rate, "accept_rate", ge=0, what="accepts per second")
-    duration = v.number(duration, "duration", gt=0, what="seconds")
+    # upper bounds per argument first (a huge value is named), then the products
+    arrival_rate = v.number(
+        arrival_rate, "arrival_rate", ge=0, le=MAX_QUEUE_CLIENTS, what="clients per second"
+    )
+    accept_rate = v.number(accept_rate, "accept_rate", ge=0, le=1e6, what="accepts per second")
+    duration = v.number(duration, "duration", gt=0, le=1e5, what="seconds")
     rtt = v.number(rtt, "rtt", ge=0, le=60, what="seconds")
     sample_every = v.number(sample_every, "sample_every", gt=0, what="seconds")
     v.integer(seed, "seed", ge=0, le=2**64 - 1)

@@ -196,6 +196,23 @@ def _sweep_frame() -> Any:
     return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "success": [1.0]})
 
 
+def _syn_rules() -> Any:
+    from tcplab.listener import SynRules
+
+    return SynRules(8)
+
+
+def _syn_verdict() -> Any:
+    from tcplab.listener import SynVerdict
+
+    return SynVerdict.COOKIE
+
+
+def _live_counts() -> Any:
+    keys = ("ESTABLISHED", "SYN_SENT", "accept_queue", "ListenOverflows", "ListenDrops")
+    return dict.fromkeys(keys, 1)
+
+
 GOOD: dict[str, Callable[[], Any]] = {
     # timers (wt/core): linux_model_timeout, from_sysctl_values
     "boundary": lambda: 6,
@@ -304,6 +321,26 @@ GOOD: dict[str, Callable[[], Any]] = {
     "names": lambda: ("none",),
     "t": lambda: 1.0,
     "at": lambda: 1.0,
+    # listener / flood (wt/flood)
+    "peer": lambda: ("198.51.100.7", 40000),
+    "rules": _syn_rules,
+    "qlen": lambda: 0,
+    "ack_backlog": lambda: 0,
+    "max_ack_backlog": lambda: 8,
+    "young": lambda: 0,
+    "observed": _live_counts,
+    "predicted": _live_counts,
+    "queued": lambda: 0,
+    "rest": _syn_verdict,
+    "n_rest": lambda: 0,
+    "flood_action": lambda: 0,
+    "established": lambda: 0.0,
+    "via_cookie": lambda: False,
+    "client_isn": lambda: 1,
+    "created": lambda: 0.0,
+    "expires": lambda: 1.0,
+    "time": lambda: 1.0,
+    "acked": lambda: False,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 

@@ -256,6 +256,12 @@ def judge_accept_queue(observed: dict[str, Any], predicted: dict[str, Any]) -> d
     reported as it is: equal to the prediction, or above it (``SHARED_NOTE``: other
     programs moved it too), or below it — which the model did not expect.
     """
+    for name, d in (("observed", observed), ("predicted", predicted)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{name} = {_v.short(d)}: expected a dict of counts")
+        missing = [k for k in (*PER_SOCKET, *SHARED_COUNTERS) if k not in d]
+        if missing:
+            raise ValueError(f"{name} = {_v.short(d)}: expected the keys {', '.join(missing)}")
     out = {k: "match" if observed[k] == predicted[k] else "differs" for k in PER_SOCKET}
     for k in SHARED_COUNTERS:
         o, p = observed[k], predicted[k]
