@@ -366,14 +366,14 @@ class SynRules:
         if self.synq_capacity is not None:
             v.integer(self.synq_capacity, "synq_capacity", ge=0, le=v.MAX_BACKLOG)
 
-    @property
+    @functools.cached_property
     def full_at(self) -> int:
         """The SYN-queue length at which a SYN meets a full SYN queue."""
         if self.synq_capacity is not None:
             return self.synq_capacity
         return _synq_limit(self.max_ack_backlog, self.synq_full_test)
 
-    @property
+    @functools.cached_property
     def unproven_limit(self) -> int | None:
         """Cookies off: unproven peers are queued only while ``qlen`` is below this."""
         if self.syncookies or self.synq_capacity is not None:
