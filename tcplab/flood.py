@@ -8,8 +8,10 @@ normal), send a SYN and retransmit it on Linux's schedule (:mod:`tcplab.timers`:
 Linux 6.5 at 1, 2, 3, 4, 5, 7, 11, ... s, giving up at 131 s; before 6.5 at 1, 3, 7, ...
 s, giving up at 127 s; facts.md §1), ACK the SYN-ACK, and wait to be ``accept()`` ed by an
 application that accepts ``accept_rate`` connections per second. The listener follows
-:mod:`tcplab.listener` (facts.md §2-§3): the SYN queue is full when ``qlen >
-max_ack_backlog``, the accept queue when ``ack_backlog > max_ack_backlog``; request socks
+:mod:`tcplab.listener` (facts.md §2-§3) and admits SYNs through its one rule,
+:func:`tcplab.listener.admit_syns`: the SYN queue is full when ``qlen > max_ack_backlog``
+(``>=`` before commit 3479c7549fb1: ``synq_full_test``), the accept queue when
+``ack_backlog > max_ack_backlog``; request socks
 get SYN-ACK timers 1, 2, 4, 8, 16, 32 s with Linux's pruning of old requests when the
 queue is more than half full; cookies are stateless; the third ACK finding a full accept
 queue is dropped (``tcp_abort_on_overflow=0``: the request stays, its SYN-ACK retransmits,
