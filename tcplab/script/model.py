@@ -25,7 +25,7 @@ Sysctls map onto :class:`tcplab.timers.TimerPreset` and
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from tcplab.endpoint import Endpoint
@@ -37,7 +37,12 @@ from tcplab.segment import Flags, Segment
 from tcplab.seq import MOD
 from tcplab.timers import LINUX, TimerPreset
 
-__all__ = ["SYSCTL_FIELDS", "ModelTarget"]
+__all__ = ["ACK_DELAY", "SYSCTL_FIELDS", "ModelTarget"]
+
+#: Linux ACKs a FIN (and, in delayed-ACK mode, data) after about one jiffy rather than
+#: at once (facts.md §13, "ACK of a FIN"), so a close right after the peer's FIN puts
+#: the ACK on the FIN. The model's endpoints delay pure ACKs by this much.
+ACK_DELAY = 0.004
 
 #: sysctl → (object, field, conversion): where each sysctl lands in the model.
 SYSCTL_FIELDS: dict[str, tuple[str, str, float]] = {
@@ -49,8 +54,11 @@ SYSCTL_FIELDS: dict[str, tuple[str, str, float]] = {
     "net.ipv4.tcp_max_syn_backlog": ("listener", "max_syn_backlog", 1),
     "net.ipv4.tcp_invalid_ratelimit": ("timers", "invalid_ratelimit", 0.001),
     "net.core.somaxconn": ("listener", "somaxconn", 1),
+    "net.ipv4.tcp_syn_linear_timeouts": ("timers", "syn_linear_timeouts", 1),
 }
 assert set(SYSCTL_FIELDS) == set(SYSCTLS)
+# A preset without a field (an older tcplab model) keeps its own behaviour for it.
+_PRESET_FIELDS = {f.name for f in fields(TimerPreset)}
 
 _ERRORS = {
     "connection refused": "ECONNREFUSED",
@@ -106,7 +114,7 @@ class ModelTarget:
             v: Any = value * scale if isinstance(scale, float) else value
             if fld == "abort_on_overflow":
                 v = bool(value)
-            if where in ("timers", "both"):
+            if where in ("timers", "both") and fld in _PRESET_FIELDS:
                 t_changes[fld] = v
             if where in ("listener", "both"):
                 l_changes[fld] = v
@@ -201,7 +209,12 @@ class ModelTarget:
 
     def _passive(self, lst: _Listen, seg: Segment, iss: int) -> Endpoint:
         ep = Endpoint(
-            iss=iss, name="stack", local=(LOCAL_ADDR, lst.port), remote=None, timers=self.timers
+            iss=iss,
+            name="stack",
+            local=(LOCAL_ADDR, lst.port),
+            remote=None,
+            timers=self.timers,
+            delayed_ack=ACK_DELAY,
         )
         ep.open(self._now, active=False)
         return ep
@@ -343,6 +356,7 @@ class ModelTarget:
             local=(LOCAL_ADDR, s.port),
             remote=(REMOTE_ADDR, LOCAL_PORT),
             timers=s.timers or self.timers,
+            delayed_ack=ACK_DELAY,
         )
         s.kind, s.ep = "conn", ep
         self.conns[(s.port, LOCAL_PORT)] = ep

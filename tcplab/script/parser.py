@@ -53,6 +53,7 @@ SYSCTLS: dict[str, int] = {
     "net.ipv4.tcp_max_syn_backlog": 128,
     "net.ipv4.tcp_invalid_ratelimit": 500,
     "net.core.somaxconn": 4096,
+    "net.ipv4.tcp_syn_linear_timeouts": 4,
 }
 
 SUPPORTED_SYSCALLS = (

@@ -9,7 +9,8 @@ time it left. The model (:mod:`tcplab.script.model`) and the kernel
 a script means one thing on both.
 
 For each line, in order, the runner computes the line's time (absolute, ``+`` relative
-to the previous line, ``*`` = whenever), then
+to the previous line — to when the previous ``>`` segment really left —, ``*`` =
+whenever), then
 
 * ``>``: takes the next segment the target sent by ``time + tolerance``; it must not
   have left before ``time - tolerance`` and must match flags, sequence range, ACK, and
@@ -297,7 +298,8 @@ def run(script: Script, target: Target, *, tolerance: float = 0.05) -> RunResult
                 continue
             t = prev if line.time is None else (prev + line.time if line.relative else line.time)
             expected, got, actual = _do_line(r, line, t)
-            prev = actual if line.time is None else t
+            # after a '>' line, time runs from when the segment really left (its timers do)
+            prev = actual if line.time is None or (line.kind == "out" and not got) else t
             if not got:
                 result.lines.append(
                     LineResult(line.lineno, line.text, "pass", expected, "", actual)
