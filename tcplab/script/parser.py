@@ -191,6 +191,8 @@ class _Cursor:
 
     def error(self, expected: str, at: int | None = None) -> ScriptError:
         pos = self.pos if at is None else at
+        while pos < len(self.text) and self.text[pos] in " \t":
+            pos += 1  # point at the offending token, not the space before it
         rest = self.text[pos:].strip()
         got = repr(rest.split()[0][:20]) if rest else "the end of the line"
         return ScriptError(self.lineno, pos + 1, f"expected {expected}, got {got}", self.source)
@@ -284,6 +286,7 @@ def _packet(c: _Cursor) -> PacketSpec:
     flags = c.match(_FLAGS_RE, "TCP flags: S, S., ., F., R, R., P.")
     if len(set(flags.rstrip("."))) != len(flags.rstrip(".")):
         raise c.error("TCP flags without repeats", fpos)
+    c.skip_ws()
     spos = c.pos
     start = c.integer("a sequence number 'start:end(len)'")
     c.take(":", "':' in 'start:end(len)'")
@@ -364,7 +367,7 @@ def _sysctl(c: _Cursor) -> tuple[str, int]:
     if not m:
         raise c.error("a command `sysctl -q net.ipv4.NAME=VALUE` (only sysctl is supported)")
     if m.group(1) not in SYSCTLS:
-        raise c.error("a supported sysctl: " + ", ".join(SYSCTLS), c.pos + m.start(1) - m.start())
+        raise c.error("a supported sysctl: " + ", ".join(SYSCTLS), m.start(1))
     c.pos = m.end()
     if not c.at_end():
         raise c.error("the end of the line")
