@@ -18,14 +18,15 @@ queue. Sockets are non-blocking: an empty accept queue or receive buffer is ``EA
 
 Time is simulated: :meth:`ModelTarget.wait_until` fires the endpoints' and listeners'
 timers in order, and every segment sent is stamped with the simulated time it left.
-Sysctls map onto :class:`tcplab.timers.TimerPreset` and
-:class:`tcplab.listener.ListenerConfig` fields (:data:`SYSCTL_FIELDS`).
+Sysctls map onto a :class:`tcplab.timers.TimerPreset` (through
+:func:`tcplab.timers.from_sysctl_values`) and :class:`tcplab.listener.ListenerConfig`
+fields (:data:`LISTENER_SYSCTLS`).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tcplab.endpoint import Endpoint
@@ -35,30 +36,26 @@ from tcplab.script.parser import SYSCTLS, SyscallSpec
 from tcplab.script.runner import LOCAL_ADDR, LOCAL_PORT, REMOTE_ADDR, SyscallOutcome
 from tcplab.segment import Flags, Segment
 from tcplab.seq import MOD
-from tcplab.timers import LINUX, TimerPreset
+from tcplab.timers import LINUX, SYSCTL_DEFAULTS, TimerPreset, from_sysctl_values
 
-__all__ = ["ACK_DELAY", "SYSCTL_FIELDS", "ModelTarget"]
+__all__ = ["ACK_DELAY", "LISTENER_SYSCTLS", "ModelTarget"]
 
 #: Linux ACKs a FIN (and, in delayed-ACK mode, data) after about one jiffy rather than
 #: at once (facts.md §13, "ACK of a FIN"), so a close right after the peer's FIN puts
 #: the ACK on the FIN. The model's endpoints delay pure ACKs by this much.
 ACK_DELAY = 0.004
 
-#: sysctl → (object, field, conversion): where each sysctl lands in the model.
-SYSCTL_FIELDS: dict[str, tuple[str, str, float]] = {
-    "net.ipv4.tcp_syncookies": ("listener", "syncookies", 1),
-    "net.ipv4.tcp_abort_on_overflow": ("listener", "abort_on_overflow", 1),
-    "net.ipv4.tcp_synack_retries": ("both", "synack_retries", 1),
-    "net.ipv4.tcp_syn_retries": ("timers", "syn_retries", 1),
-    "net.ipv4.tcp_fin_timeout": ("timers", "fin_wait_2", 1.0),
-    "net.ipv4.tcp_max_syn_backlog": ("listener", "max_syn_backlog", 1),
-    "net.ipv4.tcp_invalid_ratelimit": ("timers", "invalid_ratelimit", 0.001),
-    "net.core.somaxconn": ("listener", "somaxconn", 1),
-    "net.ipv4.tcp_syn_linear_timeouts": ("timers", "syn_linear_timeouts", 1),
+#: The listener's sysctls → :class:`ListenerConfig` fields. The timer sysctls go through
+#: :func:`tcplab.timers.from_sysctl_values`, the one sysctl → preset mapping.
+LISTENER_SYSCTLS: dict[str, str] = {
+    "net.ipv4.tcp_syncookies": "syncookies",
+    "net.ipv4.tcp_abort_on_overflow": "abort_on_overflow",
+    "net.ipv4.tcp_synack_retries": "synack_retries",
+    "net.ipv4.tcp_max_syn_backlog": "max_syn_backlog",
+    "net.core.somaxconn": "somaxconn",
 }
-assert set(SYSCTL_FIELDS) == set(SYSCTLS)
-# A preset without a field (an older tcplab model) keeps its own behaviour for it.
-_PRESET_FIELDS = {f.name for f in fields(TimerPreset)}
+_TIMER_SYSCTLS = {n for n in SYSCTLS if n.rsplit(".", 1)[1] in SYSCTL_DEFAULTS}
+assert set(LISTENER_SYSCTLS) | _TIMER_SYSCTLS == set(SYSCTLS), "a sysctl the model ignores"
 
 _ERRORS = {
     "connection refused": "ECONNREFUSED",
@@ -106,20 +103,15 @@ class ModelTarget:
 
     # --- Target -------------------------------------------------------------------------
     def setup(self, sysctls: dict[str, int]) -> None:
-        """Apply the script's sysctls to the timer preset and listener config."""
-        t_changes: dict[str, Any] = {}
-        l_changes: dict[str, Any] = {}
-        for name, value in sysctls.items():
-            where, fld, scale = SYSCTL_FIELDS[name]
-            v: Any = value * scale if isinstance(scale, float) else value
-            if fld == "abort_on_overflow":
-                v = bool(value)
-            if where in ("timers", "both") and fld in _PRESET_FIELDS:
-                t_changes[fld] = v
-            if where in ("listener", "both"):
-                l_changes[fld] = v
-        self.timers = self.timers.with_(**t_changes) if t_changes else self.timers
-        self.config = replace(self.config, **l_changes) if l_changes else self.config
+        """Start from the kernel target's sysctls, apply the script's, and derive the
+        timer preset and listener config from them."""
+        values = {**SYSCTLS, **sysctls}
+        timer_values: dict[str, int] = dict(SYSCTL_DEFAULTS)
+        timer_values.update({n.rsplit(".", 1)[1]: values[n] for n in _TIMER_SYSCTLS})
+        self.timers = from_sysctl_values(timer_values, name="script", source="script sysctls")
+        changes: dict[str, Any] = {f: values[n] for n, f in LISTENER_SYSCTLS.items()}
+        changes["abort_on_overflow"] = bool(changes["abort_on_overflow"])
+        self.config = replace(self.config, **changes)
 
     def now(self) -> float:
         return self._now
