@@ -156,3 +156,17 @@ def test_cli_both_targets_and_pcap(tmp_path: Path) -> None:
     assert "model: pass" in res.stdout and "kernel: pass" in res.stdout
     assert (tmp_path / "hs-model.pcap").stat().st_size > 24
     assert (tmp_path / "hs-kernel.pcap").stat().st_size > 24
+
+
+def test_editor_widget_runs_shows_verdicts_and_parse_errors() -> None:
+    from tcplab.script.widget import script_editor
+
+    text = HANDSHAKE.format(ack=0)
+    ed = script_editor(text, target="model", ladders=False)
+    assert [r.summary()[:14] for r in ed.results] == ["model: line 6:"]
+    assert "outline:3px solid" in ed.result.value
+    ed.text.value = text.replace("ack 0 <mss", "ack 1 <mss")
+    ed.button.click()
+    assert ed.results[0].passed
+    ed.text.value = "0 > Q\n"
+    assert ed.run() == [] and "line 1, column 5" in ed.result.value

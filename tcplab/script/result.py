@@ -190,6 +190,11 @@ class RunResult:
         return write_pcap([(p.time, p.segment) for p in self.packets], path)
 
 
+def _code(text: str) -> str:
+    """A script line without its comment (the table has no room for it)."""
+    return text.split("//", 1)[0].rstrip() or text
+
+
 def _cell(r: LineResult | None) -> str:
     if r is None:
         return "-"
@@ -215,7 +220,7 @@ def side_by_side(runs: list[RunResult]) -> str:
     runs = [r for r in runs if r.error is None] + [r for r in runs if r.error is not None]
     base = max(runs, key=lambda r: len(r.lines))
     first = _divergence(runs)
-    w = max([len(x.text) for x in base.lines] + [20])
+    w = max([len(_code(x.text)) for x in base.lines] + [20])
     head = f"   {'line':>4}  {'script':<{w}}  " + "  ".join(f"{r.target:<28}" for r in runs)
     out = [head]
     for x in base.lines:
@@ -224,7 +229,7 @@ def side_by_side(runs: list[RunResult]) -> str:
             r = next((y for y in run.lines if y.lineno == x.lineno), None)
             cells.append(f"{(run.error and 'not run') or _cell(r):<28}")
         mark = ">> " if x.lineno == first else "   "
-        out.append(f"{mark}{x.lineno:>4}  {x.text:<{w}}  " + "  ".join(cells))
+        out.append(f"{mark}{x.lineno:>4}  {_code(x.text):<{w}}  " + "  ".join(cells))
     for run in runs:
         out.append(run.summary())
     return "\n".join(out)
@@ -245,10 +250,13 @@ def side_by_side_html(runs: list[RunResult]) -> str:
             text = "not run" if run.error else _cell(r)
             if r is not None and r.status == "fail":
                 text = f"expected {html.escape(r.expected)}<br>got {html.escape(r.got)}"
+            elif r is not None and r.status == "known":
+                note = f"<small>{html.escape(r.note)}</small>"
+                text = f"known difference: got {html.escape(r.got)}<br>{note}"
             tds.append(f'<td style="background:{colour[status]}">{text}</td>')
         style = ' style="outline:3px solid #d93025"' if x.lineno == first else ""
         rows.append(
-            f"<tr{style}><td>{x.lineno}</td><td><code>{html.escape(x.text)}</code></td>"
+            f"<tr{style}><td>{x.lineno}</td><td><code>{html.escape(_code(x.text))}</code></td>"
             + "".join(tds)
             + "</tr>"
         )
