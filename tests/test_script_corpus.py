@@ -19,10 +19,7 @@ SCRIPTS = corpus()
 #: Scripts where tcplab's model still disagrees with Linux, and why. These are model
 #: bugs to fix (not script errors): strict xfail, so a fix shows up as XPASS and the
 #: entry must then go.
-MODEL_PENDING: dict[str, str] = {
-    "handshake_synack_lost": "line 12: a retransmitted SYN must re-arm the SYN-ACK timer "
-    "(Linux tcp_check_req(), facts.md §13); the model resends at 1 s anyway",
-}
+MODEL_PENDING: dict[str, str] = {}
 
 
 def _ids(p: Path) -> str:

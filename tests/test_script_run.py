@@ -67,11 +67,12 @@ def test_a_segment_too_late_is_nothing_sent() -> None:
 
 
 def test_known_difference_is_reported_not_failed() -> None:
-    r = run_script(Path("close_abort_linger.pkt"), "model")
+    r = run_script(Path("rst_syn_sent_bad_ack.pkt"), "model")
     assert r.passed, r.report()
     known = [x for x in r.lines if x.status == "known"]
-    assert len(known) == 1 and "facts.md §13" in known[0].note
-    assert known[0].expected == "R. 1:1(0) ack 1" and known[0].got.startswith("R 1:1(0)")
+    assert len(known) == 1 and "tcp_rcv_synsent_state_process" in known[0].note
+    assert known[0].expected == "S 0:0(0) <mss 1460>" and known[0].got.startswith("nothing sent")
+    assert "1 known difference" in r.summary()
 
 
 def test_result_survives_json_and_draws_ladder_and_pcap(tmp_path: Path) -> None:

@@ -161,7 +161,10 @@ class ReceivePath(EndpointCore):
     # ------------------------------------------------------------ §3.10.7.4 "otherwise"
     def _rcv_other(self, seg: Segment) -> None:
         """SYN-RECEIVED and the synchronized states: RFC 9293 §3.10.7.4."""
-        if self.state is State.TIME_WAIT and self.timers.time_wait_ack_all:
+        # Only a segment that *arrives* in TIME-WAIT gets the TIME-WAIT reply, not the ACK
+        # that moved CLOSING to TIME-WAIT (close_simultaneous.pkt).
+        in_time_wait = self.state is State.TIME_WAIT
+        if in_time_wait and self.timers.time_wait_ack_all:
             self._rcv_time_wait_linux(seg)
             return
         # first: sequence number; second: RST (RFC 5961 §3 three cases)
@@ -180,7 +183,7 @@ class ReceivePath(EndpointCore):
             return
         if not self._rcv_ack(seg):
             return
-        if self.state is State.TIME_WAIT:
+        if in_time_wait:
             self._time_wait_reply(seg)
             return
         if self.tcb.ts_ok and seg.options.ts is not None:

@@ -108,7 +108,11 @@ class ModelTarget:
         values = {**SYSCTLS, **sysctls}
         timer_values: dict[str, int] = dict(SYSCTL_DEFAULTS)
         timer_values.update({n.rsplit(".", 1)[1]: values[n] for n in _TIMER_SYSCTLS})
-        self.timers = from_sysctl_values(timer_values, name="script", source="script sysctls")
+        timers = from_sysctl_values(timer_values, name="script", source="script sysctls")
+        # Linux's "quick" ACK of a FIN leaves about one jiffy later, not at once (facts.md
+        # §13): a close() right after the FIN still puts the ACK on the FIN
+        # (close_threeway.pkt). ACK_DELAY models that jiffy for the FIN's ACK too.
+        self.timers = timers.with_(fin_quickack=False)
         changes: dict[str, Any] = {f: values[n] for n, f in LISTENER_SYSCTLS.items()}
         changes["abort_on_overflow"] = bool(changes["abort_on_overflow"])
         self.config = replace(self.config, **changes)
