@@ -171,3 +171,23 @@ def test_editor_widget_runs_shows_verdicts_and_parse_errors() -> None:
     assert ed.results[0].passed
     ed.text.value = "0 > Q\n"
     assert ed.run() == [] and "line 1, column 5" in ed.result.value
+
+
+def test_unavailable_kernel_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from tcplab.script import cli, kernel
+
+    monkeypatch.setattr(kernel, "unavailable_reason", lambda: "no user namespaces (test)")
+    args = argparse.Namespace(
+        file="handshake_passive.pkt", target="kernel", pcap=None, ladder=False, quiet=True
+    )
+    assert cli.run(args) == 2
+    err = capsys.readouterr().err
+    assert err == "kernel target unavailable: no user namespaces (test)\n"
+    # run_both still runs the model and says why the kernel did not run
+    model, kern = run_both(Path("handshake_passive.pkt"))
+    assert model.passed and kern.error == "no user namespaces (test)"
+    assert "not run" in side_by_side([model, kern])
