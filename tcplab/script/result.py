@@ -140,13 +140,18 @@ class RunResult:
         import pandas as pd
 
         rows = []
-        for p in self.packets:
+        prev = -1.0
+        for p in sorted(self.packets, key=lambda q: q.time):
             s = p.segment
             snd, rcv = (PEER, STACK) if p.direction == "in" else (STACK, PEER)
+            # The script's times have no transit (the model answers in the same instant):
+            # give each arrow 1 ms of its own so a segment and its answer do not overlap.
+            t = round(max(p.time, prev + 0.001), 4)
+            prev = t
             rows.append(
                 dict(
-                    time=p.time,
-                    arrive=p.time,
+                    time=t,
+                    arrive=t + 0.0005,
                     sender=snd,
                     receiver=rcv,
                     flags=s.flag_names,
