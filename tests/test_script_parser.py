@@ -41,7 +41,7 @@ def test_a_typical_script_parses_into_its_parts() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "words"),
     [
-        ("0 socket(..., SOCK_STREAM) = 3\n+0 > S 0:0 ack 1\n", 2, 12, "'(' in 'start:end(len)'"),
+        ("0 socket(..., SOCK_STREAM, 0) = 3\n+0 > S 0:0 ack 1\n", 2, 12, "'(' in 'start:end(len)'"),
         ("0 < S 0:5(0)\n", 1, 7, "end - start = 5 but len is 0"),
         ("0 < X 0:0(0)\n", 1, 5, "TCP flags"),
         ("0 < S. 0:0(0)\n", 1, 14, "'ack N'"),
@@ -95,3 +95,21 @@ def test_the_corpus_is_large_and_parses() -> None:
         assert set(s.sysctls) <= set(SYSCTLS)
         # every script explains itself in a comment first
         assert f.read_text(encoding="utf-8").startswith("//"), f
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        ("listen(3)", "expected 2 arguments, got 1"),
+        ("listen(3, many)", "argument 2 must be a number"),
+        ("write(x, ..., 10)", "argument 1 must be a number"),
+        ("shutdown(4, SHUT_SIDEWAYS)", "SHUT_RD, SHUT_WR or SHUT_RDWR"),
+        ("setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4)", "option must be one of"),
+        ("setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [x], 4)", "needs a value like [1]"),
+        ("setsockopt(3, SOL_SOCKET, SO_LINGER, [1], 4)", "needs {onoff=0|1, linger=N}"),
+    ],
+)
+def test_bad_call_arguments_are_parse_errors(call: str, words: str) -> None:
+    with pytest.raises(ScriptError, match=r"line 1, column 3: ") as ei:
+        parse(f"0 {call} = 0\n")
+    assert words in str(ei.value)

@@ -355,7 +355,51 @@ def _syscall(c: _Cursor) -> SyscallSpec:
             c.pos = close + 1
     if not c.at_end():
         raise c.error("the end of the line")
+    problem = _check_args(name, args)
+    if problem:
+        raise ScriptError(c.lineno, npos + 1, f"{name}(): {problem}", c.source)
     return SyscallSpec(name, tuple(args), ret, errno)
+
+
+#: name → (number of arguments, {index: what the argument must be})
+_ARGS: dict[str, tuple[int, dict[int, str]]] = {
+    "socket": (3, {}),
+    "setsockopt": (5, {0: "fd", 2: "option", 3: "value"}),
+    "getsockopt": (5, {0: "fd"}),
+    "fcntl": (3, {0: "fd"}),
+    "bind": (3, {0: "fd"}),
+    "listen": (2, {0: "fd", 1: "int"}),
+    "connect": (3, {0: "fd"}),
+    "accept": (3, {0: "fd"}),
+    "write": (3, {0: "fd", 2: "int"}),
+    "read": (3, {0: "fd", 2: "int"}),
+    "shutdown": (2, {0: "fd", 1: "how"}),
+    "close": (1, {0: "fd"}),
+}
+SOCKOPTS = ("SO_REUSEADDR", "SO_LINGER", "TCP_NODELAY", "TCP_SYNCNT", "TCP_LINGER2")
+
+
+def _check_args(name: str, args: list[str]) -> str:
+    """What is wrong with a call's arguments, or "" (checked before anything runs)."""
+    count, kinds = _ARGS[name]
+    if len(args) != count:
+        return f"expected {count} arguments, got {len(args)}"
+    for i, kind in kinds.items():
+        a = args[i]
+        if kind in ("fd", "int") and not re.fullmatch(r"\d+", a):
+            return f"argument {i + 1} must be a number, got {a!r}"
+        if kind == "how" and a not in ("SHUT_RD", "SHUT_WR", "SHUT_RDWR"):
+            return f"argument 2 must be SHUT_RD, SHUT_WR or SHUT_RDWR, got {a!r}"
+        if kind == "option" and a not in SOCKOPTS:
+            return f"option must be one of {', '.join(SOCKOPTS)}, got {a!r}"
+    if name == "setsockopt":
+        val = args[3].replace(" ", "")
+        if args[2] == "SO_LINGER":
+            if not re.fullmatch(r"\{onoff=[01],linger=\d+\}", val):
+                return f"SO_LINGER needs {{onoff=0|1, linger=N}}, got {args[3]!r}"
+        elif not re.fullmatch(r"\[\d+\]", val):
+            return f"{args[2]} needs a value like [1], got {args[3]!r}"
+    return ""
 
 
 _SYSCTL = re.compile(r"`\s*sysctl\s+(?:-q\s+)?([a-z0-9_.]+)\s*=\s*(-?\d+)\s*`")
