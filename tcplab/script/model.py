@@ -74,6 +74,7 @@ class _Sock:
     read: int = 0  # bytes of ep.received already read
     timers: TimerPreset | None = None  # per-socket TCP_SYNCNT / TCP_LINGER2
     error_read: bool = False
+    shut_wr: bool = False
 
 
 @dataclass
@@ -377,7 +378,10 @@ class ModelTarget:
         n = int(call.args[2])
         if s.ep.state not in (State.ESTABLISHED, State.CLOSE_WAIT):
             return SyscallOutcome(-1, "EPIPE")
-        self._emit(s.ep.send(bytes(n), self._now))
+        try:
+            self._emit(s.ep.send(bytes(n), self._now))
+        except ValueError:  # send() after close()/shutdown(): Linux says EPIPE
+            return SyscallOutcome(-1, "EPIPE")
         return SyscallOutcome(n)
 
     def _sys_read(self, call: SyscallSpec) -> SyscallOutcome:
@@ -397,8 +401,10 @@ class ModelTarget:
         s = self._sock(call)
         if s is None or s.ep is None:
             return SyscallOutcome(-1, "EBADF" if s is None else "ENOTCONN")
-        if call.args[1] in ("SHUT_WR", "SHUT_RDWR"):
-            self._emit(s.ep.close(self._now))
+        if call.args[1] in ("SHUT_WR", "SHUT_RDWR") and not s.shut_wr:
+            s.shut_wr = True  # a second shutdown is a no-op on Linux
+            if s.ep.state in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_RECEIVED):
+                self._emit(s.ep.close(self._now))
         return SyscallOutcome(0)
 
     def _sys_close(self, call: SyscallSpec) -> SyscallOutcome:

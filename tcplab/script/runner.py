@@ -297,7 +297,10 @@ def run(script: Script, target: Target, *, tolerance: float = 0.05) -> RunResult
                 result.lines.append(LineResult(line.lineno, line.text, "not run"))
                 continue
             t = prev if line.time is None else (prev + line.time if line.relative else line.time)
-            expected, got, actual = _do_line(r, line, t)
+            try:
+                expected, got, actual = _do_line(r, line, t)
+            except ValueError as e:  # the target refused the call (e.g. the model's checks)
+                expected, got, actual = "the line to run", f"the {target.name} refused: {e}", t
             # after a '>' line, time runs from when the segment really left (its timers do)
             prev = actual if line.time is None or (line.kind == "out" and not got) else t
             if not got:
