@@ -34,7 +34,7 @@ import pandas as pd
 from tcplab.fsm import State
 
 if TYPE_CHECKING:
-    from tcplab.sim.network import SimResult
+    from tcplab.sim.result import SimResult
 
 __all__ = [
     "SEGMENT_COLUMNS",
