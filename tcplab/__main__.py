@@ -6,6 +6,7 @@ Subcommands live with the layer they drive and are imported only when used, so
 - ``simulate`` → :mod:`tcplab.sim.cli`
 - ``live`` → :mod:`tcplab.live.cli`
 - ``table`` → prints the transition table (Markdown)
+- ``script`` → :mod:`tcplab.script.cli` (packet scripts on the model and the kernel)
 
 Bad usage and bad values exit with status 2 and one line on stderr; Ctrl-C exits with
 130 and one line (the labs close their sockets on the way out).
@@ -23,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("tcplab.sim.cli", "run a connection scenario and print its ladder"),
     "live": ("tcplab.live.cli", "experiments on the local Linux TCP stack (127.0.0.1 only)"),
     "table": ("tcplab.docs_table", "print the state transition table as Markdown"),
+    "script": ("tcplab.script.cli", "run a packet script on the model and the live kernel"),
 }
 
 

@@ -42,9 +42,9 @@ def params(label: str, sid: str) -> Mapping[str, Any]:
 
 def test_at_least_thirty_two_exercises_across_modules_1_to_8_with_three_to_five_each():
     assert len(ALL) >= 32
-    for module in range(1, 9):
+    for module in range(1, 10):
         assert 3 <= len(labels(module)) <= 5, module
-    assert all(re.fullmatch(r"[1-8]_ex_[1-9][0-9]*", lab) for lab in ALL)
+    assert all(re.fullmatch(r"[1-9]_ex_[1-9][0-9]*", lab) for lab in ALL)
     assert len(set(ALL)) == len(ALL)
 
 
@@ -54,8 +54,8 @@ def test_every_kind_is_used():
 
 
 def test_unknown_label_and_bad_student_id_are_value_errors():
-    with pytest.raises(ValueError, match="unknown exercise label '9_ex_1'"):
-        exercise("9_ex_1", "alice")
+    with pytest.raises(ValueError, match="unknown exercise label '9_ex_9'"):
+        exercise("9_ex_9", "alice")
     with pytest.raises(ValueError, match="student_id must be a non-empty string"):
         exercise("1_ex_1", "")
     with pytest.raises(ValueError, match="student_id"):
@@ -695,6 +695,42 @@ def _m_8_4(p, e):
     return out
 
 
+def _m_9_1(p, e):
+    x = p["isn"]
+    return [
+        ({"synack": f"+0 > S. 0:0(0) ack {x} <mss 1460>"}, "look at the ack"),
+        ({"synack": f"+0 > S. 0:0(0) ack {x + 1} <mss {p['mss']}>"}, "look at the options"),
+        ({"synack": "+0 > S 0:0(0) <mss 1460>"}, "look at the flags"),
+        ({"synack": "+0 > S. 0:0 ack 1"}, "does not parse"),
+    ]
+
+
+def _m_9_2(p, e):
+    return [
+        (_with(e, ack_data=f"+0 > . 1:1(0) ack {p['n']}"), "line 9 (yours)"),
+        (_with(e, ack_fin=e["fin"]), "line 12 (yours)"),
+        (_with(e, fin="+0 > F. 1:1(0) ack 1"), "line 14 (yours)"),
+    ]
+
+
+def _m_9_3(p, e):
+    st = "ESTABLISHED" if p["case"] == "exact" else "CLOSED"
+    other = "nothing" if p["case"] == "in_window" else "+0 > . 1:1(0) ack 1"
+    return [
+        (_with(e, reply=other), "line 9 (yours)"),
+        (_with(e, state=st), "the connection is not in"),
+    ]
+
+
+def _m_9_4(p, e):
+    no_out = "\n".join(ln for ln in e.splitlines() if " > " not in ln)
+    return [
+        (e.replace("ack 1 <mss 1460>", "ack 0 <mss 1460>"), "line 5 (yours)"),
+        ("\n".join(e.splitlines()[:7]), "another state"),
+        (no_out, "no '>' line"),
+    ]
+
+
 MISTAKES: dict[str, Mistakes] = {
     "1_ex_1": _m_1_1,
     "1_ex_2": _m_1_2,
@@ -728,6 +764,10 @@ MISTAKES: dict[str, Mistakes] = {
     "8_ex_2": _m_8_2,
     "8_ex_3": _m_8_3,
     "8_ex_4": _m_8_4,
+    "9_ex_1": _m_9_1,
+    "9_ex_2": _m_9_2,
+    "9_ex_3": _m_9_3,
+    "9_ex_4": _m_9_4,
 }
 MULTIPLE_CHOICE = {"2_ex_5", "3_ex_3", "4_ex_2", "5_ex_5"}
 

@@ -30,10 +30,10 @@ def execute(path: pathlib.Path):
     return nb
 
 
-def test_the_course_has_its_nine_notebooks_in_order():
+def test_the_course_has_its_ten_notebooks_in_order():
     names = [p.stem for p in NOTEBOOKS]
     assert [n[:2] for n in names] == [f"{i:02d}" for i in range(len(names))]
-    assert len(names) == 9, names
+    assert len(names) == 10, names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

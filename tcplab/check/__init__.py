@@ -126,7 +126,7 @@ def _load() -> None:
     global _LOADED
     if _LOADED:
         return
-    for n in range(1, 9):
+    for n in range(1, 10):
         name = f"{__name__}.m{n}"
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)

@@ -55,7 +55,7 @@ __all__ = [
 Status = Literal["not solved yet", "incorrect", "correct"]
 STATUSES: tuple[str, ...] = ("not solved yet", "incorrect", "correct")
 KINDS: tuple[str, ...] = ("compute", "predict", "explain", "build")
-LABEL_RE = re.compile(r"^([1-8])_ex_([1-9][0-9]*)$")
+LABEL_RE = re.compile(r"^([1-9])_ex_([1-9][0-9]*)$")
 MIME_TYPE = "application/vnd.tcplab.check+json"
 
 
@@ -200,7 +200,7 @@ def register(cls: type[Spec]) -> type[Spec]:
     """Class decorator: validate a spec's label/kind and add an instance to the registry."""
     label = getattr(cls, "label", None)
     if not isinstance(label, str) or not LABEL_RE.match(label):
-        raise ValueError(f"{cls.__name__}: label {label!r} must look like '<1-8>_ex_<n>'")
+        raise ValueError(f"{cls.__name__}: label {label!r} must look like '<1-9>_ex_<n>'")
     if cls.kind not in KINDS:
         raise ValueError(f"{cls.__name__}: kind {cls.kind!r} must be one of {KINDS}")
     module_file = cls.__module__.rsplit(".", 1)[-1]
