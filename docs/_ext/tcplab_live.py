@@ -46,9 +46,12 @@ def _literal(node: ast.expr) -> Any:
     return ast.literal_eval(node)
 
 
-def find_explorer_call(source: str, names: tuple[str, ...]) -> tuple[str, dict[str, Any]] | None:
+def find_explorer_call(
+    source: str, names: tuple[str, ...] | None = None
+) -> tuple[str, dict[str, Any]] | None:
     """``(name, kwargs)`` of the last ``<name>_explorer(...)`` call in a cell, or None.
 
+    ``names`` limits the search to those explorers (default: any ``*_explorer`` call).
     Positional arguments are returned under the keys ``"_0"``, ``"_1"``, ...; an argument
     that is not a literal makes the whole call come back with ``{"_unparsed": True}`` so
     the live version starts from its defaults and says so.
@@ -63,7 +66,7 @@ def find_explorer_call(source: str, names: tuple[str, ...]) -> tuple[str, dict[s
             continue
         func = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
         name = func.removesuffix("_explorer")
-        if not func.endswith("_explorer") or name not in names:
+        if not func.endswith("_explorer") or (names is not None and name not in names):
             continue
         try:
             args = {f"_{i}": _literal(a) for i, a in enumerate(node.args)}
@@ -82,8 +85,11 @@ def _cell_source(cell: nodes.Element) -> str:
 
 def mark_explorer_cells(app: Sphinx, doctree: nodes.document) -> None:
     """Put a live bar in front of the output of every explorer cell."""
+    import tcplab.explore
     from tcplab.explore import EXPLORERS
 
+    # Re-read the page when the list of live explorers changes.
+    app.env.note_dependency(tcplab.explore.__file__)
     for cell in list(doctree.findall(nodes.container)):
         if cell.get("nb_element") != "cell_code":
             continue
@@ -111,6 +117,23 @@ def _uv() -> str:
     return found
 
 
+def _flood_table(cache_dir: Path) -> str:
+    """The flood explorer's build-time table (JSON), cached per version of the model."""
+    import hashlib
+
+    import tcplab
+
+    src = Path(tcplab.__file__).parent
+    parts = ["flood.py", "defences.py", "listener.py", "syncookie.py", "explore/flood.py"]
+    digest = hashlib.sha256(b"".join((src / p).read_bytes() for p in parts)).hexdigest()[:16]
+    cached = cache_dir / f".tcplab-flood-{digest}.json"
+    if not cached.is_file():
+        from tcplab.explore.flood import table
+
+        cached.write_text(json.dumps(table(), separators=(",", ":")))
+    return cached.read_text()
+
+
 def build_wheel(app: Sphinx) -> None:
     """Build tcplab's wheel into ``_static/live/`` and tell the page script its name."""
     if app.builder.format != "html":
@@ -126,16 +149,22 @@ def build_wheel(app: Sphinx) -> None:
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         shutil.copy2(wheels[0], dest / wheels[0].name)
+    (dest / "flood.json").write_text(_flood_table(Path(app.outdir).parent))
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
         "viz": "_static/vendor/viz/viz-global.js",
+        # Explorer data computed here because the browser lacks numpy (read by the page
+        # script and passed to the session as its ``table`` argument).
+        "data": {"flood": f"_static/{WHEEL_DIR}/flood.json"},
     }
-    app.add_js_file(None, body=f"window.TCPLAB_LIVE = {json.dumps(config)};")
+    # A file, not an inline script: pages that did not change are not rewritten.
+    (dest / "config.js").write_text(f"window.TCPLAB_LIVE = {json.dumps(config)};\n")
 
 
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", build_wheel)
     app.connect("doctree-read", mark_explorer_cells)
+    app.add_js_file(f"{WHEEL_DIR}/config.js")
     app.add_js_file("tcplab-live.js", defer="defer")
     app.add_css_file("tcplab-live.css")

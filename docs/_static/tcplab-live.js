@@ -18,9 +18,16 @@
   const url = (p) => new URL(ROOT + p, document.baseURI).href;
   const VIEW_SEL = 'script[type="application/vnd.jupyter.widget-view+json"]';
   const CONTROL_SEL = "input, button, select, textarea";
-  const timings = { start: null, firstResponse: null, updates: [] };
+  const timings = { start: null, firstResponse: null, updates: [], steps: {} };
+  const mark = (name) => (timings.steps[name] = Math.round(performance.now()));
   const live = { timings, sessions: [], runtime: null };
   window.tcplabLive = live;
+
+  // The Python exception line of an error from Pyodide (its message ends with a hint).
+  function pyError(e) {
+    const lines = String(e.message || e).split("\n").filter(Boolean);
+    return lines.filter((l) => /^\w*(Error|Exception)\b/.test(l)).pop() || lines.pop();
+  }
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -104,14 +111,22 @@
   async function loadRuntime(progress) {
     timings.start = timings.start ?? performance.now();
     progress("loading Python (Pyodide) and Graphviz from this site…");
-    const vizReady = classicScript(url(CFG.viz)).then(() => window.Viz.instance());
+    mark("start");
+    const vizReady = classicScript(url(CFG.viz))
+      .then(() => window.Viz.instance())
+      .then((v) => (mark("viz"), v));
+    // Fetch the wheel while Python boots.
+    const wheel = fetch(url(CFG.wheel)).then((r) => {
+      if (!r.ok) throw new Error("could not fetch " + CFG.wheel + ": " + r.status);
+      return r.arrayBuffer();
+    });
     await classicScript(url(CFG.pyodide + "pyodide.js"));
     const pyodide = await window.loadPyodide({ indexURL: url(CFG.pyodide) });
+    mark("pyodide");
     progress("installing tcplab…");
-    const resp = await fetch(url(CFG.wheel));
-    if (!resp.ok) throw new Error("could not fetch " + CFG.wheel + ": " + resp.status);
-    pyodide.unpackArchive(await resp.arrayBuffer(), "wheel");
+    pyodide.unpackArchive(await wheel, "wheel");
     const explore = pyodide.pyimport("tcplab.explore");
+    mark("tcplab");
     progress("laying out…");
     const viz = await vizReady;
     return { pyodide, explore, viz };
@@ -239,18 +254,27 @@
         draw(box, rt.viz, JSON.parse(session.update_json(name, JSON.stringify(value))), send);
         err.textContent = "";
       } catch (e) {
-        err.textContent = String(e.message || e).split("\n").filter(Boolean).pop();
+        err.textContent = pyError(e);
       }
       // The browser paints after this task; the bench reads paint-inclusive times itself.
       timings.updates.push(performance.now() - t0);
     };
     try {
-      session = rt.explore.open_json(bar.dataset.explorer, bar.dataset.args || "{}");
+      const args = JSON.parse(bar.dataset.args || "{}");
+      const data = (CFG.data || {})[bar.dataset.explorer];
+      if (data) {
+        // Numbers tcplab computed at build time (a model that needs numpy).
+        const resp = await fetch(url(data));
+        if (!resp.ok) throw new Error("could not fetch " + data + ": " + resp.status);
+        args.table = await resp.json();
+      }
+      session = rt.explore.open_json(bar.dataset.explorer, JSON.stringify(args));
       bar.after(box);
       draw(box, rt.viz, JSON.parse(session.view_json()), send);
     } catch (e) {
       box.remove();
-      progress("the explorer failed: " + String(e.message || e).split("\n").filter(Boolean).pop());
+      progress("the explorer failed: " + pyError(e));
+      console.error(e);
       return;
     }
     live.sessions.push(session);

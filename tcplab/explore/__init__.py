@@ -40,6 +40,30 @@ def _state_machine(**kw: Any) -> Session:
     return StateMachineSession(**kw)
 
 
+def _handshake(**kw: Any) -> Session:
+    from tcplab.explore.handshake import HandshakeSession
+
+    return HandshakeSession(**kw)
+
+
+def _isn(**kw: Any) -> Session:
+    from tcplab.explore.isn import IsnSession
+
+    return IsnSession(**kw)
+
+
+def _listener(**kw: Any) -> Session:
+    from tcplab.explore.listener import ListenerSession
+
+    return ListenerSession(**kw)
+
+
+def _flood(**kw: Any) -> Session:
+    from tcplab.explore.flood import FloodSession
+
+    return FloodSession(**kw)
+
+
 def _timewait(**kw: Any) -> Session:
     from tcplab.explore.timewait import TimeWaitSession
 
@@ -49,14 +73,18 @@ def _timewait(**kw: Any) -> Session:
 #: Explorer name (as in ``<name>_explorer(...)``) → session factory.
 EXPLORERS: dict[str, Callable[..., Session]] = {
     "state_machine": _state_machine,
+    "handshake": _handshake,
     "timewait": _timewait,
+    "isn": _isn,
+    "listener": _listener,
+    "flood": _flood,
 }
 
 # Positional parameters of the notebook-facing ``<name>_explorer`` functions, in order.
 _POSITIONAL: dict[str, tuple[str, ...]] = {
     "state_machine": ("events",),
     "isn": ("trials", "seed"),
-    "flood": ("config", "precompute"),
+    "flood": (),  # flood_explorer(config, precompute): the site runs the default config
 }
 
 

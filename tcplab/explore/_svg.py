@@ -27,6 +27,7 @@ class Series:
     color: str = "#1f77b4"
     kind: str = "line"
     width: float = 2.0
+    dash: str = ""  # an SVG stroke-dasharray, e.g. "5,3"
 
 
 @dataclass(frozen=True)
@@ -136,14 +137,26 @@ def _series(f: _Frame, s: Series) -> str:
         d = f"M{pts[0][0]:.1f},{pts[0][1]:.1f}" + "".join(f" H{x:.1f} V{y:.1f}" for x, y in pts[1:])
     else:
         d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-    return f'<path d="{d}" fill="none" stroke="{s.color}" stroke-width="{s.width}"/>'
+    dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+    return f'<path d="{d}" fill="none" stroke="{s.color}" stroke-width="{s.width}"{dash}/>'
 
 
-def _legend(f: _Frame, series: Sequence[Series]) -> None:
+def _legend(f: _Frame, series: Sequence[Series], outside: bool) -> None:
     y = f.top + 14
     x = f.width - f.right - 8
+    if outside:  # a column right of the plot, text left-aligned
+        x = f.width - f.right + 30
     for s in series:
         if not s.label:
+            continue
+        if outside:
+            f.out.append(
+                f'<line x1="{x - 24:.1f}" x2="{x - 6:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" '
+                f'stroke="{s.color}" stroke-width="{s.width}"'
+                + (f' stroke-dasharray="{s.dash}"/>' if s.dash else "/>")
+                + _text(x, y, s.label, anchor="start", size=10)
+            )
+            y += 14
             continue
         mark = (
             f'<circle cx="{x - 8:.1f}" cy="{y - 4:.1f}" r="3" fill="{s.color}"/>'
@@ -176,9 +189,11 @@ def line_chart(
     vlines: Sequence[VLine] = (),
     marker: tuple[float, float, str] | None = None,
     size: tuple[float, float] = (640, 300),
+    legend_outside: bool = False,
 ) -> str:
-    """A line/point chart as one SVG string."""
-    f = _Frame(size[0], size[1], 58, 12, 24 if title else 10, 40, *xlim, *ylim)
+    """A line/point chart as one SVG string (legend top right, or right of the plot)."""
+    right = 190 if legend_outside else 12
+    f = _Frame(size[0], size[1], 58, right, 24 if title else 10, 40, *xlim, *ylim)
     _open(f, title)
     _axes(f, xlabel, ylabel)
     for v in vlines:
@@ -197,7 +212,7 @@ def line_chart(
             f'<rect x="{mx - 5:.1f}" y="{my - 5:.1f}" width="10" height="10" fill="{marker[2]}" '
             f'transform="rotate(45 {mx:.1f} {my:.1f})" class="tcplab-marker"/>'
         )
-    _legend(f, series)
+    _legend(f, series, legend_outside)
     f.out.append("</svg>")
     return "".join(f.out)
 
