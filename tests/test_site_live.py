@@ -151,7 +151,7 @@ print("ok", len(calls))
 @functools.cache
 def _flood_table() -> dict[str, Any]:
     """The build-time flood table, for the default view only (rate 3000, default set)."""
-    from tcplab.explore.flood import DEFAULT, default_config
+    from tcplab.explore.flood import DEFAULT, _plain, default_config
     from tcplab.flood import FloodConfig, simulate_flood
 
     cfg = default_config()
@@ -159,7 +159,8 @@ def _flood_table() -> dict[str, Any]:
         f"{n}@3000": simulate_flood(FloodConfig(**cfg), n, attack_rate=3000.0).summary
         for n in DEFAULT
     }
-    return json.loads(json.dumps({"config": cfg, "deadline": 3.0, "runs": runs}))
+    runs = {k: _plain(v) for k, v in runs.items()}
+    return json.loads(json.dumps({"config": cfg, "deadline": 3.0, "runs": runs}, allow_nan=False))
 
 
 def test_state_machine_session_draws_the_libraries_own_dot() -> None:
@@ -232,7 +233,7 @@ def test_isn_session_reproduces_the_attackers_predictions_and_the_rst_odds() -> 
 
 
 def test_flood_session_draws_the_same_runs_from_the_build_table_as_live() -> None:
-    from tcplab.explore.flood import FloodSession, default_config
+    from tcplab.explore.flood import FloodSession, default_config, table
     from tcplab.flood import FloodConfig, simulate_flood
 
     cfg = default_config()
@@ -250,9 +251,33 @@ def test_flood_session_draws_the_same_runs_from_the_build_table_as_live() -> Non
         on_demand.set("rate", rate)
         assert from_table.plot() == on_demand.plot()
     assert "site was built" in from_table.view()["parts"][1]["html"]
+    # The build writes strict JSON (browsers reject NaN): a run that serves no client at
+    # all has no latency median.
+    short = table({**cfg, "duration": 1.0})
+    assert any(None in r.values() for r in short["runs"].values())
+    json.dumps(short, allow_nan=False)
     with pytest.raises(ValueError, match="precomputed"):
         from_table.set("defences", ["hybrid"])
         from_table.view()
+
+
+def test_the_jupyter_front_end_drives_the_same_sessions() -> None:
+    from tcplab.explore.jupyter import explorer_widget
+
+    w = explorer_widget("state_machine", ["ACTIVE_OPEN"])
+    row = w.controls_box.children[1]  # the segment buttons
+    button = next(b for b in row.children if getattr(b, "description", "") == "RCV_SYN_ACK")
+    assert button.button_style == "primary"  # legal in SYN_SENT
+    button.click()
+    assert "State: <b>ESTABLISHED</b>" in w.parts_box.children[1].value
+    assert w.session.machine.state.name == "ESTABLISHED"
+    t = explorer_widget("timewait", time_wait=60, lifetime=120)
+    assert "P = <b>0.875</b>" in t.parts_box.children[1].value
+    t.controls_box.children[0].value = 305
+    assert "P = <b>0.000</b>" in t.parts_box.children[1].value
+    h = explorer_widget("handshake", phase="handshake", lose="none")
+    h.controls_box.children[1].value = 1  # the second loss point: the SYN
+    assert "retransmits SYN" in h.parts_box.children[1].value
 
 
 @pytest.mark.parametrize(

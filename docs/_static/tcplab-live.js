@@ -283,7 +283,10 @@
     bar.classList.remove("tcplab-loading", "tcplab-snapshot-note");
     btn.remove();
     bar.querySelector(".tcplab-live-msg").innerHTML =
-      "<b>Live</b> — running tcplab's own model in your browser (Pyodide); nothing is sent anywhere.";
+      "<b>Live</b> — running tcplab's own model in your browser (Pyodide); nothing is sent anywhere." +
+      (JSON.parse(bar.dataset.args || "{}")._unparsed
+        ? " It starts from the explorer's defaults: the notebook's arguments are not plain values."
+        : "");
     bar.querySelector(".tcplab-live-progress").textContent = "";
   }
 

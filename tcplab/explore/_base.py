@@ -63,7 +63,7 @@ class Session:
     # --- the JSON doors the browser uses ------------------------------------------------
     def view_json(self) -> str:
         """:meth:`view` as JSON text."""
-        return json.dumps(self.view(), separators=(",", ":"))
+        return json.dumps(self.view(), separators=(",", ":"), allow_nan=False)
 
     def update_json(self, control: str, value_json: str) -> str:
         """``set(control, json.loads(value_json))`` then :meth:`view_json`."""

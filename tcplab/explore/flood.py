@@ -12,6 +12,7 @@ ships it as ``_static/live/flood.json``) — the page says so. Where numpy is av
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 from tcplab.defences import DEFENCES
@@ -32,13 +33,20 @@ def default_config() -> dict[str, Any]:
     return dict(_CONFIG)
 
 
+def _plain(summary: dict[str, Any]) -> dict[str, Any]:
+    # Strict JSON for the browser: a median of no clients is NaN, which JSON cannot hold.
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in summary.items()
+    }
+
+
 def table(config: dict[str, Any] | None = None) -> dict[str, Any]:
     """``simulate_flood(...).summary`` for every defence × preset rate (needs numpy)."""
     from tcplab.flood import FloodConfig, simulate_flood
 
     cfg = FloodConfig(**(config or _CONFIG))
     runs = {
-        f"{name}@{rate:g}": simulate_flood(cfg, name, attack_rate=rate).summary
+        f"{name}@{rate:g}": _plain(simulate_flood(cfg, name, attack_rate=rate).summary)
         for name in DEFENCES
         for rate in RATES
     }
