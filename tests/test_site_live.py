@@ -362,6 +362,35 @@ def _live_pages() -> list[tuple[str, str]]:
     return pages
 
 
+def test_the_built_site_serves_the_live_runtime_itself_with_licences() -> None:
+    live = HTML / "_static" / "live"
+    if not list(live.glob("tcplab-*.whl")):
+        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    vendor = HTML / "_static" / "vendor"
+    for name in [
+        "pyodide/pyodide.js",
+        "pyodide/pyodide.asm.wasm",
+        "pyodide/python_stdlib.zip",
+        "pyodide/LICENSE.txt",
+        "viz/viz-global.js",
+        "viz/LICENSE.txt",
+    ]:
+        assert (vendor / name).is_file(), f"_static/vendor/{name} is not in the built site"
+    assert "Mozilla Public License" in (vendor / "pyodide" / "LICENSE.txt").read_text()
+    config = (live / "config.js").read_text()
+    for key in ("wheel", "pyodide", "viz", "flood.json"):
+        assert key in config
+    table = json.loads((live / "flood.json").read_text(), parse_constant=_refuse)
+    assert set(table["runs"]) >= {f"{n}@3000" for n in explore.EXPLORERS["flood"]().defences}
+    # Every explorer cell of the course carries its live bar with the notebook's arguments.
+    bars = {(path.split("/")[-1].removesuffix(".html"), n) for path, n in _live_pages()}
+    assert bars == {(nb, n) for nb, n, _ in CALLS}
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not JSON: a browser cannot read it")
+
+
 MOVE_A_CONTROL = """(box) => {
   const parts = () => box.querySelector('.tcplab-live-parts').innerHTML;
   const before = parts();
