@@ -362,6 +362,25 @@ def _live_pages() -> list[tuple[str, str]]:
     return pages
 
 
+@pytest.mark.slow
+def test_a_page_opened_from_a_file_runs_live_or_says_why_not(browser: Any) -> None:
+    pages = _live_pages()
+    if not pages:
+        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    page = browser.new_page()
+    try:
+        page.goto((HTML / pages[0][0]).as_uri())
+        page.click(".tcplab-run-live")
+        page.wait_for_function(
+            "document.querySelector('.tcplab-live[data-renders]') || "
+            "/python3 -m http.server/.test(document.querySelector('.tcplab-live-progress')"
+            ".textContent)",
+            timeout=120_000,
+        )
+    finally:
+        page.close()
+
+
 def test_the_built_site_serves_the_live_runtime_itself_with_licences() -> None:
     live = HTML / "_static" / "live"
     if not list(live.glob("tcplab-*.whl")):

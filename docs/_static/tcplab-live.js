@@ -67,6 +67,11 @@
     if (name) {
       const btn = el("button", { type: "button", class: "tcplab-run-live", text: "▶ Run live" });
       btn.addEventListener("click", () => startLive(bar));
+      // A click on the (disabled) snapshot is a first interaction too: go live.
+      output.addEventListener("click", (ev) => {
+        if (!output.classList.contains("tcplab-live-on") && !bar.contains(ev.target) && !btn.disabled)
+          startLive(bar);
+      });
       bar.prepend(btn);
       bar.append(el("span", { class: "tcplab-live-progress", role: "status" }));
     }
@@ -230,12 +235,12 @@
     } catch (err) {
       bar.classList.remove("tcplab-loading");
       btn.disabled = false;
-      const hint =
+      progress(
         location.protocol === "file:"
-          ? " This browser does not let a page opened from a file load WebAssembly; serve " +
-            "the site folder (python3 -m http.server) and open it from there."
-          : "";
-      progress("could not start: " + err.message + "." + hint);
+          ? "This browser does not let a page opened from a file start the live runtime: " +
+              "serve the site folder (python3 -m http.server) and open it from there."
+          : "could not start: " + err.message,
+      );
       live.runtime = null;
       return;
     }
