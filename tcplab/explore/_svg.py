@@ -142,7 +142,8 @@ def _series(f: _Frame, s: Series) -> str:
 
 
 def _legend(f: _Frame, series: Sequence[Series], outside: bool) -> None:
-    y = f.top + 14
+    # Inside: at a third of the height, clear of the reference lines' labels at the top.
+    y = f.top + 14 + (0 if outside else (f.height - f.top - f.bottom) / 3)
     x = f.width - f.right - 8
     if outside:  # a column right of the plot, text left-aligned
         x = f.width - f.right + 30
