@@ -199,6 +199,7 @@
       r.addEventListener("change", () => send(c.name, Number(r.value)));
       row.append(r, out);
     }
+    for (const input of row.querySelectorAll("input, select")) input.setAttribute("aria-label", c.label || c.name);
     return row;
   }
 
