@@ -65,9 +65,13 @@ def run() -> dict[str, dict[str, object]]:
 
 
 # --- live explorers (docs/_static/tcplab-live.js + tcplab.explore in Pyodide) ---------------
-LIVE_PAGES = {  # the explorer each page's click benchmark moves
+LIVE_PAGES = {  # one page per explorer: the click benchmark moves its first control
     "state_machine": "notebooks/01_segments_and_states.html",
+    "handshake": "notebooks/03_closing.html",
     "timewait": "notebooks/04_time_wait.html",
+    "isn": "notebooks/05_sequence_numbers.html",
+    "listener": "notebooks/06_listen_queues.html",
+    "flood": "notebooks/07_syn_floods.html",
 }
 CHROMIUM_FLAGS = [
     "--headless",
@@ -80,6 +84,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 # One click/slider move, timed until the next frame is painted (two rAFs after the event).
+# Slider positions and dropdown options repeat, so later moves may hit a session's cache,
+# as a reader's would.
 _CLICK = """async ([n]) => {
   const box = document.querySelector('.tcplab-live');
   const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -90,10 +96,12 @@ _CLICK = """async ([n]) => {
     if (slider) {
       slider.value = String(i % 2 ? slider.min : Number(slider.min) + 5 * (1 + (i % 7)));
       slider.dispatchEvent(new Event('change'));
-    } else {
-      const b = box.querySelector('.tcplab-control-buttons button.tcplab-primary')
-        || box.querySelector('button');
-      b.click();
+    } else if (box.querySelector('.tcplab-control-buttons button.tcplab-primary')) {
+      box.querySelector('.tcplab-control-buttons button.tcplab-primary').click();
+    } else {  // the first single-choice dropdown, to its next option (uncached the first time)
+      const sel = box.querySelector('select:not([multiple])');
+      sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length;
+      sel.dispatchEvent(new Event('change'));
     }
     await frame();
     times.push(performance.now() - t0);
@@ -153,11 +161,13 @@ def live_run(html: Path) -> dict[str, dict[str, object]]:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
             loads = [_cold_live_load(browser, base + LIVE_PAGES["timewait"]) for _ in range(3)]
             clicks: dict[str, float] = {}
+            slowest: dict[str, float] = {}
             for name, path in LIVE_PAGES.items():
                 page = browser.new_page()
                 page.goto(base + path + "#live")
                 page.wait_for_selector(".tcplab-live[data-renders]", timeout=180_000)
-                clicks[name] = statistics.median(page.evaluate(_CLICK, [25]))
+                times = page.evaluate(_CLICK, [25])
+                clicks[name], slowest[name] = statistics.median(times), max(times)
                 page.close()
             browser.close()
     finally:
@@ -174,7 +184,8 @@ def live_run(html: Path) -> dict[str, dict[str, object]]:
         out[f"site_live_click_ms_{name}"] = {
             "value": round(ms, 1),
             "unit": "ms",
-            "goal": "≤ 150 ms: median click/slider move → next painted frame",
+            "goal": "≤ 150 ms: median click/slider move → next painted frame "
+            f"(slowest of 25, uncached: {slowest[name]:.0f} ms)",
         }
     worst = max(clicks, key=lambda k: clicks[k])
     out["site_live_click_ms"] = {
