@@ -227,7 +227,7 @@ def test_isn_session_reproduces_the_attackers_predictions_and_the_rst_odds() -> 
     for wnd in (1024, 65535, 1 << 24):
         odds = isn.blind_injection(rcv_wnd=wnd, trials=300, seed=3).set_index("generator")
         for g in isn.GENERATORS:
-            p_win, p_exact = rst_odds(errors[g], wnd)
+            p_win, p_exact = rst_odds(g, errors[g], wnd)
             assert p_win == pytest.approx(odds.loc[g, "p_rst_in_window"])
             assert p_exact == pytest.approx(odds.loc[g, "p_rst_exact"])
 

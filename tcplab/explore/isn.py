@@ -43,8 +43,17 @@ def prediction_errors(trials: int = 400, seed: int = 0) -> dict[str, list[int]]:
     return out
 
 
-def rst_odds(errors: list[int], rcv_wnd: int) -> tuple[float, float]:
-    """(P(RST in window) before RFC 5961, P(RST exact) with it) for one aimed guess."""
+def rst_odds(generator: str, errors: list[int], rcv_wnd: int) -> tuple[float, float]:
+    """(P(RST in window) before RFC 5961, P(RST exact) with it) for one aimed guess.
+
+    When the core computes these odds itself (``tcplab.isn.rst_odds``, on its way from
+    another branch) that function is the one used; until then they come, as in
+    :func:`tcplab.isn.blind_injection`, from the sampled ``errors``.
+    """
+    core = getattr(isn, "rst_odds", None)
+    if core is not None:
+        p_win, p_exact = core(generator, rcv_wnd)
+        return float(p_win), float(p_exact)
     n = len(errors)
     in_win = sum(-rcv_wnd / 2 < e <= rcv_wnd / 2 for e in errors) / n
     exact = sum(e == 0 for e in errors) / n
@@ -111,7 +120,7 @@ class IsnSession(Session):
     def odds_table(self, gens: tuple[str, ...]) -> str:
         rows = []
         for g in gens:
-            p_win, p_exact = rst_odds(self.errors[g], self.window)
+            p_win, p_exact = rst_odds(g, self.errors[g], self.window)
             rows.append(
                 f"<tr><td>{html.escape(g)}</td><td>{p_win:.3g}</td><td>{p_exact:.3g}</td></tr>"
             )
