@@ -277,6 +277,8 @@ def test_the_lock_pins_exactly_the_versions_the_site_was_designed_for() -> None:
         "requirejs": "2.3.7",
         "@jupyter-widgets/html-manager": "1.0.15",
         "mathjax": "3.2.2",
+        "pyodide": "314.0.6",
+        "@viz-js/viz": "3.31.0",
     }
     package = json.loads((DOCS / "vendor" / "package.json").read_text())
     assert package["dependencies"] == versions

@@ -11,6 +11,10 @@
   :func:`tcplab.docs_table.transition_table_markdown` — never a hand copy.
 - On ``builder-inited`` it stages the site's own copies of require.js, embed-amd.js and
   MathJax (``docs/vendor/stage.py``) so that no page loads anything from a CDN.
+- Live explorers (``tcplab_live``): every notebook cell that calls one of the course's
+  explorers (``timewait_explorer(...)`` ...) gets a bar above its static widget snapshot
+  that says so and offers to run it live; ``_static/tcplab-live.js`` disables the
+  snapshot's controls and, on request, runs tcplab's own model in the page with Pyodide.
 """
 
 from __future__ import annotations
@@ -120,6 +124,9 @@ def _stage_vendor(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    import tcplab_live
+
+    tcplab_live.setup(app)
     app.add_directive("course-toctree", CourseTocTree)
     app.add_directive("transition-table", TransitionTable)
     app.connect("builder-inited", _stage_vendor)

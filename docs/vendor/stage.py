@@ -2,13 +2,16 @@
 
 Theory of operation
 -------------------
-Three npm packages are needed in the browser: ``requirejs`` (the AMD loader),
+Five npm packages are needed in the browser: ``requirejs`` (the AMD loader),
 ``@jupyter-widgets/html-manager`` (``embed-amd.js``, which renders the stored widget
-state) and ``mathjax`` (math in the notebooks' Markdown). Their exact versions and
+state), ``mathjax`` (math in the notebooks' Markdown), and for the live explorers
+``pyodide`` (CPython in WebAssembly, which runs tcplab's own model in the page) and
+``@viz-js/viz`` (Graphviz in WebAssembly, which lays out the state diagram's DOT).
+The live runtime is loaded only when a reader asks for it. Their exact versions and
 sha512 integrity hashes are locked in ``docs/vendor/package-lock.json`` (made by
 ``npm install --package-lock-only`` from ``package.json``).
 
-This step fetches only those three tarballs with the ordinary npm client
+This step fetches only those tarballs with the ordinary npm client
 (``npm pack NAME@VERSION`` — no 130-package ``node_modules`` tree), checks each
 tarball's sha512 against the lock itself, and copies the few files the site needs,
 with their licences, into ``docs/_static/vendor/`` (git-ignored; Sphinx copies it to
@@ -58,11 +61,25 @@ FILES: dict[str, list[tuple[str, str]]] = {
         ("package/es5/ui/", "mathjax/ui/"),
         ("package/es5/a11y/", "mathjax/a11y/"),
     ],
+    # The live explorers' runtime (docs/_static/tcplab-live.js loads it lazily): the
+    # classic-script loader, the Emscripten module, CPython + its standard library.
+    # No package wheels: tcplab's model needs none beyond the standard library.
+    "pyodide": [
+        ("package/pyodide.js", "pyodide/pyodide.js"),
+        ("package/pyodide.asm.mjs", "pyodide/pyodide.asm.mjs"),
+        ("package/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm"),
+        ("package/python_stdlib.zip", "pyodide/python_stdlib.zip"),
+        ("package/pyodide-lock.json", "pyodide/pyodide-lock.json"),
+    ],
+    # Graphviz as WebAssembly inside one classic script (global ``Viz``).
+    "@viz-js/viz": [("package/dist/viz-global.js", "viz/viz-global.js")],
 }
 # Licence texts the tarballs themselves do not ship (committed in docs/vendor/licenses/).
 EXTRA_LICENSES = {
     "requirejs-LICENSE.txt": "require.js.LICENSE.txt",
     "html-manager-LICENSE.txt": "embed-amd.js.BSD-3-Clause.txt",
+    "pyodide-MPL-2.0.txt": "pyodide/LICENSE.txt",
+    "viz-js-LICENSE.txt": "viz/LICENSE.txt",
 }
 
 
@@ -100,7 +117,7 @@ def _npm_pack(specs: list[str], into: Path) -> list[Path]:
     if npm is None:
         raise StageError(
             "npm is needed once to fetch the site's browser scripts (require.js, "
-            "embed-amd.js, MathJax) from the npm registry: install Node.js/npm "
+            "embed-amd.js, MathJax, Pyodide, Viz.js) from the npm registry: install Node.js/npm "
             "('apt-get install npm' on Debian), then run 'make site' again."
         )
     cmd = [npm, "pack", *specs, "--json", "--pack-destination", str(into)]

@@ -1,0 +1,170 @@
+"""Live explorers on the static site: mark the explorer cells, ship tcplab as a wheel.
+
+Theory of operation
+-------------------
+A notebook cell that calls one of the course's explorers (``timewait_explorer(...)``,
+``state_machine_explorer([...])``, see :data:`tcplab.explore.EXPLORERS`) is rendered by
+MyST-NB with a *static snapshot* of its widget: the picture is right, but nothing runs
+behind the controls. At ``doctree-read`` this module finds those cells, reads the call's
+literal arguments with :mod:`ast` (the same arguments the notebook passed) and puts a
+small bar above the snapshot: ``<div class="tcplab-live-bar" data-explorer=NAME
+data-args=JSON>``. Every other widget output is labelled as a static snapshot by the
+page script alone.
+
+``_static/tcplab-live.js`` then disables the snapshot's controls and, when the reader
+presses "Run live", loads Pyodide and Viz.js from the site itself
+(``_static/vendor/``, staged by ``docs/vendor/stage.py``), installs tcplab from the
+wheel built here at ``builder-inited`` (``_static/live/``), and asks
+:func:`tcplab.explore.open` for the explorer — the model, the numbers, the DOT and the
+SVG all come from tcplab; the script only draws.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+REPO = Path(__file__).resolve().parents[2]
+WHEEL_DIR = "live"  # under _static/ of the built site
+
+
+def _literal(node: ast.expr) -> Any:
+    """A call argument as JSON-able data; ``Event.X`` (an enum member) becomes ``"X"``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_literal(e) for e in node.elts]
+    return ast.literal_eval(node)
+
+
+def find_explorer_call(
+    source: str, names: tuple[str, ...] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """``(name, kwargs)`` of the last ``<name>_explorer(...)`` call in a cell, or None.
+
+    ``names`` limits the search to those explorers (default: any ``*_explorer`` call).
+    Positional arguments are returned under the keys ``"_0"``, ``"_1"``, ...; an argument
+    that is not a literal makes the whole call come back with ``{"_unparsed": True}`` so
+    the live version starts from its defaults and says so.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    found: tuple[str, dict[str, Any]] | None = None
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)):
+            continue
+        func = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        name = func.removesuffix("_explorer")
+        if not func.endswith("_explorer") or (names is not None and name not in names):
+            continue
+        try:
+            args = {f"_{i}": _literal(a) for i, a in enumerate(node.args)}
+            args |= {k.arg: _literal(k.value) for k in node.keywords if k.arg}
+        except (ValueError, TypeError, SyntaxError):
+            args = {"_unparsed": True}
+        found = (name, args)
+    return found
+
+
+def _cell_source(cell: nodes.Element) -> str:
+    for child in cell.findall(nodes.literal_block):
+        return child.astext()
+    return ""
+
+
+def mark_explorer_cells(app: Sphinx, doctree: nodes.document) -> None:
+    """Put a live bar in front of the output of every explorer cell."""
+    import tcplab.explore
+    from tcplab.explore import EXPLORERS
+
+    # Re-read the page when the list of live explorers changes.
+    app.env.note_dependency(tcplab.explore.__file__)
+    for cell in list(doctree.findall(nodes.container)):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        hit = find_explorer_call(_cell_source(cell), tuple(EXPLORERS))
+        outputs = [c for c in cell.children if c.get("nb_element") == "cell_code_output"]
+        if hit is None or not outputs:
+            continue
+        name, args = hit
+        cell["classes"].append("tcplab-explorer-cell")
+        data = json.dumps(args, separators=(",", ":"))
+        bar = (
+            f'<div class="tcplab-live-bar" data-explorer="{name}" '
+            f"data-args='{data.replace('&', '&amp;').replace(chr(39), '&#39;')}'></div>"
+        )
+        outputs[0].insert(0, nodes.raw("", bar, format="html"))
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or str(REPO / ".tools" / "bin" / "uv")
+    if not Path(found).is_file():
+        raise ExtensionError(
+            "tcplab site: 'uv' is needed to build tcplab's wheel for the live explorers; "
+            "run 'make env' first."
+        )
+    return found
+
+
+def _flood_table(cache_dir: Path) -> str:
+    """The flood explorer's build-time table (JSON), cached per version of the model."""
+    import hashlib
+
+    import tcplab
+
+    src = Path(tcplab.__file__).parent
+    parts = ["flood.py", "defences.py", "listener.py", "syncookie.py", "explore/flood.py"]
+    digest = hashlib.sha256(b"".join((src / p).read_bytes() for p in parts)).hexdigest()[:16]
+    cached = cache_dir / f".tcplab-flood-{digest}.json"
+    if not cached.is_file():
+        from tcplab.explore.flood import table
+
+        cached.write_text(json.dumps(table(), separators=(",", ":")))
+    return cached.read_text()
+
+
+def build_wheel(app: Sphinx) -> None:
+    """Build tcplab's wheel into ``_static/live/`` and tell the page script its name."""
+    if app.builder.format != "html":
+        return
+    dest = Path(app.outdir) / "_static" / WHEEL_DIR
+    with tempfile.TemporaryDirectory(prefix="tcplab-wheel-") as tmp:
+        cmd = [_uv(), "build", "--wheel", "--quiet", "--out-dir", tmp, str(REPO)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wheels = sorted(Path(tmp).glob("tcplab-*.whl"))
+        if proc.returncode != 0 or len(wheels) != 1:
+            raise ExtensionError(f"tcplab site: building the wheel failed:\n{proc.stderr[-2000:]}")
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        shutil.copy2(wheels[0], dest / wheels[0].name)
+    (dest / "flood.json").write_text(_flood_table(Path(app.outdir).parent))
+    config = {
+        "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
+        "pyodide": "_static/vendor/pyodide/",
+        "viz": "_static/vendor/viz/viz-global.js",
+        # Explorer data computed here because the browser lacks numpy (read by the page
+        # script and passed to the session as its ``table`` argument).
+        "data": {"flood": f"_static/{WHEEL_DIR}/flood.json"},
+    }
+    # A file, not an inline script: pages that did not change are not rewritten.
+    (dest / "config.js").write_text(f"window.TCPLAB_LIVE = {json.dumps(config)};\n")
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", build_wheel)
+    app.connect("doctree-read", mark_explorer_cells)
+    app.add_js_file(f"{WHEEL_DIR}/config.js")
+    app.add_js_file("tcplab-live.js", defer="defer")
+    app.add_css_file("tcplab-live.css")

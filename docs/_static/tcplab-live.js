@@ -1,0 +1,309 @@
+/* tcplab live explorers on the static course site.
+ *
+ * 1. Honesty: every widget output on a page is a *static snapshot* (the state stored
+ *    when the notebook was executed). Its controls are disabled here and the output is
+ *    labelled, so nothing pretends to respond.
+ * 2. Live: an explorer cell (marked at build time by docs/_ext/tcplab_live.py with
+ *    data-explorer / data-args) offers "Run live". That loads, from this site only,
+ *    Pyodide (CPython in WebAssembly), tcplab's wheel and Viz.js (Graphviz in
+ *    WebAssembly), opens tcplab.explore.open_json(name, args) and draws its views.
+ *    Every number, the DOT text and the SVG plots come from tcplab; this file only
+ *    turns the view's "controls" into inputs and inserts its "parts".
+ */
+(function () {
+  "use strict";
+
+  const CFG = window.TCPLAB_LIVE || {};
+  const ROOT = document.documentElement.dataset.content_root || "./";
+  const url = (p) => new URL(ROOT + p, document.baseURI).href;
+  const VIEW_SEL = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  const CONTROL_SEL = "input, button, select, textarea";
+  const timings = { start: null, firstResponse: null, updates: [], steps: {} };
+  const mark = (name) => (timings.steps[name] = Math.round(performance.now()));
+  const live = { timings, sessions: [], runtime: null };
+  window.tcplabLive = live;
+
+  // The Python exception line of an error from Pyodide (its message ends with a hint).
+  function pyError(e) {
+    const lines = String(e.message || e).split("\n").filter(Boolean);
+    return lines.filter((l) => /^\w*(Error|Exception)\b/.test(l)).pop() || lines.pop();
+  }
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  // --- 1. honesty ---------------------------------------------------------------------
+  function freeze(output) {
+    for (const c of output.querySelectorAll(CONTROL_SEL)) {
+      if (c.closest(".tcplab-live, .tcplab-live-bar")) continue;
+      c.disabled = true;
+      c.setAttribute("tabindex", "-1");
+      c.setAttribute("aria-disabled", "true");
+    }
+  }
+
+  function label(output) {
+    let bar = output.querySelector(":scope > .tcplab-live-bar");
+    if (!bar) {
+      bar = el("div", { class: "tcplab-live-bar" });
+      output.prepend(bar);
+    }
+    bar.classList.add("tcplab-snapshot-note");
+    const name = bar.dataset.explorer;
+    const msg = el("span", { class: "tcplab-live-msg" });
+    msg.innerHTML =
+      "<b>Static snapshot</b> — these controls do not run here. " +
+      (name ? "Run this explorer live in your browser, or open" : "Open") +
+      " the notebook in JupyterLab or Binder to use them.";
+    bar.append(msg);
+    if (name) {
+      const btn = el("button", { type: "button", class: "tcplab-run-live", text: "▶ Run live" });
+      btn.addEventListener("click", () => startLive(bar));
+      // A click on the (disabled) snapshot is a first interaction too: go live.
+      output.addEventListener("click", (ev) => {
+        if (!output.classList.contains("tcplab-live-on") && !bar.contains(ev.target) && !btn.disabled)
+          startLive(bar);
+      });
+      bar.prepend(btn);
+      bar.append(el("span", { class: "tcplab-live-progress", role: "status" }));
+    }
+    return bar;
+  }
+
+  function markSnapshots() {
+    for (const script of document.querySelectorAll(VIEW_SEL)) {
+      const output = script.closest(".cell_output") || script.parentElement;
+      if (output.classList.contains("tcplab-static")) continue;
+      output.classList.add("tcplab-static");
+      label(output);
+      freeze(output);
+      // embed-amd.js renders the widgets after load: freeze whatever it adds.
+      new MutationObserver(() => freeze(output)).observe(output, {
+        childList: true,
+        subtree: true,
+      });
+    }
+  }
+
+  // --- 2. the runtime -----------------------------------------------------------------
+  function classicScript(src) {
+    // The page has require.js (for the widget snapshots): a UMD bundle would register
+    // itself as an AMD module instead of setting its global, so hide `define` meanwhile.
+    return new Promise((resolve, reject) => {
+      const saved = window.define;
+      window.define = undefined;
+      const s = el("script", { src });
+      s.onload = () => {
+        window.define = saved;
+        resolve();
+      };
+      s.onerror = () => {
+        window.define = saved;
+        reject(new Error("could not load " + src));
+      };
+      document.head.append(s);
+    });
+  }
+
+  async function loadRuntime(progress) {
+    timings.start = timings.start ?? performance.now();
+    progress("loading Python (Pyodide) and Graphviz from this site…");
+    mark("start");
+    const vizReady = classicScript(url(CFG.viz))
+      .then(() => window.Viz.instance())
+      .then((v) => (mark("viz"), v));
+    // Fetch the wheel while Python boots.
+    const wheel = fetch(url(CFG.wheel)).then((r) => {
+      if (!r.ok) throw new Error("could not fetch " + CFG.wheel + ": " + r.status);
+      return r.arrayBuffer();
+    });
+    await classicScript(url(CFG.pyodide + "pyodide.js"));
+    const pyodide = await window.loadPyodide({ indexURL: url(CFG.pyodide) });
+    mark("pyodide");
+    progress("installing tcplab…");
+    pyodide.unpackArchive(await wheel, "wheel");
+    const explore = pyodide.pyimport("tcplab.explore");
+    mark("tcplab");
+    progress("laying out…");
+    const viz = await vizReady;
+    return { pyodide, explore, viz };
+  }
+
+  function runtime(progress) {
+    if (!live.runtime) live.runtime = loadRuntime(progress);
+    return live.runtime;
+  }
+
+  // --- drawing --------------------------------------------------------------------------
+  const layouts = new Map(); // DOT text -> laid-out SVG (Graphviz runs once per arc set)
+
+  function dotSvg(viz, dot, style) {
+    let svg = layouts.get(dot);
+    if (!svg) {
+      svg = viz.renderString(dot, { format: "svg" });
+      svg = svg.slice(svg.indexOf("<svg"));
+      svg = svg.replace(/<svg width="[^"]+" height="[^"]+"/, '<svg style="max-width:100%;height:auto"');
+      layouts.set(dot, svg);
+    }
+    if (!style) return svg;
+    const head = svg.indexOf(">") + 1; // right after the opening <svg ...>
+    return svg.slice(0, head) + style + svg.slice(head);
+  }
+
+  function controlRow(c, send) {
+    const row = el("div", { class: "tcplab-control tcplab-control-" + c.kind });
+    if (c.label) row.append(el("span", { class: "tcplab-control-label", text: c.label }));
+    if (c.kind === "buttons") {
+      for (const it of c.items) {
+        const b = el("button", { type: "button", text: it.label, title: it.title || "" });
+        b.dataset.value = JSON.stringify(it.value);
+        if (it.primary) b.classList.add("tcplab-primary");
+        b.addEventListener("click", () => send(c.name, it.value));
+        row.append(b);
+      }
+    } else if (c.kind === "select" || c.kind === "multiselect") {
+      const s = el("select", { name: c.name });
+      if (c.kind === "multiselect") {
+        s.multiple = true;
+        s.size = Math.min(c.options.length, 9);
+      }
+      const chosen = c.kind === "multiselect" ? c.value.map(String) : [String(c.value)];
+      c.options.forEach(([lab, v], i) => {
+        const o = el("option", { value: String(i), text: lab });
+        o.selected = chosen.includes(String(v));
+        s.append(o);
+      });
+      s.addEventListener("change", () => {
+        const picked = [...s.selectedOptions].map((o) => c.options[+o.value][1]);
+        send(c.name, c.kind === "multiselect" ? picked : picked[0]);
+      });
+      row.append(s);
+    } else if (c.kind === "checkbox") {
+      const box = el("input", { type: "checkbox", name: c.name });
+      box.checked = c.value;
+      box.addEventListener("change", () => send(c.name, box.checked));
+      row.append(box);
+    } else if (c.kind === "slider") {
+      const r = el("input", { type: "range", name: c.name, min: c.min, max: c.max, step: c.step });
+      r.value = c.value;
+      const out = el("output", { text: c.value + (c.unit ? " " + c.unit : "") });
+      r.addEventListener("input", () => (out.textContent = r.value + (c.unit ? " " + c.unit : "")));
+      r.addEventListener("change", () => send(c.name, Number(r.value)));
+      row.append(r, out);
+    }
+    for (const input of row.querySelectorAll("input, select")) input.setAttribute("aria-label", c.label || c.name);
+    return row;
+  }
+
+  function draw(box, viz, view, send) {
+    const controls = JSON.stringify(view.controls);
+    if (box.dataset.controls !== controls) {
+      box.dataset.controls = controls;
+      const panel = box.querySelector(".tcplab-live-controls");
+      panel.replaceChildren(...view.controls.map((c) => controlRow(c, send)));
+    }
+    const parts = box.querySelector(".tcplab-live-parts");
+    const html = view.parts.map((p) => {
+      if (p.kind === "dot") return dotSvg(viz, p.dot, p.style);
+      return p.kind === "svg" ? p.svg : p.html;
+    });
+    while (parts.children.length < html.length) parts.append(el("div", { class: "tcplab-live-part" }));
+    html.forEach((h, i) => {
+      if (parts.children[i].innerHTML !== h) parts.children[i].innerHTML = h;
+    });
+    box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
+  }
+
+  async function startLive(bar) {
+    const output = bar.parentElement;
+    const btn = bar.querySelector(".tcplab-run-live");
+    const progress = (text) => {
+      for (const p of document.querySelectorAll(".tcplab-live-progress")) p.textContent = text;
+    };
+    btn.disabled = true;
+    bar.classList.add("tcplab-loading");
+    let rt;
+    try {
+      rt = await runtime(progress);
+    } catch (err) {
+      bar.classList.remove("tcplab-loading");
+      btn.disabled = false;
+      progress(
+        location.protocol === "file:"
+          ? "This browser does not let a page opened from a file start the live runtime: " +
+              "serve the site folder (python3 -m http.server) and open it from there."
+          : "could not start: " + err.message,
+      );
+      live.runtime = null;
+      return;
+    }
+    let session;
+    const box = el(
+      "div",
+      { class: "tcplab-live", "data-explorer": bar.dataset.explorer },
+      el("div", { class: "tcplab-live-controls" }),
+      el("div", { class: "tcplab-live-parts" }),
+      el("div", { class: "tcplab-live-error", role: "alert" }),
+    );
+    const send = (name, value) => {
+      const t0 = performance.now();
+      const err = box.querySelector(".tcplab-live-error");
+      try {
+        draw(box, rt.viz, JSON.parse(session.update_json(name, JSON.stringify(value))), send);
+        err.textContent = "";
+      } catch (e) {
+        err.textContent = pyError(e);
+      }
+      // The browser paints after this task; the bench reads paint-inclusive times itself.
+      timings.updates.push(performance.now() - t0);
+    };
+    try {
+      const args = JSON.parse(bar.dataset.args || "{}");
+      const data = (CFG.data || {})[bar.dataset.explorer];
+      if (data) {
+        // Numbers tcplab computed at build time (a model that needs numpy).
+        const resp = await fetch(url(data));
+        if (!resp.ok) throw new Error("could not fetch " + data + ": " + resp.status);
+        args.table = await resp.json();
+      }
+      session = rt.explore.open_json(bar.dataset.explorer, JSON.stringify(args));
+      bar.after(box);
+      draw(box, rt.viz, JSON.parse(session.view_json()), send);
+    } catch (e) {
+      box.remove();
+      progress("the explorer failed: " + pyError(e));
+      console.error(e);
+      return;
+    }
+    live.sessions.push(session);
+    timings.firstResponse = timings.firstResponse ?? performance.now();
+    output.classList.add("tcplab-live-on");
+    bar.classList.remove("tcplab-loading", "tcplab-snapshot-note");
+    btn.remove();
+    bar.querySelector(".tcplab-live-msg").innerHTML =
+      "<b>Live</b> — running tcplab's own model in your browser (Pyodide); nothing is sent anywhere." +
+      (JSON.parse(bar.dataset.args || "{}")._unparsed
+        ? " It starts from the explorer's defaults: the notebook's arguments are not plain values."
+        : "");
+    bar.querySelector(".tcplab-live-progress").textContent = "";
+  }
+
+  function init() {
+    markSnapshots();
+    // "#live" (or ?live) in the address starts every explorer on the page at once.
+    if (/(^|[?&#])live\b/.test(location.search + location.hash)) {
+      for (const bar of document.querySelectorAll(".tcplab-live-bar[data-explorer]")) startLive(bar);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,96 @@
+"""The session protocol every explorer follows, and the control descriptions it returns."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["Session", "buttons", "checkbox", "select", "slider"]
+
+
+def select(
+    name: str, label: str, options: list[tuple[str, Any]], value: Any, *, multiple: bool = False
+) -> dict[str, Any]:
+    """A dropdown (or, with ``multiple``, a multi-select list) of ``(label, value)`` pairs."""
+    kind = "multiselect" if multiple else "select"
+    opts = [[lab, v] for lab, v in options]
+    return {"kind": kind, "name": name, "label": label, "options": opts, "value": value}
+
+
+def slider(
+    name: str, label: str, value: float, *, lo: float, hi: float, step: float, unit: str = ""
+) -> dict[str, Any]:
+    """A numeric slider from ``lo`` to ``hi``."""
+    return {
+        "kind": "slider",
+        "name": name,
+        "label": label,
+        "value": value,
+        "min": lo,
+        "max": hi,
+        "step": step,
+        "unit": unit,
+    }
+
+
+def checkbox(name: str, label: str, value: bool) -> dict[str, Any]:
+    """An on/off box."""
+    return {"kind": "checkbox", "name": name, "label": label, "value": bool(value)}
+
+
+def buttons(name: str, label: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A row of buttons; each item is ``{"value", "label", "title", "primary"}``."""
+    return {"kind": "buttons", "name": name, "label": label, "items": items}
+
+
+class Session:
+    """One explorer on one page: ``set`` a control, read the ``view``.
+
+    Subclasses implement :meth:`set` and :meth:`view`; both validate their input and
+    raise ``ValueError``/``TypeError`` naming the control and the value expected.
+    """
+
+    name = "explorer"
+
+    def set(self, control: str, value: Any) -> None:
+        """Apply one control change (a click, a slider move)."""
+        raise NotImplementedError
+
+    def view(self) -> dict[str, Any]:
+        """``{"controls": [...], "parts": [...]}`` for the current values."""
+        raise NotImplementedError
+
+    # --- the JSON doors the browser uses ------------------------------------------------
+    def view_json(self) -> str:
+        """:meth:`view` as JSON text."""
+        return json.dumps(self.view(), separators=(",", ":"), allow_nan=False)
+
+    def update_json(self, control: str, value_json: str) -> str:
+        """``set(control, json.loads(value_json))`` then :meth:`view_json`."""
+        self.set(control, json.loads(value_json))
+        return self.view_json()
+
+
+def unknown_control(session: Session, control: str, known: tuple[str, ...]) -> ValueError:
+    """The error for a control name a session does not have."""
+    return ValueError(
+        f"control = {control[:40]!r}: the {session.name} explorer has {', '.join(known)}"
+    )
+
+
+def choice(control: str, value: Any, allowed: tuple[Any, ...] | list[Any]) -> Any:
+    """``value`` if it is one of ``allowed``, else a ValueError naming the control."""
+    if value not in allowed:
+        shown = ", ".join(repr(a) for a in list(allowed)[:8])
+        raise ValueError(f"{control} = {str(value)[:40]!r}: expected one of {shown}")
+    return value
+
+
+def number(control: str, value: Any, lo: float, hi: float) -> float:
+    """``value`` as a float in ``[lo, hi]``, else a ValueError/TypeError naming the control."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{control} = {str(value)[:40]!r}: expected a number")
+    v = float(value)
+    if not lo <= v <= hi:
+        raise ValueError(f"{control} = {v:g} is out of range: expected {lo:g} … {hi:g}")
+    return v

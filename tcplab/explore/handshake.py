@@ -1,0 +1,120 @@
+"""The handshake/close explorer as a session: phase, lost segment, timers → ladder + text.
+
+A thin layer over :func:`tcplab.sim.scenarios.run_scenario` (scenario ``connection``),
+the same simulation the notebook's widget runs; the ladder is drawn by
+:mod:`tcplab.explore._ladder` (no matplotlib) and the text from the result's records.
+Every combination is simulated once and cached.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from tcplab.explore._base import Session, choice, select, unknown_control
+from tcplab.explore._ladder import ladder_svg
+from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
+from tcplab.timers import preset
+
+__all__ = ["PHASES", "HandshakeSession"]
+
+PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": tuple(LOSS_POINTS)}
+_TIMERS = ("linux", "rfc")
+
+
+def _timeline_html(timers: str) -> str:
+    p = preset(timers)
+    syn, synack = p.syn_timeline(), p.synack_timeline()
+
+    def fmt(ts: tuple[float, ...]) -> str:
+        return ", ".join(f"{t:g}" for t in ts)
+
+    return (
+        f"<b>{p.name} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() gives up at "
+        f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
+        f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+    )
+
+
+def _is_retransmission(note: str) -> bool:
+    # The rule of tcplab.sim.trace.retransmissions (pandas there): a timer retransmission
+    # ("retransmission #n") or Linux's SYN-ACK resent for a retransmitted SYN.
+    return "retransmission #" in note or "retransmitted SYN" in note
+
+
+class HandshakeSession(Session):
+    """Dropdowns: phase (handshake / + close), the segment to lose, Linux or RFC timers."""
+
+    name = "handshake"
+
+    def __init__(
+        self,
+        *,
+        phase: str = "handshake + close",
+        lose: str = "ack2",
+        timers: str = "linux",
+        seed: int = 0,
+    ) -> None:
+        self.phase = choice("phase", phase, tuple(PHASES))
+        self.lose = choice("lose", lose, PHASES[phase])
+        self.timers = choice("timers", timers, _TIMERS)
+        self.seed = seed
+        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def set(self, control: str, value: Any) -> None:
+        if control == "phase":
+            self.phase = choice("phase", value, tuple(PHASES))
+            if self.lose not in PHASES[self.phase]:
+                self.lose = "none"
+        elif control == "lose":
+            self.lose = choice("lose", value, PHASES[self.phase])
+        elif control == "timers":
+            self.timers = choice("timers", value, _TIMERS)
+        else:
+            raise unknown_control(self, control, ("phase", "lose", "timers"))
+
+    def controls(self) -> list[dict[str, Any]]:
+        loses = [(f"{k}: {LOSS_POINTS[k][0]}", k) for k in PHASES[self.phase]]
+        return [
+            select("phase", "phase", [(p, p) for p in PHASES], self.phase),
+            select("lose", "lose", loses, self.lose),
+            select("timers", "timers", [(t, t) for t in _TIMERS], self.timers),
+        ]
+
+    def render(self) -> tuple[str, str]:
+        """(ladder SVG, info HTML) for the current choice — simulated once, then cached."""
+        key = (self.phase, self.lose, self.timers)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        result = run_scenario(
+            "connection",
+            seed=self.seed,
+            lose=self.lose,
+            timers=self.timers,
+            close=self.phase != "handshake",
+        )
+        svg = ladder_svg(result, title=f"{self.phase}: lose {LOSS_POINTS[self.lose][0]}")
+        items = "".join(
+            f"<li>t = {r['time']:g} s: <b>{html.escape(str(r['sender']))}</b> retransmits "
+            f"{html.escape(str(r['kind']))} ({html.escape(str(r['fate']))})</li>"
+            for r in sorted(result.records, key=lambda r: (r["time"], r["id"]))
+            if _is_retransmission(str(r.get("note") or ""))
+        )
+        states = ", ".join(f"{k}: {v.name}" for k, v in result.final_states().items())
+        errs = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.errors().items() if v)
+        info = (
+            f"<ul>{items or '<li>no retransmission</li>'}</ul><p class='tcplab-verdict'>"
+            f"Final states: {states}."
+            + (f" Errors: {html.escape(errs)}." if errs else "")
+            + f"</p><p>{_timeline_html(self.timers)}</p>"
+        )
+        self._cache[key] = (svg, info)
+        return svg, info
+
+    def view(self) -> dict[str, Any]:
+        svg, info = self.render()
+        return {
+            "controls": self.controls(),
+            "parts": [{"kind": "svg", "svg": svg}, {"kind": "html", "html": info}],
+        }

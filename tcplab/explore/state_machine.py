@@ -1,0 +1,162 @@
+"""The state-machine explorer as a session: press events, get the diagram's DOT + style.
+
+A thin layer over :class:`tcplab.TcpStateMachine` and
+:func:`tcplab.viz.state_diagram.state_diagram`. The view carries the diagram as DOT (the
+very text ``state_diagram(...).source`` gives Graphviz in the notebook) plus the
+highlighting ``<style>`` block for the current state, the last arc and the arcs taken —
+so a front end lays the DOT out once per arc set and only swaps the style per click.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from tcplab.explore._base import (
+    Session,
+    buttons,
+    checkbox,
+    choice,
+    select,
+    unknown_control,
+)
+from tcplab.fsm import Event, InvalidTransition, TcpStateMachine
+from tcplab.viz import state_diagram as sd
+
+__all__ = ["StateMachineSession"]
+
+_ARC_SETS = [
+    ("every table row", "all"),
+    ("RFC 9293 Figure 5 only", "figure5"),
+    ("no resets or self-loops", "main"),
+]
+_ids = itertools.count(1)
+
+
+def _panel(title: str, body: str, color: str = "#333") -> str:
+    return (
+        f'<div class="tcplab-panel" style="border-left:4px solid {color}">'
+        f"<b>{title}</b><br>{body}</div>"
+    )
+
+
+class StateMachineSession(Session):
+    """Buttons for every :class:`Event`, a reset, the arc set and "only arcs taken"."""
+
+    name = "state_machine"
+
+    def __init__(self, events: Iterable[Event | str] = (), *, arcs: str = "all") -> None:
+        self.machine = TcpStateMachine()
+        self.arcs = choice("arcs", arcs, [v for _, v in _ARC_SETS])
+        self.only_taken = False
+        # Unique element ids per session, so several diagrams can share one page.
+        self.prefix = f"tcplabsdlive{next(_ids)}_"
+        self.message = _panel(
+            "Start",
+            "The connection is CLOSED: no TCB exists yet. "
+            "Try ACTIVE_OPEN (a client) or PASSIVE_OPEN (a server).",
+        )
+        for event in events:
+            self.press(event)
+
+    def press(self, event: Event | str) -> bool:
+        """Apply ``event`` like a click; False (and an explanation) if it is illegal."""
+        try:
+            step = self.machine.handle(event)
+        except InvalidTransition as exc:
+            legal = ", ".join(e.name for e in exc.legal) or "none"
+            self.message = _panel(
+                f"{exc.event.name} is illegal in {exc.state.name}",
+                f"{html.escape(exc.event.value)} means nothing in this state, so the state "
+                f"stays {exc.state.name}. Legal here: {legal}.",
+                "#d62728",
+            )
+            return False
+        arc = step.arc
+        body = (
+            f"{step.source.name} → <b>{step.target.name}</b>; sends <b>{step.send.value}</b>"
+            + (f"; timer: {step.timer.value}" if step.timer.value != "—" else "")
+            + f"<br>{html.escape(arc.note)}<br><i>{html.escape(arc.rfc)}</i>"
+            + (
+                f"<br><span class='tcplab-muted'>{html.escape(arc.linux)}</span>"
+                if arc.linux
+                else ""
+            )
+        )
+        self.message = _panel(step.event.name, body, "#1f77b4")
+        return True
+
+    def set(self, control: str, value: Any) -> None:
+        if control == "event":
+            self.press(choice("event", value, [e.name for e in Event]))
+        elif control == "reset":
+            self.machine.reset()
+            self.message = _panel("Reset", "Back to CLOSED.")
+        elif control == "arcs":
+            self.arcs = choice("arcs", value, [v for _, v in _ARC_SETS])
+        elif control == "only_taken":
+            self.only_taken = bool(choice("only_taken", value, (True, False)))
+        else:
+            raise unknown_control(self, control, ("event", "reset", "arcs", "only_taken"))
+
+    def _buttons(self, label: str, events: list[Event]) -> dict[str, Any]:
+        m = self.machine
+        items = [
+            {"value": e.name, "label": e.name, "title": e.value, "primary": m.can_handle(e)}
+            for e in events
+        ]
+        return buttons("event", label, items)
+
+    def controls(self) -> list[dict[str, Any]]:
+        """The control panel: three rows of event buttons, then reset and display options."""
+        return [
+            self._buttons("user calls", [e for e in Event if e.is_user_call]),
+            self._buttons("segments", [e for e in Event if e.is_segment]),
+            self._buttons("timer", [Event.TIMEOUT, Event.USER_TIMEOUT]),
+            buttons("reset", "", [{"value": True, "label": "reset", "title": "back to CLOSED"}]),
+            checkbox("only_taken", "only arcs taken so far", self.only_taken),
+            select("arcs", "arcs", list(_ARC_SETS), self.arcs),
+        ]
+
+    def diagram(self) -> dict[str, Any]:
+        """The DOT (ids prefixed for this session) and the highlighting style block."""
+        m = self.machine
+        d = sd.state_diagram(
+            current=m.state,
+            last=m.history[-1] if m.history else None,
+            taken=m.history,
+            only_taken=self.only_taken,
+            arcs=self.arcs,
+        )
+        # StateDiagram.svg does the same two steps around Graphviz's output; here the
+        # front end runs Graphviz, so it gets the DOT and the style separately.
+        dot = d.source.replace(sd._PREFIX, self.prefix)
+        return {"kind": "dot", "dot": dot, "style": d._style(self.prefix)}
+
+    def history_html(self) -> str:
+        """The last eight transitions as a table."""
+        hist = self.machine.history
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{t.source.name}</td><td>{t.event.name}</td>"
+            f"<td>{t.target.name}</td><td>{t.send.value}</td></tr>"
+            for i, t in enumerate(hist[-8:], start=max(1, len(hist) - 7))
+        )
+        if not rows:
+            return ""
+        return (
+            "<table class='tcplab-history'><tr><th>#</th><th>from</th><th>event</th>"
+            f"<th>to</th><th>sends</th></tr>{rows}</table>"
+        )
+
+    def view(self) -> dict[str, Any]:
+        state = f"<p class='tcplab-verdict'>State: <b>{self.machine.state.name}</b></p>"
+        return {
+            "controls": self.controls(),
+            "parts": [
+                self.diagram(),
+                {"kind": "html", "html": state + self.message},
+                {"kind": "html", "html": self.history_html()},
+            ],
+        }

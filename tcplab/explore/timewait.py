@@ -1,0 +1,147 @@
+"""The TIME-WAIT sweep as a session: three sliders → P(old duplicate accepted) + verdict.
+
+The model is :mod:`tcplab.sim.montecarlo`'s (read its docstring): a worst-case old
+duplicate arrives at ``A = D_ack + D_dup`` with both delays ``U(0, lifetime)``; the
+4-tuple is reused from ``max(time_wait, reuse_delay)`` on. That module is vectorised with
+numpy, which the course site's browser runtime does not have, so this session uses the
+same model's **closed form** (the triangular tail, :func:`p_accept`) for the curve and
+the verdict, plus a smaller pure-Python Monte Carlo (:data:`TRIALS` draws with
+:mod:`random`) for the dots — the page says so. ``tests/test_site_live.py`` checks both
+against :func:`tcplab.sim.montecarlo.p_accept_exact` / ``p_old_duplicate_accepted``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from typing import Any
+
+from tcplab.explore._base import Session, number, slider, unknown_control
+from tcplab.explore._svg import Series, VLine, line_chart
+
+__all__ = ["TRIALS", "TimeWaitSession", "p_accept", "sample_arrivals"]
+
+#: Monte Carlo draws in the browser (the notebook uses 100,000 with numpy).
+TRIALS = 20_000
+LINUX_TIME_WAIT = 60.0  # TCP_TIMEWAIT_LEN (facts.md)
+RFC_TWO_MSL = 240.0  # 2 x MSL, MSL = 2 min (RFC 9293 §3.4.2)
+_RANGES = {"time_wait": (0, 600), "lifetime": (5, 300), "reuse_delay": (0, 600)}
+
+
+def p_accept(time_wait: float, lifetime: float, reuse_delay: float = 0.0) -> float:
+    """Exact P(a worst-case old duplicate arrives after the 4-tuple is reused).
+
+    ``A`` is triangular on ``[0, 2L]``: ``P(A > t) = 1 − t²/2L²`` for ``t ≤ L`` and
+    ``(2L − t)²/2L²`` for ``L ≤ t ≤ 2L``, 0 beyond — the formula of
+    :func:`tcplab.sim.montecarlo.p_accept_exact`, without numpy.
+    """
+    life = number("lifetime", lifetime, 1e-9, float("inf"))
+    t = min(max(time_wait, reuse_delay, 0.0), 2 * life)
+    if t <= life:
+        return 1 - t * t / (2 * life * life)
+    return (2 * life - t) ** 2 / (2 * life * life)
+
+
+def sample_arrivals(lifetime: float, trials: int = TRIALS, *, seed: int = 0) -> list[float]:
+    """Sorted arrival times of ``trials`` worst-case old duplicates (pure Python)."""
+    rng = random.Random(seed)
+    return sorted(rng.uniform(0, lifetime) + rng.uniform(0, lifetime) for _ in range(trials))
+
+
+class TimeWaitSession(Session):
+    """TIME-WAIT, network lifetime and reuse delay sliders (seconds)."""
+
+    name = "timewait"
+
+    def __init__(
+        self,
+        *,
+        time_wait: float = 60.0,
+        lifetime: float = 120.0,
+        reuse_delay: float = 0.0,
+        trials: int = TRIALS,
+        seed: int = 0,
+    ) -> None:
+        self.values = {"time_wait": 0.0, "lifetime": 5.0, "reuse_delay": 0.0}
+        self.set("time_wait", time_wait)
+        self.set("lifetime", lifetime)
+        self.set("reuse_delay", reuse_delay)
+        # The notebook's 100,000 numpy draws would take seconds in pure Python.
+        self.trials = min(int(trials), TRIALS)
+        self.seed = seed
+        self._samples: dict[float, list[float]] = {}
+
+    def set(self, control: str, value: Any) -> None:
+        if control not in _RANGES:
+            raise unknown_control(self, control, tuple(_RANGES))
+        lo, hi = _RANGES[control]
+        self.values[control] = number(control, value, lo, hi)
+
+    def p_monte_carlo(self, t: float, lifetime: float, reuse: float) -> float:
+        """The share of sampled arrivals after ``max(t, reuse)``."""
+        arr = self._samples.get(lifetime)
+        if arr is None:
+            arr = self._samples[lifetime] = sample_arrivals(lifetime, self.trials, seed=self.seed)
+        return (len(arr) - bisect.bisect_right(arr, max(t, reuse))) / len(arr)
+
+    def controls(self) -> list[dict[str, Any]]:
+        v = self.values
+        return [
+            slider("time_wait", "TIME-WAIT", v["time_wait"], lo=0, hi=600, step=5, unit="s"),
+            slider("lifetime", "network lifetime", v["lifetime"], lo=5, hi=300, step=5, unit="s"),
+            slider("reuse_delay", "reuse after", v["reuse_delay"], lo=0, hi=600, step=5, unit="s"),
+        ]
+
+    def plot(self) -> str:
+        """The sweep: exact curve, Monte Carlo dots, references, the current setting."""
+        tw, life, reuse = (self.values[k] for k in ("time_wait", "lifetime", "reuse_delay"))
+        end = max(2.6 * life, tw * 1.1, 260.0)
+        grid = [end * i / 119 for i in range(120)]
+        exact = [p_accept(t, life, reuse) for t in grid]
+        dots = grid[::4]
+        est = [self.p_monte_carlo(t, life, reuse) for t in dots]
+        refs = [
+            VLine(life, "1·lifetime", "#777"),
+            VLine(2 * life, "2·lifetime", "#2ca02c"),
+            VLine(LINUX_TIME_WAIT, "Linux 60 s", "#9467bd", 0.88),
+            VLine(RFC_TWO_MSL, "RFC 2·MSL", "#8c564b", 0.88),
+        ]
+        return line_chart(
+            [
+                Series(grid, exact, "exact (worst case)", "#1f77b4"),
+                Series(dots, est, f"Monte Carlo ({self.trials:,} trials)", "#ff7f0e", "points"),
+            ],
+            xlim=(0, end),
+            ylim=(-0.03, 1.12),
+            xlabel="TIME-WAIT length (s)",
+            ylabel="P(old duplicate accepted)",
+            vlines=refs,
+            marker=(tw, p_accept(tw, life, reuse), "#d62728"),
+        )
+
+    def verdict(self) -> str:
+        """The sentence under the plot (numbers from :func:`p_accept`)."""
+        tw, life, reuse = (self.values[k] for k in ("time_wait", "lifetime", "reuse_delay"))
+        p = p_accept(tw, life, reuse)
+        safe = max(tw, reuse) >= 2 * life
+        verdict = (
+            "safe: every old segment has died before the 4-tuple can be reused"
+            if safe
+            else "UNSAFE: a late duplicate can land in the new incarnation"
+        )
+        return (
+            f"<p class='tcplab-verdict'>TIME-WAIT {tw:g} s, reuse after {reuse:g} s, network "
+            f"lifetime {life:g} s → P = <b>{p:.3f}</b> (exact; Monte Carlo "
+            f"{self.p_monte_carlo(tw, life, reuse):.3f}) — {verdict}. It reaches 0 at "
+            f"2 × {life:g} = {2 * life:g} s: a segment sent just before the final ACK "
+            f"arrives (≤ 1 lifetime) can itself live 1 more lifetime.</p>"
+        )
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "controls": self.controls(),
+            "parts": [
+                {"kind": "svg", "svg": self.plot()},
+                {"kind": "html", "html": self.verdict()},
+            ],
+        }

@@ -1,0 +1,471 @@
+"""Live explorers on the static site.
+
+Two halves:
+
+* ``tcplab.explore`` in CPython: every explorer the notebooks call opens with the
+  notebook's own arguments, runs without numpy/pandas/matplotlib/ipywidgets/graphviz
+  (as in the browser), answers every control, agrees with the numpy model it stands in
+  for, and rejects bad input by name.
+* The built site in Chromium (served on 127.0.0.1): every explorer cell says it is a
+  static snapshot until "Run live" is pressed; then a control move recomputes with
+  tcplab in Pyodide and redraws, and no request leaves the site.
+
+The browser half needs a built site (``make site``; ``tests/test_site.py`` builds one
+too); it is skipped, with the reason, when there is none or Chromium/Playwright is
+missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import socketserver
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tcplab.explore as explore
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "docs" / "_build" / "html"
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import tcplab_live  # noqa: E402  (docs/_ext/tcplab_live.py: the build-time half)
+
+sys.path.pop(0)
+
+HEAVY = ("numpy", "pandas", "matplotlib", "ipywidgets", "graphviz", "scipy", "IPython")
+
+
+def _notebook_calls() -> list[tuple[str, str, dict[str, Any]]]:
+    """(notebook, explorer, args) for every explorer call in the course notebooks."""
+    calls = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            hit = tcplab_live.find_explorer_call("".join(cell["source"]))
+            if hit:
+                calls.append((nb.stem, *hit))
+    return calls
+
+
+CALLS = _notebook_calls()
+
+
+# --------------------------------------------------------------------------- build side
+def test_the_build_reads_the_notebooks_explorer_calls() -> None:
+    src = (
+        "from tcplab.fsm import Event\n"
+        "x = 1\n"
+        "state_machine_explorer([Event.ACTIVE_OPEN, 'RCV_SYN_ACK'], arcs='main')\n"
+    )
+    assert tcplab_live.find_explorer_call(src, ("state_machine",)) == (
+        "state_machine",
+        {"_0": ["ACTIVE_OPEN", "RCV_SYN_ACK"], "arcs": "main"},
+    )
+    assert tcplab_live.find_explorer_call("timewait_explorer(time_wait=f(3))", ("timewait",)) == (
+        "timewait",
+        {"_unparsed": True},
+    )
+    assert tcplab_live.find_explorer_call("plot(x)", ("timewait",)) is None
+    assert tcplab_live.find_explorer_call("def (:", ("timewait",)) is None
+
+
+def test_every_explorer_has_a_live_session_and_the_notebooks_use_them() -> None:
+    names = {name for _, name, _ in CALLS}
+    if not CALLS:
+        pytest.skip("no course notebook calls an explorer yet")
+    # Every explorer a notebook calls is one the site can run live ...
+    assert names <= set(explore.EXPLORERS)
+    # ... and every live session is used by the course.
+    assert set(explore.EXPLORERS) <= names, set(explore.EXPLORERS) - names
+
+
+# --------------------------------------------------------------------------- sessions
+@pytest.mark.parametrize(("notebook", "name", "args"), CALLS, ids=[c[0] for c in CALLS])
+def test_each_explorer_opens_with_the_notebooks_arguments_and_answers_every_control(
+    notebook: str, name: str, args: dict[str, Any]
+) -> None:
+    session = explore.open_json(name, json.dumps(args))
+    view = json.loads(session.view_json())
+    assert view["controls"] and view["parts"]
+    assert all(p["kind"] in ("dot", "svg", "html") for p in view["parts"])
+    for i in range(len(view["controls"])):
+        before = session.view_json()
+        control = json.loads(before)["controls"][i]  # as it is now (options may change)
+        value = _other_value(control)
+        after = session.update_json(control["name"], json.dumps(value))
+        assert after != before, f"{name}: {control['name']} = {value!r} changed nothing"
+
+
+def _other_value(control: dict[str, Any]) -> Any:
+    """A value of a control that differs from its current one (a legal button)."""
+    kind = control["kind"]
+    if kind == "buttons":
+        items = control["items"]
+        return next((it for it in items if it.get("primary")), items[0])["value"]
+    if kind == "checkbox":
+        return not control["value"]
+    if kind == "slider":
+        lo, hi, v = control["min"], control["max"], control["value"]
+        return hi if v != hi else lo
+    values = [v for _, v in control["options"]]
+    if kind == "multiselect":
+        return values[:1] if control["value"] != values[:1] else values[1:2]
+    return next(v for v in values if v != control["value"])
+
+
+def test_the_sessions_run_without_numpy_pandas_matplotlib_or_widgets() -> None:
+    # As in Pyodide on the site: the heavy packages are not importable at all.
+    code = f"""
+import importlib.abc, json, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {HEAVY!r}:
+            raise ImportError("blocked: " + name)
+sys.meta_path.insert(0, Block())
+import tcplab.explore as e
+calls = json.loads(sys.argv[1])
+for name, args in calls:
+    s = e.open_json(name, json.dumps(args))
+    v = json.loads(s.view_json())
+    assert v["parts"], name
+print("ok", len(calls))
+"""
+    calls = [(n, a) for _, n, a in CALLS] or [(n, {}) for n in explore.EXPLORERS]
+    # The flood model needs numpy: the site passes the table computed at build time.
+    calls = [(n, {**a, "table": _flood_table()} if n == "flood" else a) for n, a in calls]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(calls)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.startswith("ok")
+
+
+@functools.cache
+def _flood_table() -> dict[str, Any]:
+    """The build-time flood table, for the default view only (rate 3000, default set)."""
+    from tcplab.explore.flood import DEFAULT, _plain, default_config
+    from tcplab.flood import FloodConfig, simulate_flood
+
+    cfg = default_config()
+    runs = {
+        f"{n}@3000": simulate_flood(FloodConfig(**cfg), n, attack_rate=3000.0).summary
+        for n in DEFAULT
+    }
+    runs = {k: _plain(v) for k, v in runs.items()}
+    return json.loads(json.dumps({"config": cfg, "deadline": 3.0, "runs": runs}, allow_nan=False))
+
+
+def test_state_machine_session_draws_the_libraries_own_dot() -> None:
+    from tcplab.viz import state_diagram as sd
+
+    s = explore.open("state_machine", {"_0": ["ACTIVE_OPEN", "RCV_SYN_ACK"], "arcs": "main"})
+    dot = s.view()["parts"][0]
+    assert dot["kind"] == "dot"
+    assert dot["dot"].replace(s.prefix, sd._PREFIX) == sd.diagram_source("main")
+    assert f"#{s.prefix}n_ESTABLISHED" in dot["style"]
+    s.set("event", "RCV_FIN")  # illegal in ESTABLISHED? no: legal, goes to CLOSE_WAIT
+    assert "CLOSE_WAIT" in s.view()["parts"][1]["html"]
+    s.set("event", "RCV_SYN_ACK")  # illegal in CLOSE_WAIT
+    assert "illegal" in s.view()["parts"][1]["html"]
+    s.set("reset", True)
+    assert "CLOSED" in s.view()["parts"][1]["html"]
+
+
+def test_timewait_session_uses_the_models_exact_formula_and_a_fair_sample() -> None:
+    from tcplab.explore.timewait import TRIALS, p_accept
+    from tcplab.sim.montecarlo import p_accept_exact, p_old_duplicate_accepted
+
+    for life in (5.0, 30.0, 120.0, 300.0):
+        for reuse in (0.0, 50.0, 400.0):
+            for i in range(0, 61):
+                tw = i * 10.0
+                assert p_accept(tw, life, reuse) == pytest.approx(
+                    float(p_accept_exact(tw, life, reuse)), abs=1e-12
+                )
+    s = explore.open("timewait", {"time_wait": 60, "lifetime": 120})
+    for tw in (0.0, 60.0, 120.0, 200.0):
+        numpy_estimate = float(p_old_duplicate_accepted(tw, 120.0, trials=100_000))
+        assert s.p_monte_carlo(tw, 120.0, 0.0) == pytest.approx(numpy_estimate, abs=0.015)
+    html = s.view()["parts"][1]["html"]
+    assert "P = <b>0.875</b>" in html and "UNSAFE" in html
+    s.set("time_wait", 305)
+    html = s.view()["parts"][1]["html"]
+    assert "P = <b>0.000</b>" in html and "safe:" in html
+    assert f"Monte Carlo ({TRIALS:,} trials)" in s.view()["parts"][0]["svg"]
+
+
+def test_handshake_session_lists_the_same_retransmissions_as_the_trace() -> None:
+    from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
+    from tcplab.sim.trace import retransmissions
+
+    s = explore.open("handshake", {"phase": "handshake + close", "lose": "none"})
+    for lose in LOSS_POINTS:
+        s.set("lose", lose)
+        info = s.view()["parts"][1]["html"]
+        rtx = retransmissions(run_scenario("connection", lose=lose, close=True).trace)
+        assert info.count("retransmits") == len(rtx), lose
+    s.set("phase", "handshake")
+    assert s.lose == "none"  # "ack2" is no handshake segment
+
+
+def test_isn_session_reproduces_the_attackers_predictions_and_the_rst_odds() -> None:
+    from tcplab import isn
+    from tcplab.explore.isn import prediction_errors, rst_odds
+
+    errors = prediction_errors(trials=300, seed=3)
+    frame = isn.attacker_prediction(trials=300, seed=3)
+    for g in isn.GENERATORS:
+        assert errors[g] == frame.loc[frame["generator"] == g, "error"].tolist(), g
+    for wnd in (1024, 65535, 1 << 24):
+        odds = isn.blind_injection(rcv_wnd=wnd, trials=300, seed=3).set_index("generator")
+        for g in isn.GENERATORS:
+            p_win, p_exact = rst_odds(g, errors[g], wnd)
+            assert p_win == pytest.approx(odds.loc[g, "p_rst_in_window"])
+            assert p_exact == pytest.approx(odds.loc[g, "p_rst_exact"])
+
+
+def test_flood_session_draws_the_same_runs_from_the_build_table_as_live() -> None:
+    from tcplab.explore.flood import FloodSession, default_config, table
+    from tcplab.flood import FloodConfig, simulate_flood
+
+    cfg = default_config()
+    small = {"config": cfg, "deadline": 3.0, "runs": {}}
+    for name in ("none", "syn_cookies"):
+        for rate in (0.0, 3000.0):
+            run = simulate_flood(FloodConfig(**cfg), name, attack_rate=rate).summary
+            small["runs"][f"{name}@{rate:g}"] = json.loads(json.dumps(run))
+    from_table = FloodSession(table=small)
+    on_demand = FloodSession()
+    for s in (from_table, on_demand):
+        s.set("defences", ["none", "syn_cookies"])
+    for rate in (0.0, 3000.0):
+        from_table.set("rate", rate)
+        on_demand.set("rate", rate)
+        assert from_table.plot() == on_demand.plot()
+    assert "site was built" in from_table.view()["parts"][1]["html"]
+    # The build writes strict JSON (browsers reject NaN): a run that serves no client at
+    # all has no latency median.
+    short = table({**cfg, "duration": 1.0})
+    assert any(None in r.values() for r in short["runs"].values())
+    json.dumps(short, allow_nan=False)
+    with pytest.raises(ValueError, match="precomputed"):
+        from_table.set("defences", ["hybrid"])
+        from_table.view()
+
+
+def test_the_jupyter_front_end_drives_the_same_sessions() -> None:
+    from tcplab.explore.jupyter import explorer_widget
+
+    w = explorer_widget("state_machine", ["ACTIVE_OPEN"])
+    row = w.controls_box.children[1]  # the segment buttons
+    button = next(b for b in row.children if getattr(b, "description", "") == "RCV_SYN_ACK")
+    assert button.button_style == "primary"  # legal in SYN_SENT
+    button.click()
+    assert "State: <b>ESTABLISHED</b>" in w.parts_box.children[1].value
+    assert w.session.machine.state.name == "ESTABLISHED"
+    t = explorer_widget("timewait", time_wait=60, lifetime=120)
+    assert "P = <b>0.875</b>" in t.parts_box.children[1].value
+    t.controls_box.children[0].value = 305
+    assert "P = <b>0.000</b>" in t.parts_box.children[1].value
+    h = explorer_widget("handshake", phase="handshake", lose="none")
+    h.controls_box.children[1].value = 1  # the second loss point: the SYN
+    assert "retransmits SYN" in h.parts_box.children[1].value
+
+
+@pytest.mark.parametrize(
+    ("name", "control", "value", "error"),
+    [
+        ("timewait", "time_wait", -5, ValueError),
+        ("timewait", "time_wait", "60", TypeError),
+        ("timewait", "colour", 1, ValueError),
+        ("state_machine", "event", "FLY", ValueError),
+        ("state_machine", "arcs", "some", ValueError),
+        ("handshake", "lose", "everything", ValueError),
+    ],
+)
+def test_bad_control_values_are_refused_by_name(
+    name: str, control: str, value: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=control):
+        explore.open(name).set(control, value)
+
+
+def test_unknown_explorer_or_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="explorer = 'bogus'"):
+        explore.open("bogus")
+    with pytest.raises(TypeError, match="args_json"):
+        explore.open_json("timewait", "[1, 2]")
+    with pytest.raises(TypeError):
+        explore.open("timewait", {"_0": 1})
+
+
+# --------------------------------------------------------------------------- browser
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_site() -> Iterator[str]:
+    """The built site on 127.0.0.1 (a free port), as a plain static host."""
+    if not list((HTML / "_static" / "live").glob("tcplab-*.whl")):
+        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    handler = functools.partial(_Quiet, directory=str(HTML))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("chromium is not installed (scripts/ensure-tools.sh chromium installs it)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def _live_pages() -> list[tuple[str, str]]:
+    pages = []
+    for f in sorted(HTML.rglob("*.html")):
+        text = f.read_text(encoding="utf-8")
+        if "_static" in f.parts or 'class="tcplab-live-bar" data-explorer="' not in text:
+            continue
+        name = text.split('class="tcplab-live-bar" data-explorer="', 1)[1].split('"', 1)[0]
+        pages.append((f.relative_to(HTML).as_posix(), name))
+    return pages
+
+
+@pytest.mark.slow
+def test_a_page_opened_from_a_file_runs_live_or_says_why_not(browser: Any) -> None:
+    pages = _live_pages()
+    if not pages:
+        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    page = browser.new_page()
+    try:
+        page.goto((HTML / pages[0][0]).as_uri())
+        page.click(".tcplab-run-live")
+        page.wait_for_function(
+            "document.querySelector('.tcplab-live[data-renders]') || "
+            "/python3 -m http.server/.test(document.querySelector('.tcplab-live-progress')"
+            ".textContent)",
+            timeout=120_000,
+        )
+    finally:
+        page.close()
+
+
+def test_the_built_site_serves_the_live_runtime_itself_with_licences() -> None:
+    live = HTML / "_static" / "live"
+    if not list(live.glob("tcplab-*.whl")):
+        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    vendor = HTML / "_static" / "vendor"
+    for name in [
+        "pyodide/pyodide.js",
+        "pyodide/pyodide.asm.wasm",
+        "pyodide/python_stdlib.zip",
+        "pyodide/LICENSE.txt",
+        "viz/viz-global.js",
+        "viz/LICENSE.txt",
+    ]:
+        assert (vendor / name).is_file(), f"_static/vendor/{name} is not in the built site"
+    assert "Mozilla Public License" in (vendor / "pyodide" / "LICENSE.txt").read_text()
+    config = (live / "config.js").read_text()
+    for key in ("wheel", "pyodide", "viz", "flood.json"):
+        assert key in config
+    table = json.loads((live / "flood.json").read_text(), parse_constant=_refuse)
+    assert set(table["runs"]) >= {f"{n}@3000" for n in explore.EXPLORERS["flood"]().defences}
+    # Every explorer cell of the course carries its live bar with the notebook's arguments.
+    bars = {(path.split("/")[-1].removesuffix(".html"), n) for path, n in _live_pages()}
+    assert bars == {(nb, n) for nb, n, _ in CALLS}
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not JSON: a browser cannot read it")
+
+
+MOVE_A_CONTROL = """(box) => {
+  const parts = () => box.querySelector('.tcplab-live-parts').innerHTML;
+  const before = parts();
+  const primary = box.querySelector('.tcplab-control-buttons button.tcplab-primary');
+  const slider = box.querySelector('input[type=range]');
+  const select = box.querySelector('select');
+  if (primary) primary.click();
+  else if (slider) {
+    slider.value = String(Number(slider.value) === Number(slider.max) ? slider.min : slider.max);
+    slider.dispatchEvent(new Event('change'));
+  } else if (select) {
+    const i = (select.selectedIndex + 1) % select.options.length;
+    for (const o of select.options) o.selected = false;
+    select.options[i].selected = true;
+    select.dispatchEvent(new Event('change'));
+  }
+  return {before, after: parts(), error: box.querySelector('.tcplab-live-error').textContent};
+}"""
+
+
+@pytest.mark.slow
+def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
+    served_site: str, browser: Any
+) -> None:
+    pages = _live_pages()
+    assert {n for _, n in pages} == set(explore.EXPLORERS), "an explorer has no live page"
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    try:
+        for path, name in pages:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(served_site + path)
+            bar = page.locator(f'.tcplab-live-bar[data-explorer="{name}"]').first
+            # Until it runs live, the snapshot says so and its controls are disabled.
+            assert "Static snapshot" in bar.inner_text()
+            page.wait_for_selector(".tcplab-static .jupyter-widgets", timeout=30_000)
+            live_controls = page.eval_on_selector_all(
+                ".tcplab-static .jupyter-widgets :is(input, button, select)",
+                "els => els.filter(e => !e.disabled).length",
+            )
+            assert live_controls == 0, f"{path}: snapshot controls still enabled"
+            bar.locator(".tcplab-run-live").click()
+            page.wait_for_selector(
+                f'.tcplab-live[data-explorer="{name}"][data-renders]', timeout=120_000
+            )
+            box = page.locator(f'.tcplab-live[data-explorer="{name}"]').first
+            moved = box.evaluate(MOVE_A_CONTROL)
+            assert not moved["error"], f"{path}: {moved['error']}"
+            assert moved["after"] != moved["before"], f"{path}: moving a control changed nothing"
+            assert "Live" in bar.inner_text()
+            assert not errors, f"{path}: {errors}"
+            page.close()
+    finally:
+        context.close()
+    outside = [u for u in requests if not u.startswith(served_site) and not u.startswith("data:")]
+    assert not outside, f"requests left the site: {outside[:5]}"
