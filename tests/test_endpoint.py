@@ -470,7 +470,7 @@ def test_constructor_rejects_bad_values_naming_them(kw, match):
         Endpoint(iss=1, **kw)
 
 
-@pytest.mark.parametrize("now", [float("inf"), float("nan"), -1, "1", None, 2**33])
+@pytest.mark.parametrize("now", [float("inf"), float("nan"), -1, "1", None, 10**400])
 def test_user_calls_reject_bad_times(now):
     a = Endpoint(iss=1)
     with pytest.raises(ValueError, match="now = "):
