@@ -368,6 +368,7 @@ def _samples() -> dict[str, Callable[[], Any]]:
             _segment(), "A", "B", 1, "", State.SYN_SENT
         ),
         "tcplab.sim.network.SimResult": _result,
+        "tcplab.sim.result.SimResult": _result,  # SimResult's home since wt/core b5eb72d
         "tcplab.sim.scenarios.Scenario": lambda: scenarios.get_scenario("handshake"),
         "tcplab.syncookie.CheckResult": lambda: syncookie.check_cookie(
             _keys(), "10.0.0.1", "10.0.0.2", 1000, 80, 1, 2, 0.0
