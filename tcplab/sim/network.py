@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tcplab import _validate as V
 from tcplab.endpoint import Endpoint, Outgoing
 from tcplab.fsm import State
 from tcplab.segment import FourTuple, Segment
@@ -57,18 +57,11 @@ class SimulationLimitError(RuntimeError):
 
 
 def _nonneg(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    if value < 0 or value == math.inf:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a finite value ≥ 0")
-    return float(value)
+    return V.number(value, name, ge=0, what="a time in seconds")
 
 
 def _rate(value: float, name: str) -> float:
-    v = _nonneg(value, name)
-    if v > 1:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a probability 0 … 1")
-    return v
+    return V.probability(value, name)
 
 
 @dataclass(frozen=True)
@@ -407,10 +400,8 @@ class Network:
         self.reorder_delay = _nonneg(
             2 * self.delay if reorder_delay is None else reorder_delay, "reorder_delay"
         )
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int; got {seed!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValueError(f"max_events = {max_events!r} is out of range: expected an int ≥ 1")
+        seed = V.integer(seed, "seed", what="an int seed")
+        max_events = V.integer(max_events, "max_events", ge=1, le=V.MAX_EVENTS)
         self.seed = seed
         self.timers = preset(timers)  # a TimerPreset or its name ("linux", "rfc", …)
         self.max_events = max_events

@@ -72,13 +72,9 @@ SEGMENT_COLUMNS = [
 
 
 def _check_result(result: object) -> SimResult:
-    from tcplab.sim.result import SimResult  # at call time: no import cycle, light import
+    from tcplab.sim.result import check_result  # at call time: keeps this module light
 
-    if not isinstance(result, SimResult):
-        raise V.ArgumentTypeError(
-            f"result = {V.short(result)}: expected a SimResult (from run_scenario or Network.run)"
-        )
-    return result
+    return check_result(result)
 
 
 def _state_name(s: State | None) -> str | None:
