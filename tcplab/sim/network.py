@@ -108,18 +108,22 @@ class Rule:
     _seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.action not in ("drop", "delay", "duplicate"):
+        if not isinstance(self.action, str) or self.action not in ("drop", "delay", "duplicate"):
             raise ValueError(
-                f"unknown rule action {self.action!r}: expected drop, delay or duplicate"
+                f"unknown rule action {V.short(self.action, 40)}: expected drop, delay or duplicate"
             )
-        k = str(self.kind).upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
+        if not isinstance(self.kind, str):
+            raise V.ArgumentTypeError(f"kind = {V.short(self.kind)}: expected one of {_KINDS}")
+        k = self.kind.upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
         if k not in _KINDS:
-            raise ValueError(f"unknown segment kind {self.kind!r}: expected one of {_KINDS}")
+            raise ValueError(
+                f"unknown segment kind {V.short(self.kind, 40)}: expected one of {_KINDS}"
+            )
         self.kind = k
-        if self.nth is not None and (isinstance(self.nth, bool) or self.nth < 1):
-            raise ValueError(f"nth = {self.nth!r} is out of range: expected 1, 2, 3, …")
-        if self.times is not None and (isinstance(self.times, bool) or self.times < 1):
-            raise ValueError(f"times = {self.times!r} is out of range: expected ≥ 1 or None")
+        if self.nth is not None:
+            self.nth = V.integer(self.nth, "nth", ge=1, what="a count (1, 2, 3, …)")
+        if self.times is not None:
+            self.times = V.integer(self.times, "times", ge=1, what="a count ≥ 1 or None")
         self.extra = _nonneg(self.extra, "extra delay")
         if not self.description:
             what = self.kind if self.kind != "ANY" else "segment"
@@ -167,6 +171,9 @@ class Host:
     """A machine on the simulated network: listeners, connections, up or crashed."""
 
     def __init__(self, net: Network, name: str, addr: str) -> None:
+        if not isinstance(net, Network):
+            raise V.ArgumentTypeError(f"net = {V.short(net)}: expected the Network (add_host())")
+        V.string(name, "name", max_len=100, nonempty=True)
         Segment(seq=0, src_addr=addr)  # validates the address
         self.net = net
         self.name = name
@@ -423,6 +430,7 @@ class Network:
 
     # ------------------------------------------------------------------ set-up
     def add_host(self, name: str, addr: str) -> Host:
+        V.string(name, "name", max_len=100, nonempty=True)
         if name in self.hosts:
             raise ValueError(f"host name {name!r} is already taken")
         if any(h.addr == addr for h in self.hosts.values()):
