@@ -14,7 +14,8 @@ Every retransmission schedule in the library comes from **one rule**,
 ``rto_max``) unless k ≤ ``linear`` (Linux ≥ 6.5's ``tcp_syn_linear_timeouts``); at each
 expiry the sender gives up instead of retransmitting when it has already sent
 ``retries`` retransmissions or, if a time ``budget`` is set, when that much time has
-passed since the first transmission. :meth:`RetryRule.timeline` turns the rule into
+passed on the budget's clock (Linux ``retrans_stamp``: the first SYN of a handshake, the
+first retransmission of data). :meth:`RetryRule.timeline` turns the rule into
 send times and a give-up time; the endpoint steps through the same rule one timeout
 at a time (:meth:`RetryRule.next_rto`, :meth:`RetryRule.expired`).
 
@@ -106,9 +107,10 @@ class RetryRule:
     ``retries``: the most retransmissions (None: no count limit, only the budget).
     ``linear``: the first ``linear`` backoffs keep the RTO instead of doubling it
     (Linux ``tcp_syn_linear_timeouts``, active open only). ``budget``: give up at the
-    first expiry at least this many seconds after the first transmission, once at
-    least one retransmission was sent (Linux ``retransmits_timed_out``; RFC 1122's R2
-    expressed as a time). At least one of ``retries`` and ``budget`` must be set.
+    first expiry at least this many seconds after the budget's clock started (the first
+    transmission in :meth:`timeline`), once at least one retransmission was sent (Linux
+    ``retransmits_timed_out``; RFC 1122's R2 expressed as a time). At least one of
+    ``retries`` and ``budget`` must be set.
     """
 
     retries: int | None
@@ -141,7 +143,8 @@ class RetryRule:
     def expired(self, done: int, elapsed: float) -> bool:
         """At a timer expiry: give up (True) instead of sending retransmission ``done + 1``?
 
-        ``elapsed`` is the time since the first transmission of the segment.
+        ``elapsed`` is the time on the budget's clock (since the first SYN for a
+        handshake; since the first retransmission for data, as Linux counts).
         """
         # Linux tcp_write_timeout(): the count test first, then the time test.
         if self.retries is not None and done >= self.retries:

@@ -114,3 +114,15 @@ def _syn(seq: int):
         seq=seq, flags="SYN", src_addr="10.0.0.1", src_port=40000, dst_addr="10.0.0.2",
         dst_port=80,
     )  # fmt: skip
+
+
+def test_the_cli_offers_every_timer_preset():
+    import argparse
+
+    from tcplab.sim.cli import add_arguments
+    from tcplab.timers import PRESETS
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    for name in PRESETS:
+        assert parser.parse_args(["syn-timeout", "--timers", name]).timers == name

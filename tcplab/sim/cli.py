@@ -1,7 +1,7 @@
 """``python -m tcplab simulate`` — run a scenario and print its ladder.
 
 ``--list`` prints the scenario names one per line; ``NAME [--seed N] [--pcap FILE]
-[--csv FILE] [--timers linux|rfc] [--param KEY=VALUE ...]`` runs one, prints a text
+[--csv FILE] [--timers linux|linux-pre-6.5|rfc] [--param KEY=VALUE ...]`` runs one, prints a text
 ladder and a summary. Unknown names or bad options: a one-line error and exit status 2.
 """
 
@@ -16,6 +16,8 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    if not isinstance(parser, argparse.ArgumentParser):
+        raise TypeError(f"parser = {parser!r:.80}: expected an argparse.ArgumentParser")
     parser.add_argument("name", nargs="?", help="scenario name (see --list)")
     parser.add_argument("--list", action="store_true", help="print scenario names and exit")
     parser.add_argument(
@@ -23,7 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
-        "--timers", choices=["linux", "rfc"], default="linux", help="timer preset (default linux)"
+        "--timers",
+        choices=["linux", "linux-pre-6.5", "rfc"],  # tcplab.timers.PRESETS
+        default="linux",
+        help="timer preset (default linux: Linux >= 6.5)",
     )
     parser.add_argument("--pcap", metavar="FILE", help="also write the trace as a pcap file")
     parser.add_argument("--csv", metavar="FILE", help="also write the trace as CSV")
@@ -71,6 +76,8 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not isinstance(args, argparse.Namespace):
+        raise TypeError(f"args = {args!r:.80}: expected an argparse.Namespace")
     from tcplab.sim.scenarios import get_scenario, list_scenarios
 
     if args.list:

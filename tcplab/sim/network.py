@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tcplab import _validate as V
 from tcplab.endpoint import Endpoint, Outgoing
 from tcplab.fsm import State
 from tcplab.segment import FourTuple, Segment
@@ -57,18 +57,11 @@ class SimulationLimitError(RuntimeError):
 
 
 def _nonneg(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    if value < 0 or value == math.inf:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a finite value ≥ 0")
-    return float(value)
+    return V.number(value, name, ge=0, what="a time in seconds")
 
 
 def _rate(value: float, name: str) -> float:
-    v = _nonneg(value, name)
-    if v > 1:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a probability 0 … 1")
-    return v
+    return V.probability(value, name)
 
 
 @dataclass(frozen=True)
@@ -115,18 +108,22 @@ class Rule:
     _seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.action not in ("drop", "delay", "duplicate"):
+        if not isinstance(self.action, str) or self.action not in ("drop", "delay", "duplicate"):
             raise ValueError(
-                f"unknown rule action {self.action!r}: expected drop, delay or duplicate"
+                f"unknown rule action {V.short(self.action, 40)}: expected drop, delay or duplicate"
             )
-        k = str(self.kind).upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
+        if not isinstance(self.kind, str):
+            raise V.ArgumentTypeError(f"kind = {V.short(self.kind)}: expected one of {_KINDS}")
+        k = self.kind.upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
         if k not in _KINDS:
-            raise ValueError(f"unknown segment kind {self.kind!r}: expected one of {_KINDS}")
+            raise ValueError(
+                f"unknown segment kind {V.short(self.kind, 40)}: expected one of {_KINDS}"
+            )
         self.kind = k
-        if self.nth is not None and (isinstance(self.nth, bool) or self.nth < 1):
-            raise ValueError(f"nth = {self.nth!r} is out of range: expected 1, 2, 3, …")
-        if self.times is not None and (isinstance(self.times, bool) or self.times < 1):
-            raise ValueError(f"times = {self.times!r} is out of range: expected ≥ 1 or None")
+        if self.nth is not None:
+            self.nth = V.integer(self.nth, "nth", ge=1, what="a count (1, 2, 3, …)")
+        if self.times is not None:
+            self.times = V.integer(self.times, "times", ge=1, what="a count ≥ 1 or None")
         self.extra = _nonneg(self.extra, "extra delay")
         if not self.description:
             what = self.kind if self.kind != "ANY" else "segment"
@@ -174,6 +171,9 @@ class Host:
     """A machine on the simulated network: listeners, connections, up or crashed."""
 
     def __init__(self, net: Network, name: str, addr: str) -> None:
+        if not isinstance(net, Network):
+            raise V.ArgumentTypeError(f"net = {V.short(net)}: expected the Network (add_host())")
+        V.string(name, "name", max_len=100, nonempty=True)
         Segment(seq=0, src_addr=addr)  # validates the address
         self.net = net
         self.name = name
@@ -407,10 +407,8 @@ class Network:
         self.reorder_delay = _nonneg(
             2 * self.delay if reorder_delay is None else reorder_delay, "reorder_delay"
         )
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int; got {seed!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValueError(f"max_events = {max_events!r} is out of range: expected an int ≥ 1")
+        seed = V.integer(seed, "seed", what="an int seed")
+        max_events = V.integer(max_events, "max_events", ge=1, le=V.MAX_EVENTS)
         self.seed = seed
         self.timers = preset(timers)  # a TimerPreset or its name ("linux", "rfc", …)
         self.max_events = max_events
@@ -432,6 +430,7 @@ class Network:
 
     # ------------------------------------------------------------------ set-up
     def add_host(self, name: str, addr: str) -> Host:
+        V.string(name, "name", max_len=100, nonempty=True)
         if name in self.hosts:
             raise ValueError(f"host name {name!r} is already taken")
         if any(h.addr == addr for h in self.hosts.values()):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tcplab import _validate as V
 from tcplab.endpoint import Endpoint
 from tcplab.fsm import State
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from tcplab.sim.network import Host
 
-__all__ = ["SimResult"]
+__all__ = ["SimResult", "check_result"]
 
 
 @dataclass
@@ -67,3 +68,13 @@ class SimResult:
     def errors(self) -> dict[str, list[str]]:
         """Errors each host's connections reported to their applications."""
         return {n: [e.error for e in h.endpoints if e.error] for n, h in self.hosts.items()}
+
+
+def check_result(value: object, name: str = "result") -> SimResult:
+    """``value`` if it is a :class:`SimResult`; otherwise a TypeError naming it."""
+    name = V.string(name, "name", max_len=80)
+    if not isinstance(value, SimResult):
+        raise V.ArgumentTypeError(
+            f"{name} = {V.short(value)}: expected a SimResult (from run_scenario or Network.run)"
+        )
+    return value
