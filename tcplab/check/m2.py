@@ -53,7 +53,7 @@ class HandshakeNumbers(Spec):
             f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, int]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
         x, y = p["client_isn"], p["server_isn"]
         return {
             "syn_ack_seq": y,
@@ -65,7 +65,7 @@ class HandshakeNumbers(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         syn = "a SYN consumes a sequence number, so the next expected number is ISN+1"
         reasons: dict[str, dict[int, str]] = {
             "syn_ack_seq": {1: "the server's SYN+ACK carries its own ISN; nothing is consumed yet"},
@@ -154,7 +154,7 @@ class SynRetries(Spec):
             'Answer with a dict: `answer = {"send_times": [...], "gives_up_at": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         times, end = retransmit_schedule(p["retries"])
         return {"send_times": times, "gives_up_at": end}
 
@@ -185,7 +185,7 @@ class SynAckRetries(Spec):
             'Answer with a dict: `answer = {"send_times": [...], "gives_up_at": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         times, end = retransmit_schedule(p["retries"])
         return {"send_times": times, "gives_up_at": end}
 
@@ -224,14 +224,14 @@ class HandshakeLoss(Spec):
             'Answer with a dict: `answer = {"client": ..., "server": ..., "retransmits": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         states = run_script(HANDSHAKE, lost=p["lost"])
         who = retransmitters(states)
         return {**states, "retransmits": "both" if len(who) == 2 else next(iter(who))}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, ["client", "server", "retransmits"])
-        want = self.expected(p)
+        want = self._expected(p)
         client = as_state(d["client"], "client")
         server = as_state(d["server"], "server")
         who = d["retransmits"]

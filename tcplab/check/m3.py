@@ -55,7 +55,7 @@ class CloseNumbers(Spec):
             f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, int]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
         c, s, n = p["client_nxt"], p["server_nxt"], p["data"]
         return {
             "server_ack": seq.add(c, 1),  # the client's FIN consumed c
@@ -66,7 +66,7 @@ class CloseNumbers(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         n = p["data"]
         fin = "a FIN consumes one sequence number, like a byte of data"
         reasons = {
@@ -139,7 +139,7 @@ class ClosePath(Spec):
             'order: `answer = ["ESTABLISHED", ..., "CLOSED"]`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[State]:
+    def _expected(self, p: Mapping[str, Any]) -> list[State]:
         return _path(_SCENARIOS[p["scenario"]][1])
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -148,7 +148,7 @@ class ClosePath(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some states in your list are still ...")
         got = [as_state(a, "each state") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right — every arc you used is a row of fsm.TRANSITIONS."
         if not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED:
@@ -252,7 +252,7 @@ class CloseLoss(Spec):
             '"segment": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         states = run_script(FOUR_WAY_CLOSE, lost=p["lost"])
         (who,) = retransmitters(states)
         # The retransmission timer only runs for unacknowledged SYN/FIN (and data).
@@ -260,7 +260,7 @@ class CloseLoss(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, ["client", "server", "retransmits", "segment"])
-        want = self.expected(p)
+        want = self._expected(p)
         problems = []
         for side in ("client", "server"):
             if as_state(d[side], side) is not want[side]:
@@ -332,7 +332,7 @@ class WhyHalfClose(Spec):
             'always sent together? Answer as a string: `answer = "..."`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> str:
+    def _expected(self, p: Mapping[str, Any]) -> str:
         return (
             "The ACK is sent by TCP as soon as the FIN arrives, but the FIN only when the "
             "passive side's application has finished sending and calls close(): until then "

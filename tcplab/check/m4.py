@@ -71,7 +71,7 @@ class PortExhaustion(Spec):
             f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         ports = p["hi"] - p["lo"] + 1
         linux = ports / LINUX.time_wait  # each port is busy for one TIME-WAIT
         return {
@@ -83,7 +83,7 @@ class PortExhaustion(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         ports = as_int(d["ports"], "ports")
         if ports != want["ports"]:
             if ports == want["ports"] - 1:
@@ -231,7 +231,7 @@ class TimeWaitCutShort(Spec):
             'Answer with a dict: `answer = {"a_state": ..., "a_replies": ..., "b_sees": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         r = _tw_runs(p, p["time_wait"])
         fin = next(
             x
@@ -248,7 +248,7 @@ class TimeWaitCutShort(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         state = as_state(d["a_state"], "a_state")
         reply = as_word(d["a_replies"], ("ACK", "RST", "nothing"), "a_replies", {"none": "nothing"})
         sees = as_word(
@@ -306,7 +306,7 @@ class TimeWaitAssassination(Spec):
             '"remaining_s": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         if p["rfc1337"]:
             # tcp_rfc1337 = 1: tcp_timewait_state_process() ignores the RST.
             after = State.TIME_WAIT
@@ -318,7 +318,7 @@ class TimeWaitAssassination(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         default = as_int(d["linux_default"], "linux_default")
         if default != want["linux_default"]:
             raise Incorrect(

@@ -75,7 +75,7 @@ class BuildSerialLt(Spec):
             "call `tcplab.seq` — write the arithmetic yourself."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> Callable[[int, int], bool]:
+    def _expected(self, p: Mapping[str, Any]) -> Callable[[int, int], bool]:
         return seq.lt
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -169,7 +169,7 @@ class SegmentAcceptability(Spec):
             "Answer with a list of booleans in this order: `answer = [True, False, ...]`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[bool]:
+    def _expected(self, p: Mapping[str, Any]) -> list[bool]:
         return [seq.segment_acceptable(s, n, p["rcv_nxt"], w) for s, n, w in p["segments"]]
 
     @staticmethod
@@ -191,7 +191,7 @@ class SegmentAcceptability(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some entries are still ...")
         got = [as_bool(a, "each entry") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: every test measured forward from RCV.NXT, modulo 2^32."
         wrong = [i for i in range(len(segs)) if got[i] != want[i]]
@@ -256,13 +256,13 @@ class WrapTime(Spec):
             'Answer with a dict: `answer = {"wrap_s": ..., "within_msl": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         t = seq.wrap_time(p["bps"])
         return {"wrap_s": t, "within_msl": t < MSL_S}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, ["wrap_s", "within_msl"])
-        want = self.expected(p)
+        want = self._expected(p)
         got = as_float(d["wrap_s"], "wrap_s")
         w = want["wrap_s"]
         if not close_enough(got, w):
@@ -323,7 +323,7 @@ class IsnClockCycles(Spec):
             f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         return {
             "rfc_4us_hours": seq.MOD * 4e-6 / 3600,
             "linux_64ns_seconds": seq.MOD * 64e-9,
@@ -332,7 +332,7 @@ class IsnClockCycles(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         rfc = as_float(d["rfc_4us_hours"], "rfc_4us_hours")
         if not close_enough(rfc, want["rfc_4us_hours"], 0.01):
             if abs(rfc - 4.55) < 0.005:

@@ -58,7 +58,7 @@ class FloodHoldAndMemory(Spec):
             f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         _, hold = synack_schedule(p["retries"])
         half_open = p["rate"] * hold  # Little's law: arrival rate × time in the system
         return {
@@ -69,7 +69,7 @@ class FloodHoldAndMemory(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         sends, _ = synack_schedule(p["retries"])
         hold = as_float(d["hold_s"], "hold_s")
         if not close_enough(hold, want["hold_s"], 0.01):
@@ -151,7 +151,7 @@ class CookieMss(Spec):
             "`answer = [..., ...]`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[int]:
+    def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [syncookie.MSS_TABLE[syncookie.mss_index(m)] for m in p["mss"]]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -161,7 +161,7 @@ class CookieMss(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some entries are still ...")
         got = [as_int(a, "each entry") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: the largest table entry not above the client's MSS — never more."
         if got == list(mss):
@@ -209,7 +209,7 @@ class ForgedAckOdds(Spec):
             f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         p_all = syncookie.random_ack_pass_probability(counter_known=False)
         return {
             "p_low24": syncookie.random_ack_pass_probability(counter_known=True),
@@ -219,7 +219,7 @@ class ForgedAckOdds(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         low = as_float(d["p_low24"], "p_low24")
         if not close_enough(low, want["p_low24"]):
             if close_enough(low, 1 / 2**24) or close_enough(low, 1 / 2**32):
@@ -369,7 +369,7 @@ class BuildCookieCheck(Spec):
             "Do not call `tcplab.syncookie` yourself."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> Callable[[int, int, int, Callable[..., int]], int]:
+    def _expected(self, p: Mapping[str, Any]) -> Callable[[int, int, int, Callable[..., int]], int]:
         def cookie_mss(ack: int, seq_: int, count_now: int, h: Callable[..., int]) -> int:
             return _reference(p, ack, seq_, count_now)
 

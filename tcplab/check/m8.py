@@ -69,12 +69,12 @@ class KeepaliveDetection(Spec):
         )
         return keepalive_timeline(knobs).give_up
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         return {"linux_default_s": keepalive_timeline(LINUX).give_up, "yours_s": self._mine(p)}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         cases = (
             (
                 "linux_default_s",
@@ -152,7 +152,7 @@ class RebootedClient(Spec):
             f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         server = TcpStateMachine(state=State.ESTABLISHED)
         sent = server.handle(Event.RCV_SYN).send  # RFC 5961 §4: a challenge ACK
         reply_seq, reply_ack = p["snd_nxt"], p["rcv_nxt"]  # <SEQ=SND.NXT><ACK=RCV.NXT>
@@ -173,7 +173,7 @@ class RebootedClient(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         sends = as_word(
             d["server_sends"],
             ("SYN-ACK", "ACK", "RST", "nothing"),
@@ -197,7 +197,7 @@ class RebootedClient(Spec):
             as_int(d["reply_seq"], "reply_seq"),
             want["reply_seq"],
             "reply_seq",
-            {},
+            {1: "the challenge ACK is a pure ACK sent at SND.NXT; it consumes nothing itself"},
         )
         got_ack = as_int(d["reply_ack"], "reply_ack")
         if got_ack == seq.add(p["new_iss"], 1):
@@ -272,7 +272,7 @@ class RstAcceptance(Spec):
             '`answer = ["reset", ...]`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[str]:
+    def _expected(self, p: Mapping[str, Any]) -> list[str]:
         return [rst_verdict(s, p["rcv_nxt"], p["rcv_wnd"]) for s in p["seqs"]]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -289,7 +289,7 @@ class RstAcceptance(Spec):
             "ignore": "drop",
         }
         got = [as_word(a, words, "each entry", syn) for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: only an RST at exactly RCV.NXT resets; a blind attacker must hit it."
         rfc793 = ["reset" if w != "drop" else "drop" for w in want]
@@ -345,7 +345,7 @@ class ConnectionRefused(Spec):
             f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         client = TcpStateMachine()
         client.handle(Event.ACTIVE_OPEN)
         client.handle(Event.RCV_RST)  # an RST whose ACK acknowledges the SYN: refused
@@ -360,7 +360,7 @@ class ConnectionRefused(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         s = as_int(d["syn_rst_seq"], "syn_rst_seq")
         if s != want["syn_rst_seq"]:
             raise Incorrect(
