@@ -70,9 +70,9 @@ def test_an_image_from_binder_runs_notebook_00_with_the_home_replaced(tmp_path: 
     env["HOME"] = str(home)
     where = _run([str(bin_ / "python"), "-c", "import tcplab; print(tcplab.__file__)"], home, env)
     assert str(image) in where and "site-packages" in where, where
+    nbconvert = [str(bin_ / "jupyter"), "nbconvert", "--to", "notebook", "--execute"]
     _run(
-        [str(bin_ / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace"]
-        + ["--ExecutePreprocessor.timeout=120", "00_welcome.ipynb"],
+        [*nbconvert, "--inplace", "--ExecutePreprocessor.timeout=120", "00_welcome.ipynb"],
         home,
         env,
     )
