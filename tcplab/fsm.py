@@ -279,7 +279,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="The server records IRS, picks its ISS and answers SYN+ACK seq=ISS ack=IRS+1.",
         linux="Linux keeps a ~304-byte request sock (TCP_NEW_SYN_RECV) in the SYN queue, "
-        "not a full socket; with the queue full it may answer with a SYN cookie instead.",
+        "not a full socket; with the queue full it may answer with a SYN cookie instead. "
+        "A SYN+FIN is discarded in LISTEN (tcp_rcv_state_process()); RFC 9293 opens on "
+        "the SYN. A retransmitted SYN re-sends the SYN-ACK and re-arms the request timer.",
     ),
     Arc(
         S.LISTEN,
@@ -325,6 +327,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Our SYN is acknowledged and we learn IRS: send ACK ack=IRS+1. This ACK may "
         "already carry data.",
+        linux="Text on the SYN-ACK: RFC 9293 keeps it ('continue processing at the sixth "
+        "step'); Linux drops it unless Fast Open is used, so the peer retransmits it "
+        "(tcp_rcv_synsent_state_process()). The presets follow their source.",
     ),
     Arc(
         S.SYN_SENT,
@@ -335,6 +340,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Simultaneous open: both sides sent a SYN. Answer SYN+ACK with our own ISS "
         "again (seq=ISS, ack=IRS+1).",
+        linux="On the wire (Linux 6.18) each side then ACKs the peer's SYN-ACK, which "
+        "repeats a SYN already received: 6 segments, not Figure 8's 4 (RFC 9293's first "
+        "check calls that SYN-ACK unacceptable, so an ACK there too).",
     ),
     Arc(
         S.SYN_SENT,
@@ -606,7 +614,11 @@ ARCS: tuple[Arc, ...] = (
         rfc=_SEG + " (8th: FIN)",
         note="The peer did not get our last ACK and retransmitted its FIN. Only a TCB still "
         "in TIME-WAIT can answer it with the right ACK; restart the 2MSL timer.",
-        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()).",
+        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()). "
+        "Rules beside the table: Linux ACKs every segment in TIME-WAIT except an RST or a "
+        "bare ACK at RCV.NXT (which only restarts the timer), restarting the timer when "
+        "the segment has ACK set; RFC 9293's fifth step ACKs an acceptable segment and "
+        "restarts, and drops one without ACK.",
     ),
     Arc(
         S.TIME_WAIT,
@@ -631,7 +643,8 @@ ARCS: tuple[Arc, ...] = (
             "In-window but not exact: challenge ACK; outside the window: dropped.",
             linux=(
                 "RFC 1337 TIME-WAIT assassination: with tcp_rfc1337=0 (the default) Linux "
-                "lets the RST kill TIME-WAIT; =1 ignores it."
+                "lets the RST kill TIME-WAIT; =1 ignores it. An RST not at RCV.NXT is "
+                "dropped silently: Linux sends no challenge ACK from TIME-WAIT."
                 if st is S.TIME_WAIT
                 else ""
             ),
@@ -648,7 +661,8 @@ ARCS: tuple[Arc, ...] = (
             rfc=_ABORT,
             note="Abort: send RST, flush queues, delete the TCB.",
             linux="close() with SO_LINGER l_linger=0, or unread data at close(), sends RST "
-            "(tcp_need_reset() covers exactly these states).",
+            "(tcp_need_reset() covers exactly these states). Linux's RST carries ACK = "
+            "RCV.NXT (RST+ACK, tcp_send_active_reset()); RFC 9293 §3.10.5's is bare.",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
     ),
@@ -693,8 +707,9 @@ ARCS: tuple[Arc, ...] = (
         rfc=_USER_TIMEOUT,
         note="The SYN was never answered: connect() fails with 'connection timed out'. "
         "No RST is sent.",
-        linux="tcp_syn_retries = 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s; give up at 127 s "
-        "(ETIMEDOUT).",
+        linux="Linux ≥ 6.5 (tcp_syn_retries = 6, tcp_syn_linear_timeouts = 4): SYNs at 0, "
+        "1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; give up at 131 s (ETIMEDOUT). Before 6.5: "
+        "0, 1, 3, 7, 15, 31, 63 s; give up at 127 s. RFC 9293 MUST-23: at least 3 minutes.",
     ),
     Arc(
         S.SYN_RECEIVED,
@@ -878,7 +893,16 @@ class TcpStateMachine:
 
     def handle(self, event: Event | str) -> Transition:
         """Apply one event and return the record of the transition taken."""
-        arc = self.arc_for(event)
+        return self.take(self.arc_for(event))
+
+    def take(self, arc: Arc) -> Transition:
+        """Follow ``arc`` from the current state: the one place state, origin and history
+        change. :meth:`handle` picks the arc from the table; a caller with an arc that is
+        not in the table (the two-way variant) passes it here."""
+        if not isinstance(arc, Arc):
+            raise TypeError(f"arc = {arc!r:.80}: expected a tcplab.fsm.Arc")
+        if arc.source is not self.state:
+            raise InvalidTransition(self.state, arc.event)
         # Remember how the TCB was opened: RFC 9293 sends SYN-RECEIVED back to LISTEN
         # only for a passive OPEN, and SEND on a listener makes it active (§3.10.2).
         if arc.event is Event.PASSIVE_OPEN:

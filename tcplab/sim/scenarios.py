@@ -282,8 +282,10 @@ def _hs_lost_ack(*, client_data: bytes = b"", **p: Any) -> tuple[Network, float 
 @_register(
     "syn-timeout",
     "Nobody answers: every SYN is lost (server unreachable, SYNs filtered).",
-    "Linux: SYNs at 0, 1, 3, 7, 15, 31, 63 s (6 retries); A gives up at 127 s: CLOSED, "
-    "'connection timed out'. Nothing is sent when it gives up.",
+    "Linux ≥ 6.5: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s (tcp_syn_retries 6 + "
+    "tcp_syn_linear_timeouts 4); A gives up at 131 s (timers=linux-pre-6.5: SYNs at 0, 1, "
+    "3, 7, 15, 31, 63 s, 127 s): CLOSED, 'connection timed out'. Nothing is sent when it "
+    "gives up.",
     (2,),
 )
 def _syn_timeout(**p: Any) -> tuple[Network, float | None]:
@@ -412,18 +414,28 @@ def _close4(*, server_close_after: float = 0.5, **p: Any) -> tuple[Network, floa
 
 @_register(
     "close-three-way",
-    "B delays its ACK (200 ms) and its application closes at once on end-of-file.",
-    "The ACK rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → TIME-WAIT directly "
-    "(no FIN-WAIT-2). The last segment is an ACK, not a FIN.",
+    "A sends a request first, so B is in delayed-ACK mode (Linux: ~40 ms after data has "
+    "been received); A closes at 1 s and B's application closes 10 ms after end-of-file.",
+    "B's ACK of the FIN waits and rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → "
+    "TIME-WAIT directly (no FIN-WAIT-2). Linux does this only after receiving data: with "
+    "nothing received it ACKs a FIN at once (a four-way close, facts.md §13).",
     (3,),
-    server_delayed_ack=0.2,
+    server_delayed_ack=0.04,
     server_close_after=0.01,
+    client_data=b"GET /\r\n",
 )
 def _close3(
-    *, server_delayed_ack: float = 0.2, server_close_after: float = 0.01, **p: Any
+    *,
+    server_delayed_ack: float = 0.04,
+    server_close_after: float = 0.01,
+    client_data: bytes = b"GET /\r\n",
+    **p: Any,
 ) -> tuple[Network, float | None]:
     return _lifecycle(
-        server_delayed_ack=server_delayed_ack, server_close_after=server_close_after, **p
+        server_delayed_ack=server_delayed_ack,
+        server_close_after=server_close_after,
+        client_data=client_data,
+        **p,
     )
 
 
