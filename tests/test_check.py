@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tcplab import seq
 from tcplab.check import Result, catalog_markdown, check, exercise, labels
 from tcplab.check._core import get_spec, register, student_rng
-from tcplab.check._model import retransmit_schedule
 from tcplab.fsm import Event, Send, State
+from tcplab.timers import LINUX, LINUX_PRE_6_5, PRESETS
 
 STUDENTS = ["demo-student", "alice", "bob", "张伟", "s-0042"]
 ALL = labels()
@@ -261,10 +261,6 @@ def _tokens(value: Any) -> set[str]:
     return out
 
 
-def _times(label: str, p: Mapping[str, Any]) -> tuple[list[float], float]:
-    return retransmit_schedule(p["retries"])
-
-
 def _wrong_mc(label: str, sid: str) -> list[tuple[Any, str]]:
     spec = get_spec(label)
     p = params(label, sid)
@@ -366,6 +362,14 @@ def _m_2_2(p, e):
         ),
         ({"send_times": [1.0, *times[1:]], "gives_up_at": end}, "at t = 0"),
     ]
+
+
+def _m_2_2_kernel(p, e):
+    # The schedule of the *other* kernel: the feedback names the kernel's rule.
+    other = "linux-pre-6.5" if p["kernel"] == "linux" else "linux"
+    tl = PRESETS[other].with_(syn_retries=p["retries"]).syn_rule().timeline()
+    hint = "before 6.5" if p["kernel"] == "linux" else "6.5 and later"
+    return [*_m_2_2(p, e), ({"send_times": list(tl.send_times), "gives_up_at": tl.give_up}, hint)]
 
 
 def _m_2_4(p, e):
@@ -596,11 +600,15 @@ def _m_6_4(p, e):
     ]
 
 
+def _synack(retries: int):
+    return LINUX.with_(synack_retries=retries).synack_rule().timeline()
+
+
 def _m_7_1(p, e):
-    sends, _ = retransmit_schedule(p["retries"])
+    sends = _synack(p["retries"]).send_times
     return [
         (_with(e, hold_s=sends[-1]), "last SYN-ACK goes out"),
-        (_with(e, hold_s=retransmit_schedule(p["retries"] + 1)[1]), "*re*transmissions"),
+        (_with(e, hold_s=_synack(p["retries"] + 1).give_up), "*re*transmissions"),
         (_with(e, half_open=float(p["rate"])), "how many are alive"),
         (_with(e, memory_bytes=e["memory_bytes"] / 1024), "give bytes"),
     ]
@@ -707,7 +715,7 @@ MISTAKES: dict[str, Mistakes] = {
     "1_ex_4": _m_1_4,
     "1_ex_5": _m_1_5,
     "2_ex_1": _m_2_1,
-    "2_ex_2": _m_2_2,
+    "2_ex_2": _m_2_2_kernel,
     "2_ex_3": _m_2_2,
     "2_ex_4": _m_2_4,
     "3_ex_1": _m_3_1,
@@ -787,13 +795,48 @@ def test_serial_lt_students_code_is_exercised_across_the_wrap_and_at_half():
     assert check("5_ex_1", good, student_id="alice").solved
 
 
-def test_schedules_match_the_fact_sheet():
-    assert retransmit_schedule(6) == ([0, 1, 3, 7, 15, 31, 63], 127)
-    assert retransmit_schedule(5) == ([0, 1, 3, 7, 15, 31], 63)
-    # The cap: TCP_RTO_MAX = 120 s.
-    assert retransmit_schedule(8)[0][-1] - retransmit_schedule(8)[0][-2] == 120
-    with pytest.raises(ValueError, match="retries must be an int >= 0"):
-        retransmit_schedule(-1)
+def test_retry_exercises_follow_the_timer_presets_and_name_the_kernel():
+    # The numbers of facts.md §1: the checkers use the presets' one rule, nothing else.
+    spec = get_spec("2_ex_2")
+    new = spec._expected({"kernel": "linux", "retries": 6})
+    assert new["send_times"] == [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]
+    assert new == {
+        "send_times": list(LINUX.syn_timeline().send_times),
+        "gives_up_at": LINUX.syn_timeline().give_up,
+    }
+    old = spec._expected({"kernel": "linux-pre-6.5", "retries": 6})
+    assert old == {"send_times": [0, 1, 3, 7, 15, 31, 63], "gives_up_at": 127}
+    assert LINUX_PRE_6_5.syn_timeline().give_up == 127
+    # With tcp_syn_retries = 3 (facts.md): SYNs at 0, 1, 2, 3, 4, 5, 7, 11 s, ETIMEDOUT ~19 s.
+    assert spec._expected({"kernel": "linux", "retries": 3}) == {
+        "send_times": [0, 1, 2, 3, 4, 5, 7, 11],
+        "gives_up_at": 19,
+    }
+    synack = get_spec("2_ex_3")._expected({"kernel": "linux", "retries": 5})
+    assert synack == {"send_times": [0, 1, 3, 7, 15, 31], "gives_up_at": 63}
+    assert synack == get_spec("2_ex_3")._expected({"kernel": "linux-pre-6.5", "retries": 5})
+    for label in ("2_ex_2", "2_ex_3"):
+        for sid in ("alice", "bob", "carol", "dave", "erin"):
+            ex = exercise(label, sid)
+            assert ex.params["kernel"] in ("linux", "linux-pre-6.5")
+            assert ("6.5 or later" in ex.text) == (ex.params["kernel"] == "linux")
+            assert "older than 6.5" in ex.text or "6.5 or later" in ex.text
+    # One parametrized class, not two near-identical ones.
+    assert type(get_spec("2_ex_2")).__mro__[1] is type(get_spec("2_ex_3")).__mro__[1]
+
+
+def test_a_dict_exercise_is_graded_by_declared_fields():
+    from tcplab.check._core import FieldSpec
+
+    spec = get_spec("2_ex_1")
+    assert isinstance(spec, FieldSpec)
+    assert [f.name for f in spec.answer_fields] == [
+        "syn_ack_seq",
+        "syn_ack_ack",
+        "ack_seq",
+        "ack_ack",
+        "server_ack_after_data",
+    ]
 
 
 def test_acceptability_segments_cover_table_5():

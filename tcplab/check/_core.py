@@ -44,7 +44,10 @@ from tcplab.fsm import Event, State
 __all__ = [
     "KINDS",
     "STATUSES",
+    "Field",
+    "FieldSpec",
     "Incorrect",
+    "Mistake",
     "NotSolved",
     "Result",
     "Spec",
@@ -534,6 +537,74 @@ def seq_diagnosis(got: int, want: int, name: str, reasons: Mapping[int, str] | N
         f"{name} is not right: recount what each segment consumes "
         "(SYN and FIN one each, data one per byte, a pure ACK nothing)"
     )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong value of one answer field, and what to say when a student gives it.
+
+    ``value(p, want)`` computes the wrong value from the parameters and the right value.
+    """
+
+    value: Callable[[Mapping[str, Any], Any], Any]
+    say: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a dict answer: how to read it, its typical mistakes, what else to say.
+
+    ``read(raw, name)`` converts the raw value (:func:`as_int`, :func:`as_float`,
+    :func:`as_state`, …), raising :class:`Incorrect` / :class:`NotSolved`; ``same``
+    compares with the right value (e.g. :func:`close_enough` for floats);
+    ``diagnose(got, want, name)`` runs when no listed mistake matched and may raise a more
+    specific :class:`Incorrect` (e.g. :func:`seq_diagnosis`); ``otherwise`` is the last
+    resort, a hint that names no value and no direction.
+    """
+
+    name: str
+    read: Callable[[Any, str], Any] = as_int
+    mistakes: tuple[Mistake, ...] = ()
+    same: Callable[[Any, Any], bool] = lambda got, want: got == want
+    diagnose: Callable[[Any, Any, str], None] | None = None
+    otherwise: str = "is not right: work it out again from the question"
+
+
+class FieldSpec(Spec):
+    """A compute/predict exercise answered with a dict, graded field by field.
+
+    Subclasses list :data:`answer_fields` (in the order feedback should be given) and
+    :meth:`_expected` returns a dict with the same keys; ``praise`` is shown when all are
+    right. Override :meth:`grade` only to diagnose what single fields cannot (e.g. two
+    values swapped).
+    """
+
+    answer_fields: ClassVar[tuple[Field, ...]]
+    praise: ClassVar[str] = "right."
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        got = self.read_fields(answer)
+        want = self._expected(p)
+        for f in self.answer_fields:
+            self.judge(f, p, got[f.name], want[f.name])
+        return self.praise
+
+    def read_fields(self, answer: Any) -> dict[str, Any]:
+        d = fields(answer, [f.name for f in self.answer_fields])
+        return {f.name: f.read(d[f.name], f.name) for f in self.answer_fields}
+
+    @staticmethod
+    def judge(f: Field, p: Mapping[str, Any], got: Any, want: Any) -> None:
+        """Raise :class:`Incorrect` unless ``got`` is right, with the most specific hint."""
+        if f.same(got, want):
+            return
+        for m in f.mistakes:
+            wrong = m.value(p, want)
+            if wrong != want and f.same(got, wrong):
+                raise Incorrect(f"{f.name}: {m.say}")
+        if f.diagnose is not None:
+            f.diagnose(got, want, f.name)
+        raise Incorrect(f"{f.name} {f.otherwise}")
 
 
 def _offset_words(off: int) -> str:
