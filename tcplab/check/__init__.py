@@ -39,10 +39,15 @@ Adding the exercises of a module (e.g. module 4)
 
            def make_params(self, rng):  return {...}      # rng: seeded per student
            def question(self, p):       return "Markdown text using p"
-           def expected(self, p):       return ...        # from the library
+           def _expected(self, p):      return ...        # from the library (private)
            def grade(self, p, answer):
                ...  # raise Incorrect("what is wrong, and why") / NotSolved("...")
                return "praise shown when correct"
+
+   A compute/predict exercise answered with a dict is best a :class:`FieldSpec`: list
+   its ``answer_fields`` (:class:`Field`: name, converter, typical :class:`Mistake` s
+   with what to say, a fallback hint) and write no ``grade()`` at all, unless it must
+   diagnose something no single field can (see ``2_ex_1``).
 
    Helpers: ``as_int``/``as_float``/``as_state``/``as_bool``/``fields`` (parse answers,
    raising the right exception), ``seq_diagnosis`` (off-by-one / wrap feedback),
@@ -68,8 +73,11 @@ from tcplab.check._core import (
     KINDS,
     STATUSES,
     Choice,
+    Field,
+    FieldSpec,
     Idea,
     Incorrect,
+    Mistake,
     MultipleChoice,
     NotSolved,
     Result,
@@ -90,6 +98,7 @@ from tcplab.check._core import (
     register,
     rubric,
     seq_diagnosis,
+    seq_field,
     student_rng,
 )
 from tcplab.check._summative import student_id, submittable
@@ -99,8 +108,11 @@ __all__ = [
     "STATUSES",
     "Choice",
     "Exercise",
+    "Field",
+    "FieldSpec",
     "Idea",
     "Incorrect",
+    "Mistake",
     "MultipleChoice",
     "NotSolved",
     "Result",
@@ -122,6 +134,7 @@ __all__ = [
     "register",
     "rubric",
     "seq_diagnosis",
+    "seq_field",
     "student_id",
     "submittable",
 ]

@@ -570,6 +570,24 @@ class Field:
     otherwise: str = "is not right: work it out again from the question"
 
 
+def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str]) -> Field:
+    """A sequence-number field: typical off-by-N mistakes, then :func:`seq_diagnosis`.
+
+    Each mistake is ``(offset, say)``: the wrong value is the right one plus ``offset``
+    (modulo 2^32); ``offset`` may be a function of the parameters (e.g. minus the data
+    length).
+    """
+
+    def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
+        return lambda p, want: (want + (off(p) if callable(off) else off)) % seq.MOD
+
+    return Field(
+        name,
+        mistakes=tuple(Mistake(wrong(off), say) for off, say in mistakes),
+        diagnose=seq_diagnosis,
+    )
+
+
 class FieldSpec(Spec):
     """A compute/predict exercise answered with a dict, graded field by field.
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
-    Field,
     FieldSpec,
     Incorrect,
-    Mistake,
     MultipleChoice,
     NotSolved,
     Spec,
@@ -22,24 +20,10 @@ from tcplab.check._core import (
     fields,
     is_untouched,
     register,
-    seq_diagnosis,
+    seq_field,
 )
 from tcplab.check._model import HANDSHAKE, retransmitters, run_script
 from tcplab.timers import PRESETS, RetransmissionTimeline, RetryRule, TimerPreset
-
-
-def _off_by(off: int) -> Callable[[Mapping[str, Any], Any], int]:
-    return lambda p, want: (want + off) % seq.MOD
-
-
-def _seq_field(name: str, *mistakes: tuple[int, str]) -> Field:
-    """A sequence-number answer: typical off-by-N mistakes, then wrap/range diagnosis."""
-    return Field(
-        name,
-        mistakes=tuple(Mistake(_off_by(off), say) for off, say in mistakes),
-        diagnose=seq_diagnosis,
-    )
-
 
 _SYN_CONSUMES = "a SYN consumes a sequence number, so the next expected number is ISN+1"
 
@@ -52,17 +36,17 @@ class HandshakeNumbers(FieldSpec):
     title = "Handshake arithmetic"
 
     answer_fields = (
-        _seq_field(
+        seq_field(
             "syn_ack_seq", (1, "the server's SYN+ACK carries its own ISN; nothing is consumed yet")
         ),
-        _seq_field(
+        seq_field(
             "syn_ack_ack", (-1, _SYN_CONSUMES), (1, "the client's SYN consumes exactly one number")
         ),
-        _seq_field(
+        seq_field(
             "ack_seq", (-1, "the client's SYN used up its ISN: the next segment starts at ISN+1")
         ),
-        _seq_field("ack_ack", (-1, "the server's SYN consumes a sequence number too")),
-        _seq_field(
+        seq_field("ack_ack", (-1, "the server's SYN consumes a sequence number too")),
+        seq_field(
             "server_ack_after_data",
             (-1, "the SYN's sequence number comes before the data"),
             (1, "a pure ACK consumes nothing, only the data bytes and the SYN do"),

@@ -3,37 +3,66 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    FieldSpec,
     Idea,
     Incorrect,
     MultipleChoice,
     NotSolved,
     Spec,
-    as_int,
     as_state,
     fields,
     is_untouched,
     register,
     rubric,
-    seq_diagnosis,
+    seq_field,
 )
 from tcplab.check._model import FOUR_WAY_CLOSE, retransmitters, run_script
 from tcplab.fsm import Event, State, TcpStateMachine
 
+_FIN = "a FIN consumes one sequence number, like a byte of data"
+
+
+def _minus_data(extra: int = 0) -> Callable[[Mapping[str, Any]], int]:
+    return lambda p: -p["data"] - extra
+
 
 @register
-class CloseNumbers(Spec):
+class CloseNumbers(FieldSpec):
     label = "3_ex_1"
     kind = "compute"
     topic = "SEQ/ACK of a four-way close with data sent during the half-close"
     title = "Close arithmetic, with a half-close"
 
-    KEYS = ("server_ack", "server_fin_seq", "last_ack_seq", "last_ack_ack")
+    answer_fields = (
+        seq_field("server_ack", (-1, _FIN), (1, "the client's FIN consumes exactly one number")),
+        seq_field(
+            "server_fin_seq",
+            (
+                _minus_data(),
+                "the server sent data after its ACK (the half-close): those bytes come "
+                "before its FIN",
+            ),
+            (1, "the FIN's SEQ is the number it consumes, the next unused one"),
+        ),
+        seq_field(
+            "last_ack_seq",
+            (-1, "the client's FIN used up its number; the next segment starts after it"),
+            (1, "the final ACK carries no data and no FIN, so it consumes nothing"),
+        ),
+        seq_field(
+            "last_ack_ack",
+            (-1, _FIN),
+            (_minus_data(1), "the client acknowledges the half-close data and the server's FIN"),
+            (_minus_data(), "the client acknowledges the half-close data too"),
+        ),
+    )
+    praise = "right: each FIN consumes one number, the final ACK none, all modulo 2^32."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         data = rng.randint(50, 4000)
@@ -42,6 +71,7 @@ class CloseNumbers(Spec):
         return {"client_nxt": client_nxt, "server_nxt": server_nxt, "data": data}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "A connection is ESTABLISHED and idle. The client's SND.NXT is "
             f"`{p['client_nxt']}`, the server's SND.NXT is `{p['server_nxt']}`. The client "
@@ -52,7 +82,7 @@ class CloseNumbers(Spec):
             "- `server_ack` — the ACK number of the server's first reply;\n"
             "- `server_fin_seq` — the SEQ of the server's FIN;\n"
             "- `last_ack_seq`, `last_ack_ack` — SEQ and ACK of the client's final ACK.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{keys}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
@@ -63,32 +93,6 @@ class CloseNumbers(Spec):
             "last_ack_seq": seq.add(c, 1),  # a pure ACK consumes nothing
             "last_ack_ack": seq.add(s, n + 1),  # the server's FIN consumed one
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        n = p["data"]
-        fin = "a FIN consumes one sequence number, like a byte of data"
-        reasons = {
-            "server_ack": {-1: fin, 1: "the client's FIN consumes exactly one number"},
-            "server_fin_seq": {
-                -n: "the server sent data after its ACK (the half-close): those bytes come "
-                "before its FIN",
-                1: "the FIN's SEQ is the number it consumes, the next unused one",
-            },
-            "last_ack_seq": {
-                -1: "the client's FIN used up its number; the next segment starts after it",
-                1: "the final ACK carries no data and no FIN, so it consumes nothing",
-            },
-            "last_ack_ack": {
-                -1: fin,
-                -n - 1: "the client acknowledges the half-close data and the server's FIN",
-                -n: "the client acknowledges the half-close data too",
-            },
-        }
-        for key in self.KEYS:
-            seq_diagnosis(as_int(d[key], key), want[key], key, reasons[key])
-        return "right: each FIN consumes one number, the final ACK none, all modulo 2^32."
 
 
 _SCENARIOS: dict[str, tuple[str, tuple[Event, ...]]] = {

@@ -13,7 +13,10 @@ from typing import Any
 
 from tcplab import seq
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
     as_float,
@@ -30,14 +33,62 @@ from tcplab.fsm import Event, Send, State, TcpStateMachine
 from tcplab.timers import LINUX, keepalive_timeline
 
 
+def _knobs(p: Mapping[str, Any], default: bool) -> tuple[float, float, int]:
+    """(idle, interval, probes) of one field: Linux's defaults, or the student's settings."""
+    if default:
+        return LINUX.keepalive_time, LINUX.keepalive_intvl, LINUX.keepalive_probes
+    return float(p["time"]), float(p["intvl"]), int(p["probes"])
+
+
+def _keepalive_field(name: str, default: bool) -> Field:
+    def knobs(p: Mapping[str, Any]) -> tuple[float, float, int]:
+        return _knobs(p, default)
+
+    ten_probes = (
+        Mistake(
+            lambda p, want: knobs(p)[0] + 10 * knobs(p)[1],
+            "Linux's default is not 10 probes (some other systems use 10) — look up "
+            "tcp_keepalive_probes",
+        ),
+    )
+    return Field(
+        name,
+        read=as_float,
+        same=lambda got, want: close_enough(got, want, 0.001),
+        mistakes=(ten_probes if default else ())
+        + (
+            Mistake(
+                lambda p, want: knobs(p)[0] + (knobs(p)[2] - 1) * knobs(p)[1],
+                "after the last probe the kernel still waits one interval for an answer "
+                "before giving up",
+            ),
+            Mistake(
+                lambda p, want: knobs(p)[2] * knobs(p)[1],
+                "the first probe only goes out after the idle time",
+            ),
+            Mistake(lambda p, want: knobs(p)[0], "the idle time only starts the probing"),
+            Mistake(lambda p, want: want / 60, "give seconds"),
+            Mistake(lambda p, want: want / 3600, "give seconds"),
+        ),
+        otherwise="is off: idle time, then one interval per probe",
+    )
+
+
 @register
-class KeepaliveDetection(Spec):
+class KeepaliveDetection(FieldSpec):
     label = "8_ex_1"
     kind = "compute"
     topic = "keepalive: when a dead peer is detected (Linux 7200 s + 9 probes × 75 s)"
     title = "How long until keepalive gives up?"
 
-    KEYS = ("linux_default_s", "yours_s")
+    answer_fields = (
+        _keepalive_field("linux_default_s", default=True),
+        _keepalive_field("yours_s", default=False),
+    )
+    praise = (
+        "right: over two hours by default — why applications that care use their own "
+        "heartbeats or much smaller keepalive settings."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {
@@ -61,56 +112,13 @@ class KeepaliveDetection(Spec):
             '`answer = {"linux_default_s": ..., "yours_s": ...}`.'
         )
 
-    def _mine(self, p: Mapping[str, Any]) -> float:
-        knobs = LINUX.with_(
-            keepalive_time=float(p["time"]),
-            keepalive_intvl=float(p["intvl"]),
-            keepalive_probes=p["probes"],
-        )
-        return keepalive_timeline(knobs).give_up
-
     def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
-        return {"linux_default_s": keepalive_timeline(LINUX).give_up, "yours_s": self._mine(p)}
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        cases = (
-            (
-                "linux_default_s",
-                LINUX.keepalive_time,
-                LINUX.keepalive_intvl,
-                LINUX.keepalive_probes,
-            ),
-            ("yours_s", p["time"], p["intvl"], p["probes"]),
-        )
-        for key, idle, intvl, probes in cases:
-            got = as_float(d[key], key)
-            if close_enough(got, want[key], 0.001):
-                continue
-            if key == "linux_default_s" and close_enough(got, idle + 10 * intvl, 0.001):
-                raise Incorrect(
-                    "linux_default_s: Linux's default is not 10 probes (some other systems use "
-                    "10) — look up tcp_keepalive_probes"
-                )
-            if close_enough(got, idle + (probes - 1) * intvl, 0.001):
-                raise Incorrect(
-                    f"{key}: after the last probe the kernel still waits one interval for an "
-                    "answer before giving up"
-                )
-            if close_enough(got, probes * intvl, 0.001):
-                raise Incorrect(f"{key}: the first probe only goes out after the idle time")
-            if close_enough(got, idle, 0.001):
-                raise Incorrect(f"{key}: the idle time only starts the probing")
-            if close_enough(got, want[key] / 60, 0.001) or close_enough(
-                got, want[key] / 3600, 0.001
-            ):
-                raise Incorrect(f"{key}: give seconds")
-            raise Incorrect(f"{key} is off: idle time, then one interval per probe")
-        return (
-            "right: over two hours by default — why applications that care use their own "
-            "heartbeats or much smaller keepalive settings."
-        )
+        idle, intvl, probes = _knobs(p, default=False)
+        mine = LINUX.with_(keepalive_time=idle, keepalive_intvl=intvl, keepalive_probes=probes)
+        return {
+            "linux_default_s": keepalive_timeline(LINUX).give_up,
+            "yours_s": keepalive_timeline(mine).give_up,
+        }
 
 
 def _send_name(send: Send) -> str:
