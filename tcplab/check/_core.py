@@ -622,7 +622,7 @@ class FieldSpec(Spec):
                 raise Incorrect(f"{f.name}: {m.say}")
         if f.diagnose is not None:
             f.diagnose(got, want, f.name)
-        raise Incorrect(f"{f.name} {f.otherwise}")
+        raise Incorrect(f"{f.name}{'' if f.otherwise.startswith(':') else ' '}{f.otherwise}")
 
 
 def _offset_words(off: int) -> str:
