@@ -12,7 +12,10 @@ from typing import Any
 
 from tcplab import syncookie
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
     as_float,
@@ -26,14 +29,59 @@ from tcplab.check._core import (
 from tcplab.listener import REQUEST_SOCK_BYTES, synack_schedule
 
 
+def _pct(rel: float) -> Callable[[Any, Any], bool]:
+    return lambda got, want: close_enough(got, want, rel)
+
+
+_COUNT_AGAIN = "count again — tcp_synack_retries counts the *re*transmissions"
+
+
 @register
-class FloodHoldAndMemory(Spec):
+class FloodHoldAndMemory(FieldSpec):
     label = "7_ex_1"
     kind = "compute"
     topic = "how long a spoofed SYN holds a request sock (SYN-ACK retries), and flood memory"
     title = "What a SYN flood holds"
 
-    KEYS = ("hold_s", "half_open", "memory_bytes")
+    answer_fields = (
+        Field(
+            "hold_s",
+            read=as_float,
+            same=_pct(0.01),
+            mistakes=(
+                Mistake(
+                    lambda p, want: synack_schedule(p["retries"])[0][-1],
+                    "that is when the last SYN-ACK goes out; the request waits one more "
+                    "(doubled) timeout for an answer before it is dropped",
+                ),
+                Mistake(lambda p, want: synack_schedule(p["retries"] + 1)[1], _COUNT_AGAIN),
+                Mistake(lambda p, want: synack_schedule(max(0, p["retries"] - 1))[1], _COUNT_AGAIN),
+            ),
+            otherwise=": add up the timeouts 1, 2, 4, … s — one per SYN-ACK sent, including "
+            "the wait after the last one",
+        ),
+        Field(
+            "half_open",
+            read=as_float,
+            same=_pct(0.01),
+            otherwise=": each second brings new requests and each lives hold_s seconds — "
+            "how many are alive at once?",
+        ),
+        Field(
+            "memory_bytes",
+            read=as_float,
+            same=_pct(0.01),
+            mistakes=(
+                Mistake(lambda p, want: want / 1024, "give bytes, not KiB or MiB"),
+                Mistake(lambda p, want: want / 1024**2, "give bytes, not KiB or MiB"),
+            ),
+            otherwise=": request socks × bytes per request sock",
+        ),
+    )
+    praise = (
+        "right: small per entry, but rate × hold time adds up — and a real backlog fills "
+        "long before that, which is why cookies exist."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {
@@ -42,6 +90,7 @@ class FloodHoldAndMemory(Spec):
         }
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             f"An attacker sends {p['rate']} spoofed SYNs per second to a Linux listener; "
             "nobody ever answers its SYN-ACKs. The server has "
@@ -54,8 +103,7 @@ class FloodHoldAndMemory(Spec):
             "- `half_open`: how many request socks exist once the flood has run longer than "
             "that (steady state);\n"
             "- `memory_bytes`: the memory they take.\n\n"
-            "Within 1 %. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Within 1 %. Answer with a dict: `answer = {{{keys}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
@@ -66,45 +114,6 @@ class FloodHoldAndMemory(Spec):
             "half_open": half_open,
             "memory_bytes": half_open * REQUEST_SOCK_BYTES,
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        sends, _ = synack_schedule(p["retries"])
-        hold = as_float(d["hold_s"], "hold_s")
-        if not close_enough(hold, want["hold_s"], 0.01):
-            if close_enough(hold, sends[-1], 0.01):
-                raise Incorrect(
-                    "hold_s: that is when the last SYN-ACK goes out; the request waits one more "
-                    "(doubled) timeout for an answer before it is dropped"
-                )
-            if close_enough(hold, synack_schedule(p["retries"] + 1)[1], 0.01) or close_enough(
-                hold, synack_schedule(max(0, p["retries"] - 1))[1], 0.01
-            ):
-                raise Incorrect(
-                    "hold_s: count again — tcp_synack_retries counts the *re*transmissions"
-                )
-            raise Incorrect(
-                "hold_s: add up the timeouts 1, 2, 4, … s — one per SYN-ACK sent, including "
-                "the wait after the last one"
-            )
-        half = as_float(d["half_open"], "half_open")
-        if not close_enough(half, want["half_open"], 0.01):
-            raise Incorrect(
-                "half_open: each second brings new requests and each lives hold_s seconds — "
-                "how many are alive at once?"
-            )
-        mem = as_float(d["memory_bytes"], "memory_bytes")
-        if not close_enough(mem, want["memory_bytes"], 0.01):
-            if close_enough(mem, want["memory_bytes"] / 1024, 0.01) or close_enough(
-                mem, want["memory_bytes"] / 1024**2, 0.01
-            ):
-                raise Incorrect("memory_bytes: give bytes, not KiB or MiB")
-            raise Incorrect("memory_bytes: request socks × bytes per request sock")
-        return (
-            "right: small per entry, but rate × hold time adds up — and a real backlog fills "
-            "long before that, which is why cookies exist."
-        )
 
 
 _CLIENT_MSS = (
