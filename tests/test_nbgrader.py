@@ -171,6 +171,7 @@ def _scores(course: Path) -> dict[str, dict[str, float]]:
 
 
 def test_four_submissions_score_as_their_authors_deserve(graded):
+    # One test for the whole pipeline, so that pytest-xdist never runs it twice.
     scores = _scores(graded["course"])
     labels = set(scores["alice"])
     assert len(labels) == 5
@@ -180,8 +181,8 @@ def test_four_submissions_score_as_their_authors_deserve(graded):
     assert all(v == 0 for v in scores["carol"].values()), scores["carol"]
     assert all(v == 0 for v in scores["dave"].values()), scores["dave"]
 
-
-def test_hidden_tests_print_nothing_and_say_why_a_copy_fails(graded):
+    # Hidden tests print nothing (nbgrader would try to read output as a score), and a
+    # copied notebook fails saying why.
     assert "cannot be converted to a float" not in graded["log"]
     course = graded["course"]
     dave = nbformat.read(course / "autograded" / "dave" / "ps5" / f"{GRADED}.ipynb", 4)
@@ -199,8 +200,7 @@ def test_hidden_tests_print_nothing_and_say_why_a_copy_fails(graded):
     assert len(errors) == 5
     assert all("graded for student 'dave'" in e and "'alice'" in e for e in errors), errors
 
-
-def test_validate_does_not_pass_an_untouched_notebook(graded):
+    # nbgrader validate on the untouched notebook does not say "Success".
     proc = graded["validate"]
     assert "Success" not in proc.stdout + proc.stderr
     assert "not solved yet" in proc.stdout + proc.stderr
