@@ -932,6 +932,10 @@ def test_identity_comes_from_nbgrader_autograde_not_the_hub_login(tmp_path, monk
     assert _summative.grader_identity() == "carol"
     assert _summative.student_id() == "carol"
     assert _summative.student_id("alice") == "alice"  # kept, and then fails the hidden test
+    sub = tmp_path / "autograded" / "carol" / "ps1" / "part2"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert _summative.grader_identity() == "carol"
     monkeypatch.delenv("NBGRADER_EXECUTION")
     assert _summative.student_id() == "the-instructor"  # on a hub: the login
     monkeypatch.delenv("JUPYTERHUB_USER")

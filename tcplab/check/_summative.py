@@ -46,9 +46,12 @@ def grader_identity(cwd: Path | None = None, environ: dict[str, str] | None = No
     env = os.environ if environ is None else environ
     here = Path.cwd() if cwd is None else cwd
     if env.get("NBGRADER_EXECUTION") == "autograde":
-        # nbgrader executes the notebook in autograded/<student>/<assignment>/.
-        if here.parent.parent.name == "autograded" and here.parent.name:
-            return here.parent.name
+        # nbgrader executes the notebook in autograded/<student>/<assignment>/ (or a
+        # folder below it, for notebooks in subfolders of the assignment).
+        parts = here.parts
+        for i in range(len(parts) - 3, -1, -1):
+            if parts[i] == "autograded":
+                return parts[i + 1]
         return None
     login = env.get("JUPYTERHUB_USER", "").strip()
     return login or None
