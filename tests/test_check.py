@@ -364,6 +364,13 @@ def _m_2_2(p, e):
     ]
 
 
+def _m_2_3(p, e):
+    # Linear timeouts applied to a SYN+ACK: they belong to an active open's SYN only.
+    tl = LINUX.with_(syn_retries=p["retries"]).syn_rule().timeline()
+    wrong = {"send_times": list(tl.send_times), "gives_up_at": tl.give_up}
+    return [*_m_2_2(p, e), (wrong, "only to the SYN of an active open")]
+
+
 def _m_2_2_kernel(p, e):
     # The schedule of the *other* kernel: the feedback names the kernel's rule.
     other = "linux-pre-6.5" if p["kernel"] == "linux" else "linux"
@@ -716,7 +723,7 @@ MISTAKES: dict[str, Mistakes] = {
     "1_ex_5": _m_1_5,
     "2_ex_1": _m_2_1,
     "2_ex_2": _m_2_2_kernel,
-    "2_ex_3": _m_2_2,
+    "2_ex_3": _m_2_3,
     "2_ex_4": _m_2_4,
     "3_ex_1": _m_3_1,
     "3_ex_2": _m_3_2,

@@ -109,6 +109,7 @@ class RetryTimeline(Spec):
 
     kind = "compute"
     segment: ClassVar[str]
+    who: ClassVar[str]
     knob: ClassVar[str]
     retries_range: ClassVar[tuple[int, int]]
     setting: ClassVar[str]
@@ -126,7 +127,7 @@ class RetryTimeline(Spec):
 
     def question(self, p: Mapping[str, Any]) -> str:
         return (
-            f"{self.setting} It runs **{_KERNEL_WORDS[p['kernel']]}**, with "
+            f"{self.setting} {self.who} runs **{_KERNEL_WORDS[p['kernel']]}**, with "
             f"`net.ipv4.{self.knob} = {p['retries']}` and the initial RTO of 1 s.\n\n"
             f"{_KERNEL_RULES[p['kernel']]}\n\n"
             f"List the times (seconds after the first {self.segment}) at which "
@@ -147,18 +148,19 @@ class RetryTimeline(Spec):
         self._diagnose(p, got, as_float(d["gives_up_at"], "gives_up_at"))
         return self.praise
 
-    def _other_kernel(self, p: Mapping[str, Any]) -> RetransmissionTimeline:
+    def confusions(self, p: Mapping[str, Any]) -> list[tuple[RetransmissionTimeline, str]]:
+        """Schedules a student may compute by applying the wrong rule, and what to say."""
         other = next(k for k in _KERNELS if k != p["kernel"])
-        return self.rule(PRESETS[other], p["retries"]).timeline()
+        return [(self.rule(PRESETS[other], p["retries"]).timeline(), _WRONG_KERNEL[p["kernel"]])]
 
     def _diagnose(self, p: Mapping[str, Any], got: list[float], end: float) -> None:
         tl, seg, n = self.timeline(p), self.segment, p["retries"]
         want = list(tl.send_times)
         if _close(got, want) and abs(end - tl.give_up) < 1e-6:
             return
-        other = list(self._other_kernel(p).send_times)
-        if other != want and _close(got, other):
-            raise Incorrect(_WRONG_KERNEL[p["kernel"]])
+        for wrong, say in self.confusions(p):
+            if list(wrong.send_times) != want and _close(got, list(wrong.send_times)):
+                raise Incorrect(say)
         if len(got) == len(want) - 1:
             raise Incorrect(
                 f"you listed {len(got)} {seg}s: {self.knob} counts *re*transmissions, and "
@@ -208,8 +210,8 @@ _KERNEL_RULES = {
     ),
     "linux-pre-6.5": (
         "Before Linux 6.5 there is no `tcp_syn_linear_timeouts`: every timeout doubles the "
-        "RTO, for the SYN of an active open and for a SYN+ACK alike, and the `_retries` "
-        "setting counts the retransmissions."
+        "RTO, for the SYN of an active open and for a SYN+ACK alike, and "
+        "`tcp_syn_retries` / `tcp_synack_retries` count the retransmissions."
     ),
 }
 _WRONG_KERNEL = {
@@ -230,6 +232,7 @@ class SynRetries(RetryTimeline):
     topic = "Linux SYN retransmission timeline and connect() timeout, before and since 6.5"
     title = "When does connect() give up?"
     segment = "SYN"
+    who = "The client"
     knob = "tcp_syn_retries"
     retries_range = (3, 6)  # ≥ 3: there Linux's count and time limits give the same end
     setting = "A client calls `connect()` to a host that never answers (every SYN is lost)."
@@ -249,6 +252,7 @@ class SynAckRetries(RetryTimeline):
     topic = "SYN-ACK retransmissions and when a half-open request expires (tcp_synack_retries)"
     title = "How long does a half-open request live?"
     segment = "SYN+ACK"
+    who = "The server"
     knob = "tcp_synack_retries"
     retries_range = (2, 5)
     setting = (
@@ -263,6 +267,16 @@ class SynAckRetries(RetryTimeline):
 
     def rule(self, preset: TimerPreset, retries: int) -> RetryRule:
         return preset.with_(synack_retries=retries).synack_rule()
+
+    def confusions(self, p: Mapping[str, Any]) -> list[tuple[RetransmissionTimeline, str]]:
+        linear = PRESETS["linux"].with_(syn_retries=p["retries"]).syn_rule().timeline()
+        return [
+            (
+                linear,
+                "tcp_syn_linear_timeouts applies only to the SYN of an active open "
+                "(connect()); a SYN+ACK's RTO doubles from the first timeout",
+            )
+        ]
 
 
 _SIDES = ("client", "server", "both")
