@@ -22,7 +22,6 @@ from tcplab.check._core import (
     as_int,
     call_student,
     close_enough,
-    fields,
     is_untouched,
     register,
 )
@@ -190,19 +189,72 @@ class CookieMss(Spec):
         raise Incorrect(f"client(s) {bad} are wrong: the largest table entry not above the MSS")
 
 
+def _odds(p: Mapping[str, Any]) -> dict[str, float]:
+    p_all = syncookie.random_ack_pass_probability(counter_known=False)
+    return {
+        "p_low24": syncookie.random_ack_pass_probability(counter_known=True),
+        "p_random_ack": p_all,
+        "expected_seconds": 1 / (p_all * p["rate"]),  # geometric: mean 1/p guesses
+    }
+
+
+def _odds_field(name: str, *mistakes: Mistake, otherwise: str) -> Field:
+    return Field(
+        name, read=as_float, same=_pct(0.02), mistakes=mistakes, otherwise=": " + otherwise
+    )
+
+
+_MORE_THAN_ONE = "more than one index value is accepted"
+
+
 @register
-class ForgedAckOdds(Spec):
+class ForgedAckOdds(FieldSpec):
     label = "7_ex_3"
     kind = "compute"
     topic = "the odds that a forged ACK passes the SYN-cookie check, and the time to succeed"
     title = "Guessing a SYN cookie"
 
-    KEYS = ("p_low24", "p_random_ack", "expected_seconds")
+    answer_fields = (
+        _odds_field(
+            "p_low24",
+            Mistake(lambda p, want: 1 / 2**24, _MORE_THAN_ONE),
+            Mistake(lambda p, want: 1 / 2**32, _MORE_THAN_ONE),
+            Mistake(lambda p, want: 4 / 2**32, "only the low 24 bits carry the index"),
+            otherwise="accepted values ÷ all values of a 24-bit field",
+        ),
+        _odds_field(
+            "p_random_ack",
+            Mistake(
+                lambda p, want: _odds(p)["p_low24"],
+                "the top 8 bits must also decode to an acceptable counter",
+            ),
+            Mistake(
+                lambda p, want: _odds(p)["p_low24"] / 256,
+                "a cookie from the previous minute is accepted too",
+            ),
+            otherwise="multiply the chances of the two independent checks",
+        ),
+        _odds_field(
+            "expected_seconds",
+            Mistake(lambda p, want: want / 3600, "give seconds"),
+            Mistake(lambda p, want: want / 60, "give seconds"),
+            Mistake(
+                lambda p, want: 1 / (_odds(p)["p_low24"] * p["rate"]),
+                "use the probability of passing both checks",
+            ),
+            otherwise="on average 1/p guesses are needed; divide by the rate",
+        ),
+    )
+    praise = (
+        "right — and each success only opens one connection to the attacker's own "
+        "(spoofed) address, whose replies it never sees."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"rate": rng.choice([10_000, 50_000, 100_000, 250_000, 1_000_000, 2_000_000])}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "Linux checks a returning cookie (ACK − 1) by subtracting its secret hashes: the "
             "top 8 bits must then give a minute counter that is current or one minute old, "
@@ -214,52 +266,11 @@ class ForgedAckOdds(Spec):
             "- `p_random_ack`: the probability that one random ACK passes both checks;\n"
             f"- `expected_seconds`: at {p['rate']} forged ACKs per second, the expected "
             "time until the first success.\n\n"
-            "Within 2 %. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Within 2 %. Answer with a dict: `answer = {{{keys}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
-        p_all = syncookie.random_ack_pass_probability(counter_known=False)
-        return {
-            "p_low24": syncookie.random_ack_pass_probability(counter_known=True),
-            "p_random_ack": p_all,
-            "expected_seconds": 1 / (p_all * p["rate"]),  # geometric: mean 1/p guesses
-        }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        low = as_float(d["p_low24"], "p_low24")
-        if not close_enough(low, want["p_low24"]):
-            if close_enough(low, 1 / 2**24) or close_enough(low, 1 / 2**32):
-                raise Incorrect("p_low24: more than one index value is accepted")
-            if close_enough(low, 4 / 2**32):
-                raise Incorrect("p_low24: only the low 24 bits carry the index")
-            raise Incorrect("p_low24: accepted values ÷ all values of a 24-bit field")
-        allp = as_float(d["p_random_ack"], "p_random_ack")
-        if not close_enough(allp, want["p_random_ack"]):
-            if close_enough(allp, want["p_low24"]):
-                raise Incorrect(
-                    "p_random_ack: the top 8 bits must also decode to an acceptable counter"
-                )
-            if close_enough(allp, want["p_low24"] / 256):
-                raise Incorrect("p_random_ack: a cookie from the previous minute is accepted too")
-            raise Incorrect("p_random_ack: multiply the chances of the two independent checks")
-        secs = as_float(d["expected_seconds"], "expected_seconds")
-        if not close_enough(secs, want["expected_seconds"]):
-            if close_enough(secs, want["expected_seconds"] / 3600) or close_enough(
-                secs, want["expected_seconds"] / 60
-            ):
-                raise Incorrect("expected_seconds: give seconds")
-            if close_enough(secs, 1 / (want["p_low24"] * p["rate"])):
-                raise Incorrect("expected_seconds: use the probability of passing both checks")
-            raise Incorrect(
-                "expected_seconds: on average 1/p guesses are needed; divide by the rate"
-            )
-        return (
-            "right — and each success only opens one connection to the attacker's own "
-            "(spoofed) address, whose replies it never sees."
-        )
+        return _odds(p)
 
 
 _ADDRS = ("198.51.100.23", "203.0.113.77", "192.0.2.200", "100.64.3.9")
