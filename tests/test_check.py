@@ -835,7 +835,17 @@ def test_retry_exercises_follow_the_timer_presets_and_name_the_kernel():
 def test_a_dict_exercise_is_graded_by_declared_fields():
     from tcplab.check._core import FieldSpec
 
-    for label in ("2_ex_1", "3_ex_1", "4_ex_1", "5_ex_3", "5_ex_4", "7_ex_1", "7_ex_3", "8_ex_1"):
+    for label in (
+        "2_ex_1",
+        "3_ex_1",
+        "4_ex_1",
+        "4_ex_4",
+        "5_ex_3",
+        "5_ex_4",
+        "7_ex_1",
+        "7_ex_3",
+        "8_ex_1",
+    ):
         assert isinstance(get_spec(label), FieldSpec), label
         assert "grade" not in type(get_spec(label)).__dict__ or label == "2_ex_1"
     spec = get_spec("2_ex_1")

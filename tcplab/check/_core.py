@@ -543,7 +543,8 @@ def seq_diagnosis(got: int, want: int, name: str, reasons: Mapping[int, str] | N
 class Mistake:
     """A typical wrong value of one answer field, and what to say when a student gives it.
 
-    ``value(p, want)`` computes the wrong value from the parameters and the right value.
+    ``value(p, want)`` computes the wrong value from the parameters and the right value,
+    or returns None where this mistake cannot arise for these parameters.
     """
 
     value: Callable[[Mapping[str, Any], Any], Any]
@@ -559,7 +560,8 @@ class Field:
     compares with the right value (e.g. :func:`close_enough` for floats);
     ``diagnose(got, want, name)`` runs when no listed mistake matched and may raise a more
     specific :class:`Incorrect` (e.g. :func:`seq_diagnosis`); ``otherwise`` is the last
-    resort, a hint that names no value and no direction.
+    resort, a hint that names no value and no direction (a string, or a function of the
+    parameters when the hint depends on them).
     """
 
     name: str
@@ -567,7 +569,9 @@ class Field:
     mistakes: tuple[Mistake, ...] = ()
     same: Callable[[Any, Any], bool] = lambda got, want: got == want
     diagnose: Callable[[Any, Any, str], None] | None = None
-    otherwise: str = "is not right: work it out again from the question"
+    otherwise: str | Callable[[Mapping[str, Any]], str] = (
+        "is not right: work it out again from the question"
+    )
 
 
 def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str]) -> Field:
@@ -618,11 +622,13 @@ class FieldSpec(Spec):
             return
         for m in f.mistakes:
             wrong = m.value(p, want)
-            if wrong != want and f.same(got, wrong):
+            # None: this mistake cannot happen with these parameters.
+            if wrong is not None and wrong != want and f.same(got, wrong):
                 raise Incorrect(f"{f.name}: {m.say}")
         if f.diagnose is not None:
             f.diagnose(got, want, f.name)
-        raise Incorrect(f"{f.name}{'' if f.otherwise.startswith(':') else ' '}{f.otherwise}")
+        hint = f.otherwise(p) if callable(f.otherwise) else f.otherwise
+        raise Incorrect(f"{f.name}{'' if hint.startswith(':') else ' '}{hint}")
 
 
 def _offset_words(off: int) -> str:

@@ -21,7 +21,6 @@ from tcplab.check._core import (
     Spec,
     as_bool,
     as_float,
-    as_int,
     as_state,
     close_enough,
     fields,
@@ -298,13 +297,11 @@ class TimeWaitCutShort(Spec):
 
 
 @register
-class TimeWaitAssassination(Spec):
+class TimeWaitAssassination(FieldSpec):
     label = "4_ex_4"
     kind = "predict"
     topic = "an RST in TIME-WAIT: tcp_rfc1337 and TIME-WAIT assassination on Linux"
     title = "An RST arrives in TIME-WAIT"
-
-    KEYS = ("linux_default", "state_after", "remaining_s")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"rfc1337": rng.choice([0, 1]), "t": rng.randint(2, int(LINUX.time_wait) - 2)}
@@ -334,38 +331,45 @@ class TimeWaitAssassination(Spec):
         remaining = LINUX.time_wait - p["t"] if after is State.TIME_WAIT else 0.0
         return {"linux_default": 0, "state_after": after, "remaining_s": remaining}
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        default = as_int(d["linux_default"], "linux_default")
-        if default != want["linux_default"]:
-            raise Incorrect(
-                "linux_default: the knob's documentation reads the wrong way round; the "
-                "default is the value under which Linux does *not* apply the RFC's fix"
-            )
-        state = as_state(d["state_after"], "state_after")
-        if state is not want["state_after"]:
-            if p["rfc1337"]:
-                raise Incorrect(
-                    "state_after: with this setting Linux follows the RFC's fix: what does it "
-                    "say to do with such an RST?"
-                )
-            raise Incorrect(
-                "state_after: with this setting Linux does what an acceptable RST does in "
-                "any synchronized state"
-            )
-        rem = as_float(d["remaining_s"], "remaining_s")
-        if not close_enough(rem, want["remaining_s"], 0.01) and not (
-            want["remaining_s"] == 0 and abs(rem) < 1e-6
-        ):
-            if want["remaining_s"] == 0:
-                raise Incorrect("remaining_s: a wait that has been killed has no time left")
-            if close_enough(rem, LINUX.time_wait, 0.01):
-                raise Incorrect("remaining_s: the RST does not restart the timer")
-            if close_enough(rem, RFC.time_wait - p["t"], 0.01):
-                raise Incorrect("remaining_s: this is Linux, whose wait is not 2·MSL")
-            raise Incorrect("remaining_s: subtract the time already spent waiting")
-        return (
-            "right: with the default 0 an RST at RCV.NXT ends TIME-WAIT early — the "
-            "protection against old duplicates goes with it."
-        )
+    answer_fields = (
+        Field(
+            "linux_default",
+            otherwise=": the knob's documentation reads the wrong way round; the default is "
+            "the value under which Linux does *not* apply the RFC's fix",
+        ),
+        Field(
+            "state_after",
+            read=as_state,
+            otherwise=lambda p: (
+                ": with this setting Linux follows the RFC's fix: what does it say to do "
+                "with such an RST?"
+                if p["rfc1337"]
+                else ": with this setting Linux does what an acceptable RST does in any "
+                "synchronized state"
+            ),
+        ),
+        Field(
+            "remaining_s",
+            read=as_float,
+            same=lambda got, want: close_enough(got, want, 0.01) or (want == 0 and abs(got) < 1e-6),
+            mistakes=(
+                Mistake(
+                    lambda p, want: LINUX.time_wait if want else None,
+                    "the RST does not restart the timer",
+                ),
+                Mistake(
+                    lambda p, want: RFC.time_wait - p["t"] if want else None,
+                    "this is Linux, whose wait is not 2·MSL",
+                ),
+            ),
+            otherwise=lambda p: (
+                ": subtract the time already spent waiting"
+                if p["rfc1337"]
+                else ": a wait that has been killed has no time left"
+            ),
+        ),
+    )
+    praise = (
+        "right: with the default 0 an RST at RCV.NXT ends TIME-WAIT early — the "
+        "protection against old duplicates goes with it."
+    )
