@@ -585,9 +585,14 @@ def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], in
     def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
         return lambda p, want: (want + (off(p) if callable(off) else off)) % seq.MOD
 
+    def words(off: int | Callable[[Mapping[str, Any]], int], say: str) -> str:
+        # "one short: …" as seq_diagnosis says it; an offset that depends on the
+        # parameters (the data length) would give the number away, so no words then.
+        return say if callable(off) else f"is {_offset_words(off)}: {say}"
+
     return Field(
         name,
-        mistakes=tuple(Mistake(wrong(off), say) for off, say in mistakes),
+        mistakes=tuple(Mistake(wrong(off), words(off, say)) for off, say in mistakes),
         diagnose=seq_diagnosis,
     )
 
@@ -624,7 +629,7 @@ class FieldSpec(Spec):
             wrong = m.value(p, want)
             # None: this mistake cannot happen with these parameters.
             if wrong is not None and wrong != want and f.same(got, wrong):
-                raise Incorrect(f"{f.name}: {m.say}")
+                raise Incorrect(f"{f.name}{' ' if m.say.startswith('is ') else ': '}{m.say}")
         if f.diagnose is not None:
             f.diagnose(got, want, f.name)
         hint = f.otherwise(p) if callable(f.otherwise) else f.otherwise

@@ -79,7 +79,9 @@ class PortExhaustion(FieldSpec):
         Field(
             "ports",
             mistakes=(
-                Mistake(lambda p, want: want - 1, "one short: both ends of the range are usable"),
+                Mistake(
+                    lambda p, want: want - 1, "is one short: both ends of the range are usable"
+                ),
             ),
             otherwise=": count the port numbers from the low end to the high end",
         ),

@@ -27,6 +27,7 @@ from tcplab.check._core import (
     is_untouched,
     register,
     seq_diagnosis,
+    seq_field,
 )
 from tcplab.check._words import as_word
 from tcplab.fsm import Event, Send, State, TcpStateMachine
@@ -322,14 +323,18 @@ class RstAcceptance(Spec):
         raise Incorrect(f"{len(wrong)} of {n} verdicts are wrong (e.g. #{i + 1}). Hint: {hint}")
 
 
+_RST_SEQ_FROM_ACK = (
+    "when the offending segment has ACK set, the RST's SEQ is taken from its ACK field, "
+    "so that the sender finds it acceptable"
+)
+
+
 @register
-class ConnectionRefused(Spec):
+class ConnectionRefused(FieldSpec):
     label = "8_ex_4"
     kind = "compute"
     topic = "connection refused: the RST a closed port sends, to a SYN and to a stray ACK"
     title = "Nobody listens on that port"
-
-    KEYS = ("syn_rst_seq", "syn_rst_ack", "ack_rst_seq", "client_state")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         isn = seq.MOD - 1 if rng.random() < 0.4 else rng.randrange(seq.MOD)
@@ -350,7 +355,7 @@ class ConnectionRefused(Spec):
             "of B's RST.\n"
             "3. `client_state`: A's state after the first RST arrives.\n\n"
             "Numbers in 0 … 2^32−1. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"`answer = {{{', '.join(repr(f.name) + ': ...' for f in self.answer_fields)}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -366,32 +371,30 @@ class ConnectionRefused(Spec):
             "client_state": client.state,
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        s = as_int(d["syn_rst_seq"], "syn_rst_seq")
-        if s != want["syn_rst_seq"]:
-            raise Incorrect(
-                "syn_rst_seq: B has no TCB, so no sequence numbers of its own; the RST to a "
-                "segment without ACK uses a fixed SEQ"
-            )
-        seq_diagnosis(
-            as_int(d["syn_rst_ack"], "syn_rst_ack"),
-            want["syn_rst_ack"],
+    answer_fields = (
+        Field(
+            "syn_rst_seq",
+            otherwise=": B has no TCB, so no sequence numbers of its own; the RST to a "
+            "segment without ACK uses a fixed SEQ",
+        ),
+        seq_field(
             "syn_rst_ack",
-            {-1: "the SYN occupies one sequence number: SEG.SEQ + SEG.LEN, and a SYN's LEN is 1"},
-        )
-        a = as_int(d["ack_rst_seq"], "ack_rst_seq")
-        if a != want["ack_rst_seq"]:
-            if a in (p["stray_seq"], seq.add(p["stray_seq"], 1), 0):
-                raise Incorrect(
-                    "ack_rst_seq: when the offending segment has ACK set, the RST's SEQ is "
-                    "taken from its ACK field, so that the sender finds it acceptable"
-                )
-            seq_diagnosis(a, want["ack_rst_seq"], "ack_rst_seq", {})
-        if as_state(d["client_state"], "client_state") is not want["client_state"]:
-            raise Incorrect(
-                "client_state: the RST acknowledges A's SYN, so A accepts it: what does an "
-                "accepted RST do in SYN-SENT?"
-            )
-        return "right: connect() fails with 'connection refused' one RTT after the SYN."
+            (-1, "the SYN occupies one sequence number: SEG.SEQ + SEG.LEN, and a SYN's LEN is 1"),
+        ),
+        Field(
+            "ack_rst_seq",
+            mistakes=(
+                Mistake(lambda p, want: p["stray_seq"], _RST_SEQ_FROM_ACK),
+                Mistake(lambda p, want: seq.add(p["stray_seq"], 1), _RST_SEQ_FROM_ACK),
+                Mistake(lambda p, want: 0, _RST_SEQ_FROM_ACK),
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "client_state",
+            read=as_state,
+            otherwise=": the RST acknowledges A's SYN, so A accepts it: what does an "
+            "accepted RST do in SYN-SENT?",
+        ),
+    )
+    praise = "right: connect() fails with 'connection refused' one RTT after the SYN."
