@@ -20,10 +20,8 @@ from tcplab.check._core import (
     NotSolved,
     Spec,
     as_float,
-    as_int,
     as_state,
     close_enough,
-    fields,
     is_untouched,
     register,
     seq_diagnosis,
@@ -126,14 +124,31 @@ def _send_name(send: Send) -> str:
     return "ACK" if send in (Send.ACK, Send.CHALLENGE_ACK) else send.value
 
 
+def _keys(spec: FieldSpec) -> str:
+    return ", ".join(repr(f.name) + ": ..." for f in spec.answer_fields)
+
+
+def _read_reply(value: Any, what: str) -> str:
+    return as_word(
+        value,
+        ("SYN-ACK", "ACK", "RST", "nothing"),
+        what,
+        {"challenge ACK": "ACK", "SYN ACK": "SYN-ACK", "synack": "SYN-ACK", "none": "nothing"},
+    )
+
+
+_RST_FROM_THAT_ACK = (
+    "a SYN-SENT endpoint answers an unacceptable ACK with an RST whose SEQ is taken from "
+    "that ACK (RFC 9293 §3.10.7.3)"
+)
+
+
 @register
-class RebootedClient(Spec):
+class RebootedClient(FieldSpec):
     label = "8_ex_2"
     kind = "predict"
     topic = "a rebooted client's SYN meets the old ESTABLISHED connection: challenge ACK, RST"
     title = "The client rebooted"
-
-    KEYS = ("server_sends", "reply_seq", "reply_ack", "client_rst_seq", "server_state")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         while True:
@@ -158,7 +173,7 @@ class RebootedClient(Spec):
             "- `client_rst_seq`: the client, in SYN-SENT, answers that segment with an RST — "
             "its SEQ;\n"
             "- `server_state`: the server's state for the old connection after that RST.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{_keys(self)}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -180,58 +195,63 @@ class RebootedClient(Spec):
             "server_state": server.state,
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        sends = as_word(
-            d["server_sends"],
-            ("SYN-ACK", "ACK", "RST", "nothing"),
+    answer_fields = (
+        Field(
             "server_sends",
-            {"challenge ACK": "ACK", "SYN ACK": "SYN-ACK", "synack": "SYN-ACK", "none": "nothing"},
-        )
-        if sends != want["server_sends"]:
-            if sends == "RST":
-                raise Incorrect(
-                    "server_sends: answering with an RST is what older texts say; a blind "
-                    "attacker could use that to kill connections. RFC 5961 answers a SYN in a "
-                    "synchronized state differently"
-                )
-            if sends == "SYN-ACK":
-                raise Incorrect(
-                    "server_sends: the server still has the old connection for this 4-tuple; "
-                    "it cannot start a new one on top of it"
-                )
-            raise Incorrect("server_sends: RFC 5961 makes the server answer, not stay silent")
-        seq_diagnosis(
-            as_int(d["reply_seq"], "reply_seq"),
-            want["reply_seq"],
+            read=_read_reply,
+            mistakes=(
+                Mistake(
+                    lambda p, want: "RST",
+                    "answering with an RST is what older texts say; a blind attacker could "
+                    "use that to kill connections. RFC 5961 answers a SYN in a synchronized "
+                    "state differently",
+                ),
+                Mistake(
+                    lambda p, want: "SYN-ACK",
+                    "the server still has the old connection for this 4-tuple; it cannot "
+                    "start a new one on top of it",
+                ),
+            ),
+            otherwise=": RFC 5961 makes the server answer, not stay silent",
+        ),
+        seq_field(
             "reply_seq",
-            {1: "the challenge ACK is a pure ACK sent at SND.NXT; it consumes nothing itself"},
-        )
-        got_ack = as_int(d["reply_ack"], "reply_ack")
-        if got_ack == seq.add(p["new_iss"], 1):
-            raise Incorrect(
-                "reply_ack: the server does not acknowledge the new SYN — it states what it "
-                "expects on the *old* connection"
-            )
-        seq_diagnosis(got_ack, want["reply_ack"], "reply_ack", {})
-        rst = as_int(d["client_rst_seq"], "client_rst_seq")
-        if rst != want["client_rst_seq"]:
-            if rst in (p["new_iss"], seq.add(p["new_iss"], 1), 0):
-                raise Incorrect(
-                    "client_rst_seq: a SYN-SENT endpoint answers an unacceptable ACK with an "
-                    "RST whose SEQ is taken from that ACK (RFC 9293 §3.10.7.3)"
+            (1, "the challenge ACK is a pure ACK sent at SND.NXT; it consumes nothing itself"),
+        ),
+        Field(
+            "reply_ack",
+            mistakes=(
+                Mistake(
+                    lambda p, want: seq.add(p["new_iss"], 1),
+                    "the server does not acknowledge the new SYN — it states what it expects "
+                    "on the *old* connection",
+                ),
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "client_rst_seq",
+            mistakes=tuple(
+                Mistake(wrong, _RST_FROM_THAT_ACK)
+                for wrong in (
+                    lambda p, want: p["new_iss"],
+                    lambda p, want: seq.add(p["new_iss"], 1),
+                    lambda p, want: 0,
                 )
-            seq_diagnosis(rst, want["client_rst_seq"], "client_rst_seq", {})
-        if as_state(d["server_state"], "server_state") is not want["server_state"]:
-            raise Incorrect(
-                "server_state: compare the RST's SEQ with the server's RCV.NXT — which of "
-                "RFC 5961's three cases is it?"
-            )
-        return (
-            "right: challenge ACK, then the client's RST lands exactly on RCV.NXT and clears "
-            "the stale connection; the client's next SYN retransmission opens a fresh one."
-        )
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "server_state",
+            read=as_state,
+            otherwise=": compare the RST's SEQ with the server's RCV.NXT — which of RFC "
+            "5961's three cases is it?",
+        ),
+    )
+    praise = (
+        "right: challenge ACK, then the client's RST lands exactly on RCV.NXT and clears "
+        "the stale connection; the client's next SYN retransmission opens a fresh one."
+    )
 
 
 def _rst_rows(rng: random.Random) -> tuple[int, int, list[int]]:
@@ -355,7 +375,7 @@ class ConnectionRefused(FieldSpec):
             "of B's RST.\n"
             "3. `client_state`: A's state after the first RST arrives.\n\n"
             "Numbers in 0 … 2^32−1. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(f.name) + ': ...' for f in self.answer_fields)}}}`."
+            f"`answer = {{{_keys(self)}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
