@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    Field,
     FieldSpec,
     Incorrect,
+    Mistake,
     MultipleChoice,
-    NotSolved,
     Spec,
     as_float,
     as_state,
     fields,
-    is_untouched,
     register,
     seq_field,
 )
 from tcplab.check._model import HANDSHAKE, retransmitters, run_script
+from tcplab.check._words import as_word
 from tcplab.timers import PRESETS, RetransmissionTimeline, RetryRule, TimerPreset
 
 _SYN_CONSUMES = "a SYN consumes a sequence number, so the next expected number is ISN+1"
@@ -282,8 +283,16 @@ class SynAckRetries(RetryTimeline):
 _SIDES = ("client", "server", "both")
 
 
+_PURE_ACK = "a pure ACK is never retransmitted by itself — nothing tells the client it was lost"
+
+
+def _if_ack_lost(side: str) -> Callable[[Mapping[str, Any], Any], str | None]:
+    """The wrong answer ``side`` — a mistake only when the lost segment is the ACK."""
+    return lambda p, want: side if p["lost"] == "ACK" else None
+
+
 @register
-class HandshakeLoss(Spec):
+class HandshakeLoss(FieldSpec):
     label = "2_ex_4"
     kind = "predict"
     topic = "a lost handshake segment: both sides' states and who retransmits"
@@ -310,38 +319,29 @@ class HandshakeLoss(Spec):
         who = retransmitters(states)
         return {**states, "retransmits": "both" if len(who) == 2 else next(iter(who))}
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, ["client", "server", "retransmits"])
-        want = self._expected(p)
-        client = as_state(d["client"], "client")
-        server = as_state(d["server"], "server")
-        who = d["retransmits"]
-        if is_untouched(who):
-            raise NotSolved("retransmits is still ... : fill it in")
-        if not isinstance(who, str) or who.strip().lower() not in _SIDES:
-            raise Incorrect(f'retransmits should be "client", "server" or "both"; got {who!r}')
-        who = who.strip().lower()
-        problems = []
-        if client is not want["client"]:
-            if p["lost"] == "ACK":
-                problems.append("client: a side changes state when it *sends* the ACK")
-            else:
-                problems.append("client: which segments has the client received so far?")
-        if server is not want["server"]:
-            problems.append("server: which segments has the server received so far?")
-        if who != want["retransmits"]:
-            if p["lost"] == "ACK" and who in ("client", "both"):
-                problems.append(
-                    "retransmits: a pure ACK is never retransmitted by itself — nothing tells "
-                    "the client it was lost"
-                )
-            else:
-                problems.append(
-                    "retransmits: a side retransmits while its own SYN is unacknowledged"
-                )
-        if problems:
-            raise Incorrect("; ".join(problems))
-        return "right: whoever still waits for the ACK of its SYN retransmits."
+    answer_fields = (
+        Field(
+            "client",
+            read=as_state,
+            otherwise=lambda p: (
+                ": a side changes state when it *sends* the ACK"
+                if p["lost"] == "ACK"
+                else ": which segments has the client received so far?"
+            ),
+        ),
+        Field(
+            "server",
+            read=as_state,
+            otherwise=": which segments has the server received so far?",
+        ),
+        Field(
+            "retransmits",
+            read=lambda value, what: as_word(value, _SIDES, what),
+            mistakes=tuple(Mistake(_if_ack_lost(side), _PURE_ACK) for side in ("client", "both")),
+            otherwise=": a side retransmits while its own SYN is unacknowledged",
+        ),
+    )
+    praise = "right: whoever still waits for the ACK of its SYN retransmits."
 
 
 @register
