@@ -18,14 +18,15 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 export MPLBACKEND := Agg
 
-.PHONY: help lab test lint typecheck pytest bench exercises site site-clean env tools clean
+.PHONY: help lab test lint typecheck pytest bench exercises site site-instructor site-clean env tools clean
 
 help:
 	@echo "make lab        start JupyterLab on the course (notebooks/)"
 	@echo "make test       lint, type-check and run every test (incl. notebooks)"
 	@echo "make bench      run the benchmarks, print a table, write bench-results.json"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make site       build the static course site into docs/_build/html"
+	@echo "make site       build the student site (no solutions) into docs/_build/html"
+	@echo "make site-instructor  the same plus solutions and grading, into docs/_build/instructor"
 
 $(TOOLS)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -69,9 +70,18 @@ bench: env tools
 exercises: env
 	$(RUN) python scripts/make_exercises.py
 
+# Two sites from one source: the students' (no solutions, no grading material) and the
+# instructors' (everything), in separate folders. The vendor step runs first so that,
+# offline, the build stops within a minute with one line naming what to fetch once.
 site: env tools
 	@scripts/ensure-tools.sh npm
+	@$(RUN) python docs/vendor/stage.py >/dev/null
 	$(RUN) sphinx-build -W --keep-going -b html docs docs/_build/html
+
+site-instructor: env tools
+	@scripts/ensure-tools.sh npm
+	@$(RUN) python docs/vendor/stage.py >/dev/null
+	$(RUN) sphinx-build -W --keep-going -t instructor -b html docs docs/_build/instructor
 
 site-clean:
 	rm -rf docs/_build

@@ -40,6 +40,15 @@ exclude_patterns = [
     "README.md",
 ]
 
+# --- two sites: students' (default) and instructors' (sphinx-build -t instructor) --------
+# The student site (`make site`) never *reads* the solutions or the grading page, so no
+# page, _sources file, doctree or search-index entry of theirs exists to leak. The
+# instructor site (`make site-instructor`, its own output folder) reads everything.
+INSTRUCTOR_ONLY = ["solutions", "solutions/**", "instructors/grading.md"]
+INSTRUCTOR = tags.has("instructor")  # type: ignore[name-defined]  # noqa: F821 (Sphinx)
+if not INSTRUCTOR:
+    exclude_patterns += INSTRUCTOR_ONLY
+
 # --- MyST ---------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline"]
 myst_heading_anchors = 3

@@ -7,10 +7,13 @@ Usage::
 
 What it does to each solution notebook, cell by cell (nbgrader's markers):
 
-- ``### BEGIN SOLUTION`` … ``### END SOLUTION`` is replaced by a stub: inside a function
-  body (an indented marker) ``raise NotImplementedError("your code here")`` at that
-  indentation; at top level the comment ``# YOUR ANSWER HERE`` (the cell then still runs,
-  so its check reports "not solved yet"); in Markdown cells "YOUR ANSWER HERE".
+- ``### BEGIN SOLUTION`` … ``### END SOLUTION`` is replaced by the comment
+  ``# YOUR ANSWER HERE`` at the marker's indentation (in Markdown cells "YOUR ANSWER
+  HERE"). That is exactly what nbgrader's ``generate_assignment`` writes with the course's
+  ``ClearSolutions.code_stub`` (docs/instructors/nbgrader_config.py), so the two student
+  versions agree (tests/test_nbgrader.py). A comment runs anywhere: at top level the cell
+  still reaches its ``check(...)`` ("not solved yet"); in a function body after the
+  docstring the function returns None, which its check reports.
 - ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS`` is removed.
 - Outputs and execution counts are dropped.
 
@@ -39,7 +42,6 @@ MARKER_RE = re.compile(
     r"^(?P<indent>\s*)#*\s*(?P<what>BEGIN|END) (?P<kind>SOLUTION|HIDDEN TESTS)\s*$"
 )
 CODE_STUB = "# YOUR ANSWER HERE"
-FUNCTION_STUB = 'raise NotImplementedError("your code here")'
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 TABLE_START = "<!-- exercise-table:start -->"
 TABLE_END = "<!-- exercise-table:end -->"
@@ -78,12 +80,7 @@ def strip_source(source: str, cell_type: str, where: str) -> str:
                 )
             open_kind, open_line = kind, n
             if kind == "SOLUTION":
-                if cell_type == "markdown":
-                    out.append(MARKDOWN_STUB)
-                elif indent:
-                    out.append(indent + FUNCTION_STUB)
-                else:
-                    out.append(CODE_STUB)
+                out.append(indent + (MARKDOWN_STUB if cell_type == "markdown" else CODE_STUB))
         else:
             if open_kind is None:
                 raise MarkerError(f"{where}, line {n}: END {kind} without a BEGIN {kind}")

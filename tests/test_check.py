@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tcplab import seq
 from tcplab.check import Result, catalog_markdown, check, exercise, labels
 from tcplab.check._core import get_spec, register, student_rng
-from tcplab.check._model import retransmit_schedule
 from tcplab.fsm import Event, Send, State
+from tcplab.timers import LINUX, LINUX_PRE_6_5, PRESETS
 
 STUDENTS = ["demo-student", "alice", "bob", "张伟", "s-0042"]
 ALL = labels()
@@ -28,7 +28,7 @@ ALL = labels()
 
 def expected(label: str, sid: str) -> Any:
     ex = exercise(label, sid)
-    return ex.spec.expected(ex.params)
+    return ex._spec._expected(ex.params)
 
 
 def params(label: str, sid: str) -> Mapping[str, Any]:
@@ -211,10 +211,15 @@ def test_result_renders_for_jupyter_and_carries_a_machine_readable_verdict():
         Result("x", "maybe", "")  # type: ignore[arg-type]
 
 
-def test_feedback_gives_no_distance_to_the_answer():
+def test_feedback_gives_neither_distance_nor_direction_to_the_answer():
+    # "too low" / "too high" would let a student bisect the answer in ~32 checks.
     e = expected("1_ex_1", "alice")
-    r = check("1_ex_1", (e - 217) % seq.MOD, student_id="alice")
-    assert r.status == "incorrect" and "217" not in r.message and "too low" in r.message
+    below = check("1_ex_1", (e - 217) % seq.MOD, student_id="alice")
+    above = check("1_ex_1", (e + 217) % seq.MOD, student_id="alice")
+    assert below.status == above.status == "incorrect"
+    assert below.message == above.message
+    assert "217" not in below.message
+    assert not re.search(r"too (low|high)|higher|lower", below.message)
 
 
 def test_exercise_shows_the_students_numbers():
@@ -254,10 +259,6 @@ def _tokens(value: Any) -> set[str]:
         for v in value:
             out |= _tokens(v)
     return out
-
-
-def _times(label: str, p: Mapping[str, Any]) -> tuple[list[float], float]:
-    return retransmit_schedule(p["retries"])
 
 
 def _wrong_mc(label: str, sid: str) -> list[tuple[Any, str]]:
@@ -361,6 +362,21 @@ def _m_2_2(p, e):
         ),
         ({"send_times": [1.0, *times[1:]], "gives_up_at": end}, "at t = 0"),
     ]
+
+
+def _m_2_3(p, e):
+    # Linear timeouts applied to a SYN+ACK: they belong to an active open's SYN only.
+    tl = LINUX.with_(syn_retries=p["retries"]).syn_rule().timeline()
+    wrong = {"send_times": list(tl.send_times), "gives_up_at": tl.give_up}
+    return [*_m_2_2(p, e), (wrong, "only to the SYN of an active open")]
+
+
+def _m_2_2_kernel(p, e):
+    # The schedule of the *other* kernel: the feedback names the kernel's rule.
+    other = "linux-pre-6.5" if p["kernel"] == "linux" else "linux"
+    tl = PRESETS[other].with_(syn_retries=p["retries"]).syn_rule().timeline()
+    hint = "before 6.5" if p["kernel"] == "linux" else "6.5 and later"
+    return [*_m_2_2(p, e), ({"send_times": list(tl.send_times), "gives_up_at": tl.give_up}, hint)]
 
 
 def _m_2_4(p, e):
@@ -586,16 +602,20 @@ def _admit_none(q, a, backlog, somaxconn, cookies):
 def _m_6_4(p, e):
     return [
         (_admit_no_clamp, "clamp the backlog"),
-        (_admit_none, "return 'queue', 'cookie' or 'drop'"),
+        (_admit_none, "returned None"),
         ("queue", "pass your function itself"),
     ]
 
 
+def _synack(retries: int):
+    return LINUX.with_(synack_retries=retries).synack_rule().timeline()
+
+
 def _m_7_1(p, e):
-    sends, _ = retransmit_schedule(p["retries"])
+    sends = _synack(p["retries"]).send_times
     return [
         (_with(e, hold_s=sends[-1]), "last SYN-ACK goes out"),
-        (_with(e, hold_s=retransmit_schedule(p["retries"] + 1)[1]), "*re*transmissions"),
+        (_with(e, hold_s=_synack(p["retries"] + 1).give_up), "*re*transmissions"),
         (_with(e, half_open=float(p["rate"])), "how many are alive"),
         (_with(e, memory_bytes=e["memory_bytes"] / 1024), "give bytes"),
     ]
@@ -646,7 +666,7 @@ def _m_7_4(p, e):
         (lambda a, s, n, h: _cookie_mss(a, s, n, h, max_age=0), "must be rejected"),
         (lambda a, s, n, h: _cookie_mss(a, s, n, h, check_index=False), "0 … 3"),
         (lambda a, s, n, h: _cookie_mss(a, s, n, h, seq_m1=0), "ACK − 1"),
-        (lambda a, s, n, h: None, "return an int"),
+        (lambda a, s, n, h: None, "forget `return`"),
         (lambda a, s, n, h: {}[a], "your function raised KeyError"),
     ]
 
@@ -666,7 +686,7 @@ def _m_8_2(p, e):
         (_with(e, server_sends="RST"), "older texts"),
         (_with(e, server_sends="SYN-ACK"), "cannot start a new one"),
         (_with(e, reply_ack=seq.add(p["new_iss"], 1)), "does not acknowledge the new SYN"),
-        (_with(e, reply_seq=seq.add(p["snd_nxt"], 1)), "too high"),
+        (_with(e, reply_seq=seq.add(p["snd_nxt"], 1)), "consumes nothing"),
         (_with(e, client_rst_seq=seq.add(p["new_iss"], 1)), "taken from that ACK"),
         (_with(e, server_state=State.ESTABLISHED), "three cases"),
     ]
@@ -738,8 +758,8 @@ MISTAKES: dict[str, Mistakes] = {
     "1_ex_4": _m_1_4,
     "1_ex_5": _m_1_5,
     "2_ex_1": _m_2_1,
-    "2_ex_2": _m_2_2,
-    "2_ex_3": _m_2_2,
+    "2_ex_2": _m_2_2_kernel,
+    "2_ex_3": _m_2_3,
     "2_ex_4": _m_2_4,
     "3_ex_1": _m_3_1,
     "3_ex_2": _m_3_2,
@@ -822,13 +842,60 @@ def test_serial_lt_students_code_is_exercised_across_the_wrap_and_at_half():
     assert check("5_ex_1", good, student_id="alice").solved
 
 
-def test_schedules_match_the_fact_sheet():
-    assert retransmit_schedule(6) == ([0, 1, 3, 7, 15, 31, 63], 127)
-    assert retransmit_schedule(5) == ([0, 1, 3, 7, 15, 31], 63)
-    # The cap: TCP_RTO_MAX = 120 s.
-    assert retransmit_schedule(8)[0][-1] - retransmit_schedule(8)[0][-2] == 120
-    with pytest.raises(ValueError, match="retries must be an int >= 0"):
-        retransmit_schedule(-1)
+def test_retry_exercises_follow_the_timer_presets_and_name_the_kernel():
+    # The numbers of facts.md §1: the checkers use the presets' one rule, nothing else.
+    spec = get_spec("2_ex_2")
+    new = spec._expected({"kernel": "linux", "retries": 6})
+    assert new["send_times"] == [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]
+    assert new == {
+        "send_times": list(LINUX.syn_timeline().send_times),
+        "gives_up_at": LINUX.syn_timeline().give_up,
+    }
+    old = spec._expected({"kernel": "linux-pre-6.5", "retries": 6})
+    assert old == {"send_times": [0, 1, 3, 7, 15, 31, 63], "gives_up_at": 127}
+    assert LINUX_PRE_6_5.syn_timeline().give_up == 127
+    # With tcp_syn_retries = 3 (facts.md): SYNs at 0, 1, 2, 3, 4, 5, 7, 11 s, ETIMEDOUT ~19 s.
+    assert spec._expected({"kernel": "linux", "retries": 3}) == {
+        "send_times": [0, 1, 2, 3, 4, 5, 7, 11],
+        "gives_up_at": 19,
+    }
+    synack = get_spec("2_ex_3")._expected({"kernel": "linux", "retries": 5})
+    assert synack == {"send_times": [0, 1, 3, 7, 15, 31], "gives_up_at": 63}
+    assert synack == get_spec("2_ex_3")._expected({"kernel": "linux-pre-6.5", "retries": 5})
+    for label in ("2_ex_2", "2_ex_3"):
+        for sid in ("alice", "bob", "carol", "dave", "erin"):
+            ex = exercise(label, sid)
+            assert ex.params["kernel"] in ("linux", "linux-pre-6.5")
+            assert ("6.5 or later" in ex.text) == (ex.params["kernel"] == "linux")
+            assert "older than 6.5" in ex.text or "6.5 or later" in ex.text
+    # One parametrized class, not two near-identical ones.
+    assert type(get_spec("2_ex_2")).__mro__[1] is type(get_spec("2_ex_3")).__mro__[1]
+
+
+def test_a_dict_exercise_is_graded_by_declared_fields():
+    from tcplab.check._core import FieldSpec
+
+    for label in (
+        "2_ex_1",
+        "3_ex_1",
+        "4_ex_1",
+        "4_ex_4",
+        "5_ex_3",
+        "5_ex_4",
+        "7_ex_1",
+        "7_ex_3",
+        "8_ex_1",
+    ):
+        assert isinstance(get_spec(label), FieldSpec), label
+        assert "grade" not in type(get_spec(label)).__dict__ or label == "2_ex_1"
+    spec = get_spec("2_ex_1")
+    assert [f.name for f in spec.answer_fields] == [
+        "syn_ack_seq",
+        "syn_ack_ack",
+        "ack_seq",
+        "ack_ack",
+        "server_ack_after_data",
+    ]
 
 
 def test_acceptability_segments_cover_table_5():
@@ -869,7 +936,7 @@ def test_module_8_answers_agree_with_the_simulator():
     challenge = next(r for r in run.records if r["note"].startswith("challenge ACK"))
     rst = next(r for r in run.records if r["kind"] == "RST")
     p = {"snd_nxt": challenge["seq"], "rcv_nxt": challenge["ack"], "new_iss": 777}
-    want = get_spec("8_ex_2").expected(p)
+    want = get_spec("8_ex_2")._expected(p)
     assert (want["server_sends"], want["reply_seq"], want["reply_ack"]) == (
         challenge["kind"],
         challenge["seq"],
@@ -880,7 +947,7 @@ def test_module_8_answers_agree_with_the_simulator():
 
     refused = run_scenario("connection-refused", seed=1, client_iss=seq.MOD - 1)
     reply = refused.records[-1]
-    want = get_spec("8_ex_4").expected({"isn": seq.MOD - 1, "stray_seq": 1, "stray_ack": 2})
+    want = get_spec("8_ex_4")._expected({"isn": seq.MOD - 1, "stray_seq": 1, "stray_ack": 2})
     assert (reply["seq"], reply["ack"]) == (want["syn_rst_seq"], want["syn_rst_ack"])
     assert refused.final_states()["A"] is want["client_state"]
 
@@ -899,3 +966,175 @@ def test_listener_exercises_follow_the_kernel_rules():
     assert expected("6_ex_3", "alice") == [
         max(0, s + 1 - r) for r, s in params("6_ex_3", "alice")["rows"]
     ]
+
+
+# --------------------------------------------------------------------------------------
+# The grade belongs to the submitter (tcplab.check._summative)
+# --------------------------------------------------------------------------------------
+
+from tcplab.check import _summative  # noqa: E402
+from tcplab.check._core import Incorrect, plain  # noqa: E402
+
+
+def _autograde_dir(tmp_path, student):
+    d = tmp_path / "autograded" / student / "ps1"
+    d.mkdir(parents=True)
+    return d
+
+
+def test_identity_comes_from_nbgrader_autograde_not_the_hub_login(tmp_path, monkeypatch):
+    monkeypatch.chdir(_autograde_dir(tmp_path, "carol"))
+    monkeypatch.setenv("JUPYTERHUB_USER", "the-instructor")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert _summative.grader_identity() == "carol"
+    assert _summative.student_id() == "carol"
+    assert _summative.student_id("alice") == "alice"  # kept, and then fails the hidden test
+    sub = tmp_path / "autograded" / "carol" / "ps1" / "part2"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert _summative.grader_identity() == "carol"
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    assert _summative.student_id() == "the-instructor"  # on a hub: the login
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    assert _summative.student_id() == "demo-student"
+    with pytest.raises(TypeError, match="typed"):
+        _summative.student_id(42)  # type: ignore[arg-type]
+
+
+def test_hidden_test_fails_a_copied_notebook_and_passes_the_owner(tmp_path, monkeypatch):
+    alice_answer = expected("2_ex_1", "alice")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.chdir(_autograde_dir(tmp_path, "alice"))
+    _summative.verify("2_ex_1", alice_answer, "alice")
+    monkeypatch.chdir(_autograde_dir(tmp_path, "bob"))
+    with pytest.raises(AssertionError, match="graded for student 'bob'.*STUDENT_ID is 'alice'"):
+        _summative.verify("2_ex_1", alice_answer, "alice")
+    with pytest.raises(AssertionError, match="2_ex_1: incorrect"):
+        _summative.verify("2_ex_1", alice_answer, "bob")  # alice's numbers, bob's id
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AssertionError, match="cannot tell which student"):
+        _summative.verify("2_ex_1", alice_answer, "alice")
+
+
+def test_hidden_test_does_not_use_the_students_check_and_prints_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    import tcplab.check
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.chdir(_autograde_dir(tmp_path, "alice"))
+    # A student's `check = lambda *a, **k: ...` lives in their namespace; the hidden test
+    # never reads it. Even patching the public function does not change the verdict.
+    monkeypatch.setattr(tcplab.check, "check", lambda *a, **k: None)
+    with pytest.raises(AssertionError, match="not solved yet"):
+        _summative.verify("2_ex_1", dict.fromkeys(expected("2_ex_1", "alice"), ...), "alice")
+    _summative.verify("2_ex_1", expected("2_ex_1", "alice"), "alice")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_expected_values_are_not_public_api():
+    ex = exercise("2_ex_1", "alice")
+    assert not hasattr(ex, "spec") and not hasattr(ex, "expected")
+    assert not hasattr(get_spec("2_ex_1"), "expected")
+
+
+class _RiggedStr(str):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+
+class _PoliteInt(int):
+    pass
+
+
+def test_answers_are_compared_as_plain_built_in_values():
+    assert type(plain(_PoliteInt(5))) is int
+    assert plain({"a": [_PoliteInt(1), (2.0,)]}) == {"a": [1, (2.0,)]}
+    with pytest.raises(Incorrect, match="changes how it compares"):
+        plain(_RiggedStr("x"))
+
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(Incorrect, match="plain numbers"):
+        plain(Liar())
+    # A rigged string does not pass a build exercise, nor a multiple-choice one.
+    r = check("6_ex_4", lambda *a: _RiggedStr("queue"), student_id="alice")
+    assert r.status == "incorrect" and "changes how it compares" in r.message
+    assert check("2_ex_5", _RiggedStr("a"), student_id="alice").status == "incorrect"
+
+
+def _endless(a, b):
+    while True:
+        pass
+
+
+def _deep(a, b):
+    return _deep(a, b)
+
+
+def _quit(a, b):
+    raise SystemExit(0)
+
+
+@pytest.mark.parametrize(
+    ("fn", "words"),
+    [(_endless, "longer than 0.2 s"), (_deep, "recursed without end"), (_quit, "exit()")],
+)
+def test_build_exercises_survive_loops_recursion_and_exit(monkeypatch, fn, words):
+    monkeypatch.setenv("TCPLAB_CALL_TIME_LIMIT", "0.2")
+    r = check("5_ex_1", fn, student_id="alice")
+    assert r.status == "incorrect" and words in r.message
+
+
+def test_call_time_limit_is_configurable_and_validated(monkeypatch):
+    from tcplab.check._core import call_time_limit
+
+    monkeypatch.delenv("TCPLAB_CALL_TIME_LIMIT", raising=False)
+    assert call_time_limit() == 2.0
+    monkeypatch.setenv("TCPLAB_CALL_TIME_LIMIT", "-1")
+    with pytest.raises(ValueError, match="TCPLAB_CALL_TIME_LIMIT"):
+        call_time_limit()
+
+
+def test_build_exercises_are_graded_on_fresh_inputs(tmp_path, monkeypatch):
+    # A lookup table of the student's own cases passes check() but not the hidden test.
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.chdir(_autograde_dir(tmp_path, "alice"))
+    from tcplab import seq as _seq
+
+    ex = exercise("5_ex_1", "alice")
+    table = {}
+    for a, b in ex.params["pairs"]:
+        try:
+            table[(a, b)] = _seq.lt(a, b)
+        except ValueError:
+            table[(a, b)] = ValueError
+
+    def memorised(a, b):
+        got = table.get((a, b), False)
+        if got is ValueError:
+            raise ValueError("undefined")
+        return got
+
+    assert check("5_ex_1", memorised, student_id="alice").solved
+    with pytest.raises(AssertionError, match="5_ex_1: incorrect"):
+        _summative.verify("5_ex_1", memorised, "alice")
+    _summative.verify("5_ex_1", _seq.lt, "alice")
+
+
+def test_submittable_fails_only_under_nbgrader_validate(monkeypatch):
+    from tcplab.check import submittable
+
+    monkeypatch.delenv("NBGRADER_VALIDATING", raising=False)
+    assert submittable("2_ex_1", ..., student_id="alice") is None
+    monkeypatch.setenv("NBGRADER_VALIDATING", "1")
+    with pytest.raises(AssertionError, match="not solved yet"):
+        submittable("2_ex_1", ..., student_id="alice")
+    submittable("2_ex_1", expected("2_ex_1", "alice"), student_id="alice")

@@ -4,6 +4,7 @@ solution notebooks follow the cell pattern nbgrader and the checkers rely on."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +55,7 @@ def test_top_level_solution_becomes_a_comment_and_hidden_tests_vanish():
 
 def test_solution_inside_a_function_becomes_raise_not_implemented_at_its_indent():
     src = "def f(a):\n    ### BEGIN SOLUTION\n    return a + 1\n    ### END SOLUTION\n"
-    assert mx.strip_source(src, "code", "t") == (
-        'def f(a):\n    raise NotImplementedError("your code here")'
-    )
+    assert mx.strip_source(src, "code", "t") == ("def f(a):\n    # YOUR ANSWER HERE")
 
 
 def test_markdown_solution_becomes_placeholder_text():
@@ -156,7 +155,8 @@ def test_solution_notebook_follows_the_cell_pattern(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert 'STUDENT_ID = "demo-student"' in code[0].source
+    # The id comes from the grader / hub login unless the student types one.
+    assert "STUDENT_ID = student_id()" in code[0].source
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), "nbgrader grade_ids must be unique"
     module = int(path.name[:2])
@@ -173,3 +173,11 @@ def test_solution_notebook_follows_the_cell_pattern(path):
         if "### BEGIN HIDDEN TESTS" in cell.source:
             assert meta.get("grade") is True and meta.get("solution") is False
             assert meta.get("locked") is True and meta.get("points", 0) > 0
+            # The summative test is imported inside the hidden region, never taken from
+            # the student's namespace, and ends in a statement (no output to score).
+            hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1]
+            assert "from tcplab.check._summative import verify" in hidden
+            assert re.search(r'^verify\("\d_ex_\d+", .+, STUDENT_ID\)$', hidden, re.M)
+            assert "check(" not in hidden
+            visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            assert "submittable(" in visible, "so that nbgrader validate fails when unsolved"

@@ -27,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
+INSTRUCTOR_HTML = DOCS / "_build" / "instructor"
 STATE_PAGE = "notebooks/01_segments_and_states"
 EXTERNAL_SCHEMES = ("http", "https", "mailto", "ftp", "data", "javascript", "tel")
 
@@ -70,8 +71,7 @@ def _present(folder: str, pattern: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the build
-@pytest.fixture(scope="module")
-def site() -> Path:
+def _build(out: Path, *tags: str) -> Path:
     if not stage.is_staged() and shutil.which("npm") is None:
         pytest.skip(
             "npm is missing, and it is needed once to fetch the site's locked browser scripts "
@@ -79,13 +79,27 @@ def site() -> Path:
         )
     env = dict(os.environ, MPLBACKEND="Agg")  # conf.py must cope with the Makefile's Agg
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q"]
-    cmd += ["-b", "html", str(DOCS), str(HTML)]
+    for tag in tags:
+        cmd += ["-t", tag]
+    cmd += ["-b", "html", str(DOCS), str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         pytest.fail(
             f"sphinx-build -W failed ({proc.returncode}):\n{proc.stderr[-6000:]}", pytrace=False
         )
-    return HTML
+    return out
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    """The student site, as ``make site`` builds it."""
+    return _build(HTML)
+
+
+@pytest.fixture(scope="module")
+def instructor_site() -> Path:
+    """The instructor site, as ``make site-instructor`` builds it."""
+    return _build(INSTRUCTOR_HTML, "instructor")
 
 
 @pytest.mark.slow
@@ -98,7 +112,6 @@ def test_the_site_builds_with_warnings_as_errors_and_has_every_page(site: Path) 
         "exercises-index",
         "instructors/index",
         "instructors/running_a_lab",
-        "instructors/grading",
         "instructors/live_labs",
         "instructors/deployment",
     ]:
@@ -107,7 +120,6 @@ def test_the_site_builds_with_warnings_as_errors_and_has_every_page(site: Path) 
     for folder, pattern in [
         ("notebooks", "[0-9][0-9]_*.ipynb"),
         ("exercises", "*.ipynb"),
-        ("solutions", "*.ipynb"),
     ]:
         for stem in _present(folder, pattern):
             assert (site / folder / f"{stem}.html").is_file(), f"no page for {folder}/{stem}"
@@ -122,6 +134,90 @@ def test_the_site_builds_with_warnings_as_errors_and_has_every_page(site: Path) 
     article = page[page.index("<article") : page.index("</article>")]
     assert "exercises/" in article or not _present("exercises", "*.ipynb")
     assert "solutions/" not in article
+
+
+def _solution_fragments() -> list[str]:
+    """Distinctive lines of every solution region, and the markers of hidden tests."""
+    fragments = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            inside = False
+            for line in "".join(cell["source"]).splitlines():
+                if "BEGIN SOLUTION" in line:
+                    inside = True
+                elif "END SOLUTION" in line:
+                    inside = False
+                elif inside and len(line.strip()) >= 30 and not line.strip().startswith("#"):
+                    fragments.append(line.strip())
+    # Lines that also occur in public material (an import a course notebook uses too) are
+    # not solution text.
+    public = "\n".join(
+        p.read_text(encoding="utf-8")
+        for pattern in ("notebooks/*.ipynb", "exercises/*.ipynb", "docs/*.md", "tcplab/**/*.py")
+        for p in ROOT.glob(pattern)
+    )
+    kept = [f for f in fragments if f not in public and json.dumps(f)[1:-1] not in public]
+    return ["BEGIN SOLUTION", "HIDDEN TESTS", "from tcplab.check._summative import", *kept]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _readable(path: Path) -> str:
+    """What a file says: an HTML page's text (tags dropped), else its bytes as text."""
+    raw = path.read_bytes().decode("utf-8", errors="replace")
+    if path.suffix == ".html":
+        p = _Text()
+        p.feed(raw)
+        return "".join(p.parts)
+    return raw
+
+
+@pytest.mark.slow
+def test_no_solution_or_hidden_test_reaches_the_student_site(site: Path) -> None:
+    fragments = _solution_fragments()
+    assert len(fragments) > 40
+    files = [
+        p
+        for p in site.rglob("*")
+        if p.is_file() and "vendor" not in p.parts and p.suffix not in {".png", ".svg", ".woff2"}
+    ]
+    # Pages, _sources, the pickled doctrees and the search index are all searched.
+    assert any(p.suffix == ".doctree" for p in files) and (site / "searchindex.js").is_file()
+    leaks = [
+        f"{p.relative_to(site)}: {frag[:60]!r}"
+        for p in files
+        for text in [_readable(p)]
+        for frag in fragments
+        if frag in text
+    ]
+    assert not leaks, leaks[:10]
+    assert not (site / "solutions").exists() and not (site / "_sources" / "solutions").exists()
+    assert not (site / "instructors" / "grading.html").exists()
+    index = (site / "searchindex.js").read_text(encoding="utf-8")
+    assert "solutions/" not in index and "instructors/grading" not in index
+
+
+@pytest.mark.slow
+def test_the_instructor_site_adds_the_solutions_and_grading(instructor_site: Path) -> None:
+    for stem in _present("solutions", "*.ipynb"):
+        page = instructor_site / "solutions" / f"{stem}.html"
+        assert page.is_file(), f"no instructor page for solutions/{stem}"
+    # The leak detector of the student-site test does see solutions where they are.
+    page = _readable(instructor_site / "solutions" / "02_exercises.html")
+    assert sum(fragment in page for fragment in _solution_fragments()) > 5
+    grading = instructor_site / "instructors" / "grading.html"
+    assert "autograde" in _readable(grading)
+    index = _readable(instructor_site / "instructors" / "index.html")
+    assert "instructor build of this site" in index
+    assert instructor_site != HTML
 
 
 @pytest.mark.slow
@@ -253,8 +349,13 @@ def test_binder_requirements_are_in_sync_with_the_lock() -> None:
     )
     pins = {line.split("==")[0] for line in actual.splitlines() if "==" in line}
     assert {"numpy", "pandas", "matplotlib", "ipywidgets", "graphviz", "dpkt"} <= pins
+    # What an image not built by repo2docker needs to run notebooks, and the git-pull link.
+    assert {"ipykernel", "nbconvert", "nbgitpuller"} <= pins
     assert (ROOT / "binder" / "apt.txt").read_text().split() == ["graphviz"]
-    assert "pip install" in (ROOT / "binder" / "postBuild").read_text()
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install" in post
+    # Never editable: a hub that mounts persistent homes hides the source tree.
+    assert " -e " not in post and "--editable" not in post
 
 
 # --------------------------------------------------------------------------- vendoring
@@ -269,6 +370,26 @@ def test_the_vendor_step_rejects_a_tarball_that_does_not_match_the_lock(tmp_path
         stage._check_integrity(tarball, integrity)
     good = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
     stage._check_integrity(tarball, good)  # and accepts a matching one
+
+
+def test_the_vendor_step_stops_within_a_minute_without_a_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    # An empty npm cache and a registry nobody answers: a clean checkout with no network.
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "cache"))
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
+    specs = [f"{n}@{v}" for n, (v, _) in stage.locked_packages().items()]
+    start = time.monotonic()
+    with pytest.raises(stage.StageError) as err:
+        stage._pack_all(npm, specs, tmp_path)
+    assert time.monotonic() - start < 60
+    message = str(err.value)
+    assert "\n" not in message and specs[0] in message and "once with network" in message
 
 
 def test_the_lock_pins_exactly_the_versions_the_site_was_designed_for() -> None:

@@ -16,8 +16,11 @@ This step fetches only those tarballs with the ordinary npm client
 tarball's sha512 against the lock itself, and copies the few files the site needs,
 with their licences, into ``docs/_static/vendor/`` (git-ignored; Sphinx copies it to
 ``_build/html/_static/vendor/``). npm keeps its own cache (``~/.npm``), so after the
-first fetch a rebuild from clean works offline. A stamp file records the lock's hash:
-when it matches and the files are there, nothing is done.
+first fetch a rebuild from clean works offline: each tarball is taken from that cache
+first (``npm pack --offline``), and only then from the registry, with npm's retries off
+and a budget of :data:`PACK_BUDGET` seconds in all — so without a network a build stops
+within a minute, with one line naming the package to fetch once. A stamp file records
+the lock's hash: when it matches and the files are there, nothing is done.
 
 Run it by hand with ``python docs/vendor/stage.py``; the Sphinx build calls
 :func:`stage` itself (``docs/_ext/tcplab_site.py``), so ``make site`` needs no extra step.
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -120,11 +124,50 @@ def _npm_pack(specs: list[str], into: Path) -> list[Path]:
             "embed-amd.js, MathJax, Pyodide, Viz.js) from the npm registry: install Node.js/npm "
             "('apt-get install npm' on Debian), then run 'make site' again."
         )
-    cmd = [npm, "pack", *specs, "--json", "--pack-destination", str(into)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=into, check=False)
+    return _pack_all(npm, specs, into)
+
+
+PACK_BUDGET = 45.0
+"""Seconds all npm work may take: without a network, ``make site`` stops within a minute."""
+# Without these npm retries an unreachable registry for about ten minutes.
+ONLINE_FLAGS = ["--fetch-retries=0", "--fetch-timeout=15000"]
+
+
+def _pack_all(npm: str, specs: list[str], into: Path) -> list[Path]:
+    """Each tarball from npm's cache (offline), else from the registry, within the budget."""
+    deadline = time.monotonic() + PACK_BUDGET
+    tarballs = []
+    for spec in specs:
+        tarball, why = _pack_one(npm, spec, into, ["--offline"], deadline)
+        if tarball is None:
+            tarball, why = _pack_one(npm, spec, into, ONLINE_FLAGS, deadline)
+        if tarball is None:
+            raise StageError(
+                f"cannot fetch {spec}: it is not in npm's cache and the registry failed "
+                f"({why}); run 'python docs/vendor/stage.py' once with network access, then "
+                "'make site' works offline"
+            )
+        tarballs.append(tarball)
+    return tarballs
+
+
+def _pack_one(
+    npm: str, spec: str, into: Path, flags: list[str], deadline: float
+) -> tuple[Path | None, str]:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None, "out of time"
+    cmd = [npm, "pack", spec, "--json", "--pack-destination", str(into), *flags]
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=into, check=False, timeout=left
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"no answer within {PACK_BUDGET:g} s"
     if proc.returncode != 0:
-        raise StageError(f"'{' '.join(cmd)}' failed:\n{proc.stderr.strip()[-2000:]}")
-    return [into / item["filename"] for item in json.loads(proc.stdout)]
+        lines = [x for x in proc.stderr.splitlines() if x.strip()]
+        return None, (lines[0] if lines else f"npm exit status {proc.returncode}")[:160]
+    return into / json.loads(proc.stdout)[0]["filename"], ""
 
 
 def _extract(tarball: Path, wanted: list[tuple[str, str]], dest: Path) -> None:

@@ -1,8 +1,9 @@
 """Graded exercises: per-student questions and checkers with specific feedback.
 
-Students use two functions::
+Students use three functions::
 
-    from tcplab.check import exercise, check
+    from tcplab.check import check, exercise, student_id
+    STUDENT_ID = student_id()   # the hub login / the graded student; or student_id("s123")
     exercise("2_ex_1", STUDENT_ID)              # shows the question with *your* numbers
     p = exercise("2_ex_1", STUDENT_ID).params   # those numbers, as a dict
     check("2_ex_1", answer, student_id=STUDENT_ID)   # -> Result, shown as feedback
@@ -11,7 +12,11 @@ A :class:`Result` has ``.status`` ("not solved yet", "incorrect" or "correct"),
 ``.solved`` and ``.message``. ``check`` never raises on a student's answer: an untouched
 answer (``None``, ``...`` or a function that raises ``NotImplementedError``) is "not
 solved yet"; feedback names the mistake and never prints the expected answer.
-``Result.require()`` raises AssertionError unless solved (nbgrader's hidden tests use it).
+``Result.require()`` raises AssertionError unless solved.
+
+The *grade* does not trust the notebook: nbgrader's hidden tests call
+``tcplab.check._summative.verify``, which takes the student's identity from the grader
+(see :mod:`tcplab.check._summative` and docs/instructors/grading.md).
 
 Parameters are drawn from a :class:`random.Random` seeded with SHA-256 of the label and
 the student id, so they are stable across sessions and machines and differ between
@@ -34,10 +39,15 @@ Adding the exercises of a module (e.g. module 4)
 
            def make_params(self, rng):  return {...}      # rng: seeded per student
            def question(self, p):       return "Markdown text using p"
-           def expected(self, p):       return ...        # from the library
+           def _expected(self, p):      return ...        # from the library (private)
            def grade(self, p, answer):
                ...  # raise Incorrect("what is wrong, and why") / NotSolved("...")
                return "praise shown when correct"
+
+   A compute/predict exercise answered with a dict is best a :class:`FieldSpec`: list
+   its ``answer_fields`` (:class:`Field`: name, converter, typical :class:`Mistake` s
+   with what to say, a fallback hint) and write no ``grade()`` at all, unless it must
+   diagnose something no single field can (see ``2_ex_1``).
 
    Helpers: ``as_int``/``as_float``/``as_state``/``as_bool``/``fields`` (parse answers,
    raising the right exception), ``seq_diagnosis`` (off-by-one / wrap feedback),
@@ -63,8 +73,11 @@ from tcplab.check._core import (
     KINDS,
     STATUSES,
     Choice,
+    Field,
+    FieldSpec,
     Idea,
     Incorrect,
+    Mistake,
     MultipleChoice,
     NotSolved,
     Result,
@@ -85,16 +98,21 @@ from tcplab.check._core import (
     register,
     rubric,
     seq_diagnosis,
+    seq_field,
     student_rng,
 )
+from tcplab.check._summative import student_id, submittable
 
 __all__ = [
     "KINDS",
     "STATUSES",
     "Choice",
     "Exercise",
+    "Field",
+    "FieldSpec",
     "Idea",
     "Incorrect",
+    "Mistake",
     "MultipleChoice",
     "NotSolved",
     "Result",
@@ -116,6 +134,9 @@ __all__ = [
     "register",
     "rubric",
     "seq_diagnosis",
+    "seq_field",
+    "student_id",
+    "submittable",
 ]
 
 _LOADED = False
@@ -137,17 +158,17 @@ class Exercise:
     """One student's copy of an exercise: the question with their numbers, and a checker."""
 
     def __init__(self, spec: Spec, student_id: str) -> None:
-        self.spec = spec
+        self._spec = spec
         self.student_id = check_student_id(student_id)
         self._params = spec.make_params(student_rng(spec.label, student_id))
 
     @property
     def label(self) -> str:
-        return self.spec.label
+        return self._spec.label
 
     @property
     def kind(self) -> str:
-        return self.spec.kind
+        return self._spec.kind
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -157,26 +178,26 @@ class Exercise:
     @property
     def options(self) -> dict[str, str]:
         """For multiple-choice exercises: letter → option text, in this student's order."""
-        if isinstance(self.spec, MultipleChoice):
-            return {letter: c.text for letter, c in self.spec.options(self._params)}
+        if isinstance(self._spec, MultipleChoice):
+            return {letter: c.text for letter, c in self._spec.options(self._params)}
         return {}
 
     @property
     def text(self) -> str:
         """The question as Markdown, with this student's numbers."""
-        return self.spec.question(self._params)
+        return self._spec.question(self._params)
 
     def check(self, answer: Any) -> Result:
-        return grade(self.spec, self._params, answer, self.student_id)
+        return grade(self._spec, self._params, answer, self.student_id)
 
     def _repr_markdown_(self) -> str:
         head = (
-            f"**{self.label} · {self.spec.title}** *({self.kind}; student id `{self.student_id}`)*"
+            f"**{self.label} · {self._spec.title}** *({self.kind}; student id `{self.student_id}`)*"
         )
         return f"{head}\n\n{self.text}"
 
     def __str__(self) -> str:
-        return f"{self.label} · {self.spec.title} ({self.kind})\n\n{self.text}"
+        return f"{self.label} · {self._spec.title} ({self.kind})\n\n{self.text}"
 
     def __repr__(self) -> str:
         return f"<Exercise {self.label} for {self.student_id!r}>"

@@ -10,7 +10,7 @@ A spec has four parts, all pure functions of a parameter dict:
   ``hash()``), so the same student always gets the same numbers and two students
   almost always different ones;
 - :meth:`Spec.question` renders the question text (Markdown) with those numbers;
-- :meth:`Spec.expected` computes the reference answer *from the library*
+- :meth:`Spec._expected` (not public API) computes the reference answer *from the library*
   (:mod:`tcplab.fsm`, :mod:`tcplab.seq`, :mod:`tcplab.check._model`);
 - :meth:`Spec.grade` compares an answer with it and explains what is wrong. It signals
   "incorrect" by raising :class:`Incorrect` and "not solved yet" by raising
@@ -27,10 +27,15 @@ from __future__ import annotations
 import hashlib
 import html
 import math
+import os
 import random
 import re
-from collections.abc import Callable, Iterable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, ClassVar, Literal
 
 from tcplab import seq
@@ -39,15 +44,20 @@ from tcplab.fsm import Event, State
 __all__ = [
     "KINDS",
     "STATUSES",
+    "Field",
+    "FieldSpec",
     "Incorrect",
+    "Mistake",
     "NotSolved",
     "Result",
     "Spec",
     "all_specs",
     "call_student",
+    "call_time_limit",
     "get_spec",
     "grade",
     "is_untouched",
+    "plain",
     "register",
     "student_rng",
 ]
@@ -72,23 +82,150 @@ def is_untouched(answer: object) -> bool:
     return answer is None or answer is Ellipsis
 
 
-def call_student(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call a student's function; ``NotImplementedError`` means "not written yet".
+CALL_TIME_LIMIT_ENV = "TCPLAB_CALL_TIME_LIMIT"
+"""Environment variable: seconds one call of a student's function may take (default 2)."""
+DEFAULT_CALL_TIME_LIMIT = 2.0
 
-    Any other exception is turned into :class:`Incorrect` naming the input, because a
+
+class _TimeUp(BaseException):
+    # A BaseException, so a student's ``except Exception:`` cannot swallow the time limit.
+    pass
+
+
+def call_time_limit() -> float:
+    """Seconds one call of a student's function may take: ``$TCPLAB_CALL_TIME_LIMIT`` or 2."""
+    raw = os.environ.get(CALL_TIME_LIMIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_CALL_TIME_LIMIT
+    try:
+        limit = float(raw)
+    except ValueError:
+        limit = math.nan
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"{CALL_TIME_LIMIT_ENV} must be a positive number of seconds; got {raw!r}")
+    return limit
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_TimeUp` in the main thread after ``seconds`` (no-op elsewhere)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:  # e.g. Windows, or a checker run from a worker thread
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call_student(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a student's function under a time limit; return its result as plain values.
+
+    ``NotImplementedError`` or an empty body (the exercise stub) means "not written yet";
+    returning ``None`` otherwise (a missing ``return``) is incorrect. Any other exception,
+    a call that runs longer than :func:`call_time_limit`, endless recursion and
+    ``sys.exit()`` become :class:`Incorrect` naming the input: a
     crash on a valid input is a wrong answer, not a checker failure.
     """
+    limit = call_time_limit()
+    shown = _shorten(", ".join(repr(a) for a in args))
     try:
-        return fn(*args)
+        with _time_limit(limit):
+            got = fn(*args)
+    except _TimeUp:
+        raise Incorrect(
+            f"your function took longer than {limit:g} s when called with ({shown}): "
+            "look for a loop that never ends"
+        ) from None
     except NotImplementedError as exc:
         raise NotSolved(
             "your function still raises NotImplementedError: replace that line with your code"
         ) from exc
+    except RecursionError as exc:
+        raise Incorrect(
+            f"your function recursed without end when called with ({shown}) (RecursionError)"
+        ) from exc
+    except SystemExit as exc:
+        raise Incorrect(
+            f"your function called exit() when called with ({shown}); return a value instead"
+        ) from exc
     except Exception as exc:
-        shown = ", ".join(repr(a) for a in args)
         raise Incorrect(
             f"your function raised {type(exc).__name__}: {exc} when called with ({shown})"
         ) from exc
+    if got is None and _is_empty(fn):
+        raise NotSolved("your function is still empty (# YOUR ANSWER HERE): write its body")
+    if got is None:
+        raise Incorrect(
+            f"your function returned None when called with ({shown}): write its body "
+            "(did you forget `return`?)"
+        )
+    return plain(got, "your function's result")
+
+
+def _empty_function() -> None:
+    """A docstring and nothing else: the bytecode of an untouched exercise stub."""
+
+
+def _is_empty(fn: object) -> bool:
+    code = getattr(fn, "__code__", None)
+    return code is not None and code.co_code == _empty_function.__code__.co_code
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_PLAIN_TYPES: tuple[type, ...] = (bool, int, float, str)
+_COMPARISON = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__")
+
+
+def plain(value: Any, what: str = "your answer") -> Any:
+    """``value`` rebuilt from plain built-in types, so comparing it cannot be rigged.
+
+    Subclasses of int/float/str are converted with ``int()``/``float()``/``str()`` — or
+    rejected as :class:`Incorrect` when they redefine comparison; containers are rebuilt
+    as dict/list/tuple/set; numpy scalars become Python numbers; tcplab's own enums and
+    functions (build exercises) pass as they are. Anything else is Incorrect.
+    """
+    kind = type(value)
+    if value is None or value is Ellipsis or kind in _PLAIN_TYPES:
+        return value
+    if isinstance(value, Enum):
+        if kind.__module__.startswith("tcplab."):
+            return value
+        raise Incorrect(f"{what} is a {kind.__name__}; use tcplab's own names or plain text")
+    for base in _PLAIN_TYPES:
+        if isinstance(value, base):
+            if any(getattr(kind, m) is not getattr(base, m) for m in _COMPARISON):
+                raise Incorrect(
+                    f"{what} is a {kind.__name__}, a {base.__name__} that changes how it "
+                    f"compares; answer with a plain {base.__name__}"
+                )
+            return base(value)
+    if isinstance(value, Mapping):
+        return {plain(k, what): plain(v, f"{what}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [plain(v, f"each entry of {what}") for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, set | frozenset):
+        items = [plain(v, f"each entry of {what}") for v in value]
+        return set(items) if isinstance(value, set) else frozenset(items)
+    if kind.__module__ == "numpy" and hasattr(value, "item"):
+        return plain(value.item(), what)
+    if callable(value) and not any(hasattr(kind, m) and m in kind.__dict__ for m in _COMPARISON):
+        return value
+    raise Incorrect(
+        f"{what} is a {kind.__name__}; answer with plain numbers, text, True/False, lists and dicts"
+    )
 
 
 @dataclass(frozen=True)
@@ -173,7 +310,7 @@ class Spec:
     def question(self, p: Mapping[str, Any]) -> str:
         raise NotImplementedError
 
-    def expected(self, p: Mapping[str, Any]) -> Any:
+    def _expected(self, p: Mapping[str, Any]) -> Any:
         raise NotImplementedError
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -244,7 +381,7 @@ def grade(spec: Spec, params: Mapping[str, Any], answer: Any, student_id: str) -
             student_id,
         )
     try:
-        praise = spec.grade(params, answer)
+        praise = spec.grade(params, plain(answer))
     except NotSolved as exc:
         return Result(label, "not solved yet", str(exc), student_id)
     except Incorrect as exc:
@@ -394,11 +531,109 @@ def seq_diagnosis(got: int, want: int, name: str, reasons: Mapping[int, str] | N
     reasons = reasons or {}
     if off in reasons:
         raise Incorrect(f"{name} is {_offset_words(off)}: {reasons[off]}")
-    # No magnitude here: "217 too low" would hand out the answer.
+    # Neither magnitude nor direction: "too low" / "too high" would let a student find the
+    # number by bisection in ~32 tries. Only the typical mistakes above get specific words.
     raise Incorrect(
-        f"{name} is too {'low' if off < 0 else 'high'}: recount what each segment consumes "
+        f"{name} is not right: recount what each segment consumes "
         "(SYN and FIN one each, data one per byte, a pure ACK nothing)"
     )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong value of one answer field, and what to say when a student gives it.
+
+    ``value(p, want)`` computes the wrong value from the parameters and the right value,
+    or returns None where this mistake cannot arise for these parameters.
+    """
+
+    value: Callable[[Mapping[str, Any], Any], Any]
+    say: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a dict answer: how to read it, its typical mistakes, what else to say.
+
+    ``read(raw, name)`` converts the raw value (:func:`as_int`, :func:`as_float`,
+    :func:`as_state`, …), raising :class:`Incorrect` / :class:`NotSolved`; ``same``
+    compares with the right value (e.g. :func:`close_enough` for floats);
+    ``diagnose(got, want, name)`` runs when no listed mistake matched and may raise a more
+    specific :class:`Incorrect` (e.g. :func:`seq_diagnosis`); ``otherwise`` is the last
+    resort, a hint that names no value and no direction (a string, or a function of the
+    parameters when the hint depends on them).
+    """
+
+    name: str
+    read: Callable[[Any, str], Any] = as_int
+    mistakes: tuple[Mistake, ...] = ()
+    same: Callable[[Any, Any], bool] = lambda got, want: got == want
+    diagnose: Callable[[Any, Any, str], None] | None = None
+    otherwise: str | Callable[[Mapping[str, Any]], str] = (
+        "is not right: work it out again from the question"
+    )
+
+
+def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str]) -> Field:
+    """A sequence-number field: typical off-by-N mistakes, then :func:`seq_diagnosis`.
+
+    Each mistake is ``(offset, say)``: the wrong value is the right one plus ``offset``
+    (modulo 2^32); ``offset`` may be a function of the parameters (e.g. minus the data
+    length).
+    """
+
+    def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
+        return lambda p, want: (want + (off(p) if callable(off) else off)) % seq.MOD
+
+    def words(off: int | Callable[[Mapping[str, Any]], int], say: str) -> str:
+        # "one short: …" as seq_diagnosis says it; an offset that depends on the
+        # parameters (the data length) would give the number away, so no words then.
+        return say if callable(off) else f"is {_offset_words(off)}: {say}"
+
+    return Field(
+        name,
+        mistakes=tuple(Mistake(wrong(off), words(off, say)) for off, say in mistakes),
+        diagnose=seq_diagnosis,
+    )
+
+
+class FieldSpec(Spec):
+    """A compute/predict exercise answered with a dict, graded field by field.
+
+    Subclasses list :data:`answer_fields` (in the order feedback should be given) and
+    :meth:`_expected` returns a dict with the same keys; ``praise`` is shown when all are
+    right. Override :meth:`grade` only to diagnose what single fields cannot (e.g. two
+    values swapped).
+    """
+
+    answer_fields: ClassVar[tuple[Field, ...]]
+    praise: ClassVar[str] = "right."
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        got = self.read_fields(answer)
+        want = self._expected(p)
+        for f in self.answer_fields:
+            self.judge(f, p, got[f.name], want[f.name])
+        return self.praise
+
+    def read_fields(self, answer: Any) -> dict[str, Any]:
+        d = fields(answer, [f.name for f in self.answer_fields])
+        return {f.name: f.read(d[f.name], f.name) for f in self.answer_fields}
+
+    @staticmethod
+    def judge(f: Field, p: Mapping[str, Any], got: Any, want: Any) -> None:
+        """Raise :class:`Incorrect` unless ``got`` is right, with the most specific hint."""
+        if f.same(got, want):
+            return
+        for m in f.mistakes:
+            wrong = m.value(p, want)
+            # None: this mistake cannot happen with these parameters.
+            if wrong is not None and wrong != want and f.same(got, wrong):
+                raise Incorrect(f"{f.name}{' ' if m.say.startswith('is ') else ': '}{m.say}")
+        if f.diagnose is not None:
+            f.diagnose(got, want, f.name)
+        hint = f.otherwise(p) if callable(f.otherwise) else f.otherwise
+        raise Incorrect(f"{f.name}{'' if hint.startswith(':') else ' '}{hint}")
 
 
 def _offset_words(off: int) -> str:
@@ -445,7 +680,7 @@ class MultipleChoice(Spec):
         lines += ["", 'Answer with the letter of the one correct option, e.g. `answer = "a"`.']
         return "\n".join(lines)
 
-    def expected(self, p: Mapping[str, Any]) -> str:
+    def _expected(self, p: Mapping[str, Any]) -> str:
         return next(letter for letter, c in self.options(p) if c.correct)
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:

@@ -6,19 +6,15 @@ The checkers never hard-code an answer: they compute it from :mod:`tcplab.fsm` (
 and segments), :mod:`tcplab.seq` (serial arithmetic) and the few formulas below, each
 tied to a line of the fact sheet:
 
-- :func:`retransmit_schedule` — Linux's SYN / SYN-ACK retransmission times: initial RTO
-  ``TCP_TIMEOUT_INIT`` = 1 s, doubled after each timeout, capped at ``TCP_RTO_MAX`` =
-  120 s (include/net/tcp.h). With ``tcp_syn_retries`` = 6 this gives SYNs at
-  0, 1, 3, 7, 15, 31, 63 s and the give-up at 127 s; with ``tcp_synack_retries`` = 5,
-  SYN-ACKs at 0, 1, 3, 7, 15, 31 s and expiry at 63 s.
 - :func:`run_script` — drive two :class:`~tcplab.fsm.TcpStateMachine` s through a scripted
   exchange (:data:`HANDSHAKE`, :data:`FOUR_WAY_CLOSE`) up to the moment one segment is
   lost, to predict both sides' states then.
 - :data:`AWAITING_ACK` — the states in which an endpoint has a SYN or FIN outstanding, so
   its retransmission timer runs; a lost *pure* ACK is never retransmitted by itself.
 
-This module is deliberately tiny and pure; the simulator (``tcplab.sim``/``tcplab.timers``)
-models the same timers in full.
+This module is deliberately tiny and pure. Retransmission schedules are *not* here: the
+checkers take them from the timer presets' one rule (:meth:`tcplab.timers.TimerPreset.syn_rule`
+and friends), the same rule the endpoint, the listener and the flood model use.
 """
 
 from __future__ import annotations
@@ -33,44 +29,15 @@ __all__ = [
     "AWAITING_ACK",
     "FOUR_WAY_CLOSE",
     "HANDSHAKE",
-    "TCP_RTO_MAX",
-    "TCP_TIMEOUT_INIT",
     "Step",
-    "retransmit_schedule",
     "retransmitters",
     "run_script",
 ]
-
-TCP_TIMEOUT_INIT = 1.0
-"""Linux's initial RTO in seconds (include/net/tcp.h, "RFC6298 2.1 initial RTO value")."""
-TCP_RTO_MAX = 120.0
-"""Linux's largest RTO in seconds (include/net/tcp.h)."""
 
 #: States where our SYN or FIN is not yet acknowledged: the retransmission timer runs.
 AWAITING_ACK: frozenset[State] = frozenset(
     {State.SYN_SENT, State.SYN_RECEIVED, State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK}
 )
-
-
-def retransmit_schedule(
-    retries: int, rto: float = TCP_TIMEOUT_INIT, rto_max: float = TCP_RTO_MAX
-) -> tuple[list[float], float]:
-    """Send times of the first transmission and ``retries`` retransmissions, and the give-up.
-
-    Each timeout doubles the RTO (capped at ``rto_max``); after the last retransmission the
-    sender waits one more (doubled) RTO before giving up.
-    """
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries must be an int >= 0; got {retries!r}")
-    if not rto > 0 or not rto_max >= rto:
-        raise ValueError(f"need 0 < rto <= rto_max; got rto={rto!r}, rto_max={rto_max!r}")
-    times = [0.0]
-    t, current = 0.0, rto
-    for _ in range(retries):
-        t += current
-        times.append(t)
-        current = min(current * 2, rto_max)
-    return times, t + current
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class ConsumedNumbers(Spec):
             "its next byte would carry? Give an integer in 0 … 2^32−1 as `answer`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> int:
+    def _expected(self, p: Mapping[str, Any]) -> int:
         total = 1 + sum(p["sizes"]) + 1  # SYN + data + FIN; pure ACKs consume nothing
         return seq.add(p["iss"], total)
 
@@ -60,7 +60,7 @@ class ConsumedNumbers(Spec):
             k - 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
             k + 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
         }
-        seq_diagnosis(got, self.expected(p), "your SND.NXT", reasons)
+        seq_diagnosis(got, self._expected(p), "your SND.NXT", reasons)
         return "SYN, data and FIN consume sequence numbers; pure ACKs don't."
 
 
@@ -111,7 +111,7 @@ class StateAfterEvents(Spec):
             'Answer with a `State` or its name, e.g. `answer = "LISTEN"`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> State:
+    def _expected(self, p: Mapping[str, Any]) -> State:
         return _run([Event[n] for n in p["events"]])[-1]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -170,7 +170,7 @@ class LegalEvents(Spec):
             '`answer = {"CLOSE", "RCV_RST"}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> frozenset[Event]:
+    def _expected(self, p: Mapping[str, Any]) -> frozenset[Event]:
         return frozenset(legal_events(State[p["state"]]))
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -180,7 +180,7 @@ class LegalEvents(Spec):
         if not items:
             raise Incorrect("the set is empty: every state has some legal events")
         got = {as_event(x, "each event") for x in items}
-        want = self.expected(p)
+        want = self._expected(p)
         st = State[p["state"]]
         extra = sorted((e for e in got - want), key=lambda e: e.name)
         missing = want - got
@@ -273,7 +273,7 @@ class SegmentSent(Spec):
             '(states as `State`s or names like `"SYN-SENT"`, segments as `Send`s or names).'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def _expected(self, p: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
         for s, e in p["cases"]:
             (arc,) = TRANSITIONS[(State[s], Event[e])]
@@ -284,7 +284,7 @@ class SegmentSent(Spec):
         if not isinstance(answer, list | tuple) or len(answer) != len(p["cases"]):
             raise Incorrect(f"answer with a list of {len(p['cases'])} dicts, one per case")
         problems = []
-        for i, (a, want) in enumerate(zip(answer, self.expected(p), strict=True), 1):
+        for i, (a, want) in enumerate(zip(answer, self._expected(p), strict=True), 1):
             d = fields(a, ["state", "send"], f"case {i}")
             st = as_state(d["state"], f"case {i} state")
             send = _as_send(d["send"])
@@ -328,7 +328,7 @@ class ProcNetTcpCode(Spec):
             f"Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, str]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, str]:
         out = {}
         for s in p["states"]:
             num = State[s].linux_number
@@ -337,7 +337,7 @@ class ProcNetTcpCode(Spec):
         return out
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        want = self.expected(p)
+        want = self._expected(p)
         d = fields(answer, list(want))
         codes = {State[s].linux_number: State[s] for s in State.__members__}
         for name, w in want.items():

@@ -4,35 +4,56 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     MultipleChoice,
-    NotSolved,
     Spec,
     as_float,
-    as_int,
     as_state,
     fields,
-    is_untouched,
     register,
-    seq_diagnosis,
+    seq_field,
 )
-from tcplab.check._model import HANDSHAKE, retransmit_schedule, retransmitters, run_script
+from tcplab.check._model import HANDSHAKE, retransmitters, run_script
+from tcplab.check._words import as_word
+from tcplab.timers import PRESETS, RetransmissionTimeline, RetryRule, TimerPreset
+
+_SYN_CONSUMES = "a SYN consumes a sequence number, so the next expected number is ISN+1"
 
 
 @register
-class HandshakeNumbers(Spec):
+class HandshakeNumbers(FieldSpec):
     label = "2_ex_1"
     kind = "compute"
     topic = "SEQ/ACK of the three segments (and data in the third) across the wrap"
     title = "Handshake arithmetic"
 
-    KEYS = ("syn_ack_seq", "syn_ack_ack", "ack_seq", "ack_ack", "server_ack_after_data")
+    answer_fields = (
+        seq_field(
+            "syn_ack_seq", (1, "the server's SYN+ACK carries its own ISN; nothing is consumed yet")
+        ),
+        seq_field(
+            "syn_ack_ack", (-1, _SYN_CONSUMES), (1, "the client's SYN consumes exactly one number")
+        ),
+        seq_field(
+            "ack_seq", (-1, "the client's SYN used up its ISN: the next segment starts at ISN+1")
+        ),
+        seq_field("ack_ack", (-1, "the server's SYN consumes a sequence number too")),
+        seq_field(
+            "server_ack_after_data",
+            (-1, "the SYN's sequence number comes before the data"),
+            (1, "a pure ACK consumes nothing, only the data bytes and the SYN do"),
+        ),
+    )
+    praise = "x, x+1, y, y+1 — and the data advances ACK by its length, modulo 2^32."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         data = rng.randint(100, 1460)
@@ -41,6 +62,7 @@ class HandshakeNumbers(Spec):
         return {"client_isn": client_isn, "server_isn": rng.randrange(seq.MOD), "data": data}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             f"A client with ISN `{p['client_isn']}` connects to a server whose ISN is "
             f"`{p['server_isn']}`. The client's third segment (the ACK) already carries "
@@ -50,10 +72,10 @@ class HandshakeNumbers(Spec):
             "- `ack_seq`, `ack_ack` — SEQ and ACK of the client's third segment;\n"
             "- `server_ack_after_data` — the ACK number the server sends once it has all "
             "of that data.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, int]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
         x, y = p["client_isn"], p["server_isn"]
         return {
             "syn_ack_seq": y,
@@ -64,145 +86,213 @@ class HandshakeNumbers(Spec):
         }
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        syn = "a SYN consumes a sequence number, so the next expected number is ISN+1"
-        reasons: dict[str, dict[int, str]] = {
-            "syn_ack_seq": {1: "the server's SYN+ACK carries its own ISN; nothing is consumed yet"},
-            "syn_ack_ack": {-1: syn, 1: "the client's SYN consumes exactly one number"},
-            "ack_seq": {-1: "the client's SYN used up its ISN: the next segment starts at ISN+1"},
-            "ack_ack": {-1: "the server's SYN consumes a sequence number too"},
-            "server_ack_after_data": {
-                -1: "the SYN's sequence number comes before the data",
-                -p["data"]: "the server acknowledges the data bytes as well",
-                1: "a pure ACK consumes nothing, only the data bytes and the SYN do",
-            },
-        }
-        swapped = {"syn_ack_seq": p["client_isn"], "ack_ack": seq.add(p["client_isn"], 1)}
-        for key in self.KEYS:
-            got = as_int(d[key], key)
-            if key in swapped and got == swapped[key] and got != want[key]:
-                raise Incorrect(
-                    f"{key}: that is built from the client's ISN; this one is the server's"
-                )
-            if key == "syn_ack_ack" and got == p["server_isn"]:
-                raise Incorrect(f"{key}: an ACK number acknowledges the *other* side's numbers")
-            seq_diagnosis(got, want[key], key, reasons[key])
-        return "x, x+1, y, y+1 — and the data advances ACK by its length, modulo 2^32."
+        # Beyond single fields: numbers built from the wrong side's ISN, and forgetting
+        # the data (an offset that depends on this student's data length).
+        got = self.read_fields(answer)
+        x = p["client_isn"]
+        if got["syn_ack_seq"] in (x, seq.add(x, 1)) or got["ack_ack"] in (x, seq.add(x, 1)):
+            key = "syn_ack_seq" if got["syn_ack_seq"] in (x, seq.add(x, 1)) else "ack_ack"
+            raise Incorrect(f"{key}: that is built from the client's ISN; this one is the server's")
+        if got["syn_ack_ack"] == p["server_isn"]:
+            raise Incorrect("syn_ack_ack: an ACK number acknowledges the *other* side's numbers")
+        if got["server_ack_after_data"] == seq.add(x, 1):
+            raise Incorrect("server_ack_after_data: the server acknowledges the data bytes as well")
+        return super().grade(p, answer)
 
 
-def _schedule_answer(answer: Any, retries: int, what: str) -> tuple[list[float], float]:
-    d = fields(answer, ["send_times", "gives_up_at"])
-    times = d["send_times"]
-    if isinstance(times, str) or not hasattr(times, "__iter__"):
-        raise Incorrect("send_times should be a list of times in seconds, e.g. [0, ...]")
-    got = [as_float(t, "each send time") for t in times]
-    return got, as_float(d["gives_up_at"], "gives_up_at")
+class RetryTimeline(Spec):
+    """One retransmission timeline exercise, parametrized by the segment that is retried.
 
+    The kernel the student's numbers assume is drawn per student (today's Linux, with
+    linear SYN timeouts, or Linux before 6.5) and named in the question; the expected
+    times come from the timer presets' one retransmission rule (:mod:`tcplab.timers`).
+    """
 
-def _diagnose_schedule(got: list[float], end: float, retries: int, what: str, knob: str) -> None:
-    want, want_end = retransmit_schedule(retries)
-    if len(got) == retries:
-        raise Incorrect(
-            f"you listed {retries} {what}s: {knob} counts *re*transmissions, and the first "
-            f"{what} is not one of them"
-        )
-    if len(got) != len(want):
-        raise Incorrect(
-            f"you listed {len(got)} {what}s: count the first transmission plus one per retry"
-        )
-    if got and got[0] != 0:
-        raise Incorrect("the first transmission is at t = 0")
-    gaps = [b - a for a, b in itertools.pairwise(got)]
-    if len(gaps) >= 2 and len(set(gaps)) == 1:
-        raise Incorrect(
-            "your gaps are all equal: after each timeout the RTO doubles (exponential backoff)"
-        )
-    if any(abs(g - w) > 1e-6 for g, w in zip(got, want, strict=True)):
-        if gaps and abs(gaps[0] - 1) > 1e-6:
-            raise Incorrect("the first retransmission comes after the initial RTO of 1 s")
-        raise Incorrect(
-            f"some {what} times are off: the gap starts at 1 s and doubles after each timeout"
-        )
-    if abs(end - got[-1]) < 1e-6:
-        raise Incorrect(
-            f"after the last {what} the sender still waits one more timeout before giving up"
-        )
-    if gaps and abs(end - (got[-1] + gaps[-1])) < 1e-6:
-        raise Incorrect("the final wait doubles too, like every other timeout")
-    if abs(end - want_end) > 1e-6:
-        raise Incorrect("gives_up_at is off: it is the last send time plus one more doubled RTO")
-
-
-@register
-class SynRetries(Spec):
-    label = "2_ex_2"
     kind = "compute"
-    topic = "Linux SYN retransmission timeline and connect() timeout (tcp_syn_retries)"
-    title = "When does connect() give up?"
+    segment: ClassVar[str]
+    who: ClassVar[str]
+    knob: ClassVar[str]
+    retries_range: ClassVar[tuple[int, int]]
+    setting: ClassVar[str]
+    ends: ClassVar[str]
+    praise: ClassVar[str]
+
+    def rule(self, preset: TimerPreset, retries: int) -> RetryRule:
+        raise NotImplementedError
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
-        return {"retries": rng.randint(2, 5)}
+        return {"kernel": rng.choice(_KERNELS), "retries": rng.randint(*self.retries_range)}
+
+    def timeline(self, p: Mapping[str, Any]) -> RetransmissionTimeline:
+        return self.rule(PRESETS[p["kernel"]], p["retries"]).timeline()
 
     def question(self, p: Mapping[str, Any]) -> str:
         return (
-            "A client calls `connect()` to a host that never answers (every SYN is lost). "
-            f"The administrator has set `net.ipv4.tcp_syn_retries = {p['retries']}`; the "
-            "initial RTO is Linux's 1 s, and each timeout doubles it.\n\n"
-            "List the times (seconds after the first SYN) at which SYNs are sent, and the "
-            "time at which `connect()` fails with a timeout.\n\n"
+            f"{self.setting} {self.who} runs **{_KERNEL_WORDS[p['kernel']]}**, with "
+            f"`net.ipv4.{self.knob} = {p['retries']}` and the initial RTO of 1 s.\n\n"
+            f"{_KERNEL_RULES[p['kernel']]}\n\n"
+            f"List the times (seconds after the first {self.segment}) at which "
+            f"{self.segment}s are sent, and the time at which {self.ends}.\n\n"
             'Answer with a dict: `answer = {"send_times": [...], "gives_up_at": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
-        times, end = retransmit_schedule(p["retries"])
-        return {"send_times": times, "gives_up_at": end}
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        tl = self.timeline(p)
+        return {"send_times": list(tl.send_times), "gives_up_at": tl.give_up}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got, end = _schedule_answer(answer, p["retries"], "SYN")
-        _diagnose_schedule(got, end, p["retries"], "SYN", "tcp_syn_retries")
-        return "right. With Linux's default of 6 retries this gives the familiar 127 s."
+        d = fields(answer, ["send_times", "gives_up_at"])
+        times = d["send_times"]
+        if isinstance(times, str) or not isinstance(times, list | tuple):
+            raise Incorrect("send_times should be a list of times in seconds, e.g. [0, ...]")
+        got = [as_float(t, "each send time") for t in times]
+        self._diagnose(p, got, as_float(d["gives_up_at"], "gives_up_at"))
+        return self.praise
+
+    def confusions(self, p: Mapping[str, Any]) -> list[tuple[RetransmissionTimeline, str]]:
+        """Schedules a student may compute by applying the wrong rule, and what to say."""
+        other = next(k for k in _KERNELS if k != p["kernel"])
+        return [(self.rule(PRESETS[other], p["retries"]).timeline(), _WRONG_KERNEL[p["kernel"]])]
+
+    def _diagnose(self, p: Mapping[str, Any], got: list[float], end: float) -> None:
+        tl, seg, n = self.timeline(p), self.segment, p["retries"]
+        want = list(tl.send_times)
+        if _close(got, want) and abs(end - tl.give_up) < 1e-6:
+            return
+        for wrong, say in self.confusions(p):
+            if list(wrong.send_times) != want and _close(got, list(wrong.send_times)):
+                raise Incorrect(say)
+        if len(got) == len(want) - 1:
+            raise Incorrect(
+                f"you listed {len(got)} {seg}s: {self.knob} counts *re*transmissions, and "
+                f"the first {seg} is not one of them"
+            )
+        if len(got) != len(want):
+            raise Incorrect(
+                f"you listed {len(got)} {seg}s: count the first transmission plus one per "
+                f"retransmission ({self.knob} = {n}; read the rules for this kernel again)"
+            )
+        if got and got[0] != 0:
+            raise Incorrect("the first transmission is at t = 0")
+        gaps = [b - a for a, b in itertools.pairwise(got)]
+        if len(gaps) >= 2 and len(set(gaps)) == 1:
+            raise Incorrect(
+                "your gaps are all equal: apart from any linear timeouts, each timeout "
+                "doubles the RTO (exponential backoff)"
+            )
+        if not _close(got, want):
+            raise Incorrect(f"some {seg} times are off: check each gap against the rules above")
+        if abs(end - got[-1]) < 1e-6:
+            raise Incorrect(
+                f"after the last {seg} the sender still waits one more timeout before giving up"
+            )
+        if gaps and abs(end - (got[-1] + gaps[-1])) < 1e-6:
+            raise Incorrect("the final wait doubles too, like the timeouts before it")
+        raise Incorrect("gives_up_at is off: it is the last send time plus one more timeout")
+
+
+def _close(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) < 1e-6 for x, y in zip(a, b, strict=True))
+
+
+_KERNELS = ("linux", "linux-pre-6.5")
+_KERNEL_WORDS = {
+    "linux": "Linux 6.5 or later (today's kernels)",
+    "linux-pre-6.5": "a Linux kernel older than 6.5",
+}
+_KERNEL_RULES = {
+    "linux": (
+        "Since Linux 6.5, `net.ipv4.tcp_syn_linear_timeouts = 4`: for the SYN of an active "
+        "open (`connect()`), the first 4 timeouts keep the RTO at its initial value, and "
+        "the kernel allows `tcp_syn_retries + tcp_syn_linear_timeouts` retransmissions. "
+        "After the linear ones, every timeout doubles the RTO. A SYN+ACK (passive open) "
+        "is not affected: its RTO doubles from the first timeout, and "
+        "`tcp_synack_retries` counts its retransmissions."
+    ),
+    "linux-pre-6.5": (
+        "Before Linux 6.5 there is no `tcp_syn_linear_timeouts`: every timeout doubles the "
+        "RTO, for the SYN of an active open and for a SYN+ACK alike, and "
+        "`tcp_syn_retries` / `tcp_synack_retries` count the retransmissions."
+    ),
+}
+_WRONG_KERNEL = {
+    "linux": (
+        "that is the schedule of Linux before 6.5; this kernel has tcp_syn_linear_timeouts "
+        "= 4 (the question says which kernel your numbers assume)"
+    ),
+    "linux-pre-6.5": (
+        "that is today's Linux (6.5 and later), with linear SYN timeouts; this kernel is "
+        "older and doubles the RTO at every timeout"
+    ),
+}
 
 
 @register
-class SynAckRetries(Spec):
+class SynRetries(RetryTimeline):
+    label = "2_ex_2"
+    topic = "Linux SYN retransmission timeline and connect() timeout, before and since 6.5"
+    title = "When does connect() give up?"
+    segment = "SYN"
+    who = "The client"
+    knob = "tcp_syn_retries"
+    retries_range = (3, 6)  # ≥ 3: there Linux's count and time limits give the same end
+    setting = "A client calls `connect()` to a host that never answers (every SYN is lost)."
+    ends = "`connect()` fails with a timeout"
+    praise = (
+        "right. With the defaults (6 retries) today's Linux gives up at 131 s and Linux "
+        "before 6.5 at 127 s — both sooner than RFC 9293's MUST-23 (at least 3 minutes)."
+    )
+
+    def rule(self, preset: TimerPreset, retries: int) -> RetryRule:
+        return preset.with_(syn_retries=retries).syn_rule()
+
+
+@register
+class SynAckRetries(RetryTimeline):
     label = "2_ex_3"
-    kind = "compute"
     topic = "SYN-ACK retransmissions and when a half-open request expires (tcp_synack_retries)"
     title = "How long does a half-open request live?"
+    segment = "SYN+ACK"
+    who = "The server"
+    knob = "tcp_synack_retries"
+    retries_range = (2, 5)
+    setting = (
+        "A server receives a SYN, answers with a SYN+ACK, and never hears from the client "
+        "again; it is under no load (no pruning of the SYN queue)."
+    )
+    ends = "the request is dropped from the SYN queue"
+    praise = (
+        "right. Linux's default of 5 retries keeps a half-open request for 63 s, on every "
+        "kernel version — which is what a SYN flood exploits."
+    )
 
-    def make_params(self, rng: random.Random) -> dict[str, Any]:
-        return {"retries": rng.randint(2, 4)}
+    def rule(self, preset: TimerPreset, retries: int) -> RetryRule:
+        return preset.with_(synack_retries=retries).synack_rule()
 
-    def question(self, p: Mapping[str, Any]) -> str:
-        return (
-            "A server receives a SYN, answers with a SYN+ACK, and never hears from the client "
-            "again. It runs Linux with `net.ipv4.tcp_synack_retries = "
-            f"{p['retries']}`, an initial RTO of 1 s doubled after each timeout, and no "
-            "load (no pruning).\n\n"
-            "List the times (seconds after the first SYN+ACK) at which SYN+ACKs are sent, "
-            "and the time at which the request is dropped from the SYN queue.\n\n"
-            'Answer with a dict: `answer = {"send_times": [...], "gives_up_at": ...}`.'
-        )
-
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
-        times, end = retransmit_schedule(p["retries"])
-        return {"send_times": times, "gives_up_at": end}
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got, end = _schedule_answer(answer, p["retries"], "SYN+ACK")
-        _diagnose_schedule(got, end, p["retries"], "SYN+ACK", "tcp_synack_retries")
-        return (
-            "right. Linux's default of 5 retries keeps a half-open request for 63 s — "
-            "which is what a SYN flood exploits."
-        )
+    def confusions(self, p: Mapping[str, Any]) -> list[tuple[RetransmissionTimeline, str]]:
+        linear = PRESETS["linux"].with_(syn_retries=p["retries"]).syn_rule().timeline()
+        return [
+            (
+                linear,
+                "tcp_syn_linear_timeouts applies only to the SYN of an active open "
+                "(connect()); a SYN+ACK's RTO doubles from the first timeout",
+            )
+        ]
 
 
 _SIDES = ("client", "server", "both")
 
 
+_PURE_ACK = "a pure ACK is never retransmitted by itself — nothing tells the client it was lost"
+
+
+def _if_ack_lost(side: str) -> Callable[[Mapping[str, Any], Any], str | None]:
+    """The wrong answer ``side`` — a mistake only when the lost segment is the ACK."""
+    return lambda p, want: side if p["lost"] == "ACK" else None
+
+
 @register
-class HandshakeLoss(Spec):
+class HandshakeLoss(FieldSpec):
     label = "2_ex_4"
     kind = "predict"
     topic = "a lost handshake segment: both sides' states and who retransmits"
@@ -224,43 +314,34 @@ class HandshakeLoss(Spec):
             'Answer with a dict: `answer = {"client": ..., "server": ..., "retransmits": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         states = run_script(HANDSHAKE, lost=p["lost"])
         who = retransmitters(states)
         return {**states, "retransmits": "both" if len(who) == 2 else next(iter(who))}
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, ["client", "server", "retransmits"])
-        want = self.expected(p)
-        client = as_state(d["client"], "client")
-        server = as_state(d["server"], "server")
-        who = d["retransmits"]
-        if is_untouched(who):
-            raise NotSolved("retransmits is still ... : fill it in")
-        if not isinstance(who, str) or who.strip().lower() not in _SIDES:
-            raise Incorrect(f'retransmits should be "client", "server" or "both"; got {who!r}')
-        who = who.strip().lower()
-        problems = []
-        if client is not want["client"]:
-            if p["lost"] == "ACK":
-                problems.append("client: a side changes state when it *sends* the ACK")
-            else:
-                problems.append("client: which segments has the client received so far?")
-        if server is not want["server"]:
-            problems.append("server: which segments has the server received so far?")
-        if who != want["retransmits"]:
-            if p["lost"] == "ACK" and who in ("client", "both"):
-                problems.append(
-                    "retransmits: a pure ACK is never retransmitted by itself — nothing tells "
-                    "the client it was lost"
-                )
-            else:
-                problems.append(
-                    "retransmits: a side retransmits while its own SYN is unacknowledged"
-                )
-        if problems:
-            raise Incorrect("; ".join(problems))
-        return "right: whoever still waits for the ACK of its SYN retransmits."
+    answer_fields = (
+        Field(
+            "client",
+            read=as_state,
+            otherwise=lambda p: (
+                ": a side changes state when it *sends* the ACK"
+                if p["lost"] == "ACK"
+                else ": which segments has the client received so far?"
+            ),
+        ),
+        Field(
+            "server",
+            read=as_state,
+            otherwise=": which segments has the server received so far?",
+        ),
+        Field(
+            "retransmits",
+            read=lambda value, what: as_word(value, _SIDES, what),
+            mistakes=tuple(Mistake(_if_ack_lost(side), _PURE_ACK) for side in ("client", "both")),
+            otherwise=": a side retransmits while its own SYN is unacknowledged",
+        ),
+    )
+    praise = "right: whoever still waits for the ACK of its SYN retransmits."
 
 
 @register

@@ -3,37 +3,66 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    FieldSpec,
     Idea,
     Incorrect,
     MultipleChoice,
     NotSolved,
     Spec,
-    as_int,
     as_state,
     fields,
     is_untouched,
     register,
     rubric,
-    seq_diagnosis,
+    seq_field,
 )
 from tcplab.check._model import FOUR_WAY_CLOSE, retransmitters, run_script
 from tcplab.fsm import Event, State, TcpStateMachine
 
+_FIN = "a FIN consumes one sequence number, like a byte of data"
+
+
+def _minus_data(extra: int = 0) -> Callable[[Mapping[str, Any]], int]:
+    return lambda p: -p["data"] - extra
+
 
 @register
-class CloseNumbers(Spec):
+class CloseNumbers(FieldSpec):
     label = "3_ex_1"
     kind = "compute"
     topic = "SEQ/ACK of a four-way close with data sent during the half-close"
     title = "Close arithmetic, with a half-close"
 
-    KEYS = ("server_ack", "server_fin_seq", "last_ack_seq", "last_ack_ack")
+    answer_fields = (
+        seq_field("server_ack", (-1, _FIN), (1, "the client's FIN consumes exactly one number")),
+        seq_field(
+            "server_fin_seq",
+            (
+                _minus_data(),
+                "the server sent data after its ACK (the half-close): those bytes come "
+                "before its FIN",
+            ),
+            (1, "the FIN's SEQ is the number it consumes, the next unused one"),
+        ),
+        seq_field(
+            "last_ack_seq",
+            (-1, "the client's FIN used up its number; the next segment starts after it"),
+            (1, "the final ACK carries no data and no FIN, so it consumes nothing"),
+        ),
+        seq_field(
+            "last_ack_ack",
+            (-1, _FIN),
+            (_minus_data(1), "the client acknowledges the half-close data and the server's FIN"),
+            (_minus_data(), "the client acknowledges the half-close data too"),
+        ),
+    )
+    praise = "right: each FIN consumes one number, the final ACK none, all modulo 2^32."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         data = rng.randint(50, 4000)
@@ -42,6 +71,7 @@ class CloseNumbers(Spec):
         return {"client_nxt": client_nxt, "server_nxt": server_nxt, "data": data}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "A connection is ESTABLISHED and idle. The client's SND.NXT is "
             f"`{p['client_nxt']}`, the server's SND.NXT is `{p['server_nxt']}`. The client "
@@ -52,10 +82,10 @@ class CloseNumbers(Spec):
             "- `server_ack` — the ACK number of the server's first reply;\n"
             "- `server_fin_seq` — the SEQ of the server's FIN;\n"
             "- `last_ack_seq`, `last_ack_ack` — SEQ and ACK of the client's final ACK.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, int]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
         c, s, n = p["client_nxt"], p["server_nxt"], p["data"]
         return {
             "server_ack": seq.add(c, 1),  # the client's FIN consumed c
@@ -63,32 +93,6 @@ class CloseNumbers(Spec):
             "last_ack_seq": seq.add(c, 1),  # a pure ACK consumes nothing
             "last_ack_ack": seq.add(s, n + 1),  # the server's FIN consumed one
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        n = p["data"]
-        fin = "a FIN consumes one sequence number, like a byte of data"
-        reasons = {
-            "server_ack": {-1: fin, 1: "the client's FIN consumes exactly one number"},
-            "server_fin_seq": {
-                -n: "the server sent data after its ACK (the half-close): those bytes come "
-                "before its FIN",
-                1: "the FIN's SEQ is the number it consumes, the next unused one",
-            },
-            "last_ack_seq": {
-                -1: "the client's FIN used up its number; the next segment starts after it",
-                1: "the final ACK carries no data and no FIN, so it consumes nothing",
-            },
-            "last_ack_ack": {
-                -1: fin,
-                -n - 1: "the client acknowledges the half-close data and the server's FIN",
-                -n: "the client acknowledges the half-close data too",
-            },
-        }
-        for key in self.KEYS:
-            seq_diagnosis(as_int(d[key], key), want[key], key, reasons[key])
-        return "right: each FIN consumes one number, the final ACK none, all modulo 2^32."
 
 
 _SCENARIOS: dict[str, tuple[str, tuple[Event, ...]]] = {
@@ -139,7 +143,7 @@ class ClosePath(Spec):
             'order: `answer = ["ESTABLISHED", ..., "CLOSED"]`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[State]:
+    def _expected(self, p: Mapping[str, Any]) -> list[State]:
         return _path(_SCENARIOS[p["scenario"]][1])
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -148,7 +152,7 @@ class ClosePath(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some states in your list are still ...")
         got = [as_state(a, "each state") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right — every arc you used is a row of fsm.TRANSITIONS."
         if not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED:
@@ -252,7 +256,7 @@ class CloseLoss(Spec):
             '"segment": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         states = run_script(FOUR_WAY_CLOSE, lost=p["lost"])
         (who,) = retransmitters(states)
         # The retransmission timer only runs for unacknowledged SYN/FIN (and data).
@@ -260,7 +264,7 @@ class CloseLoss(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, ["client", "server", "retransmits", "segment"])
-        want = self.expected(p)
+        want = self._expected(p)
         problems = []
         for side in ("client", "server"):
             if as_state(d[side], side) is not want[side]:
@@ -332,7 +336,7 @@ class WhyHalfClose(Spec):
             'always sent together? Answer as a string: `answer = "..."`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> str:
+    def _expected(self, p: Mapping[str, Any]) -> str:
         return (
             "The ACK is sent by TCP as soon as the FIN arrives, but the FIN only when the "
             "passive side's application has finished sending and calls close(): until then "

@@ -13,12 +13,14 @@ from typing import Any
 
 from tcplab.check._core import (
     Choice,
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     MultipleChoice,
     Spec,
     as_bool,
     as_float,
-    as_int,
     as_state,
     close_enough,
     fields,
@@ -39,20 +41,75 @@ _RANGES = (
 )
 
 
+def _ports(p: Mapping[str, Any]) -> int:
+    return int(p["hi"]) - int(p["lo"]) + 1
+
+
+def _rate_field(name: str, tw: float, other: float, *extra: Mistake) -> Field:
+    """Connections per second = ports ÷ TIME-WAIT, with the typical slips."""
+    return Field(
+        name,
+        read=as_float,
+        same=lambda got, want: close_enough(got, want, 0.01),
+        mistakes=(
+            Mistake(
+                lambda p, want: _ports(p) / other,
+                "that is the other stack's TIME-WAIT; Linux fixes it at TCP_TIMEWAIT_LEN, "
+                "the RFC uses 2·MSL",
+            ),
+            *extra,
+            Mistake(
+                lambda p, want: _ports(p) * tw,
+                "divide the number of ports by the TIME-WAIT length",
+            ),
+            Mistake(lambda p, want: want * 60, "give a rate per second, not per minute"),
+        ),
+        otherwise="is off: every connection holds its port for one TIME-WAIT after it closes",
+    )
+
+
 @register
-class PortExhaustion(Spec):
+class PortExhaustion(FieldSpec):
     label = "4_ex_1"
     kind = "compute"
     topic = "TIME-WAIT length (Linux 60 s vs RFC 2·MSL) and client port exhaustion"
     title = "How many connections per second before the ports run out?"
 
-    KEYS = ("ports", "linux_per_s", "rfc_per_s", "target_ok_on_linux")
+    answer_fields = (
+        Field(
+            "ports",
+            mistakes=(
+                Mistake(
+                    lambda p, want: want - 1, "is one short: both ends of the range are usable"
+                ),
+            ),
+            otherwise=": count the port numbers from the low end to the high end",
+        ),
+        _rate_field("linux_per_s", LINUX.time_wait, RFC.time_wait),
+        _rate_field(
+            "rfc_per_s",
+            RFC.time_wait,
+            LINUX.time_wait,
+            Mistake(lambda p, want: _ports(p) / RFC.msl, "TIME-WAIT lasts two MSLs, not one"),
+        ),
+        Field(
+            "target_ok_on_linux",
+            read=as_bool,
+            otherwise=": compare the target rate with your linux_per_s",
+        ),
+    )
+    praise = (
+        "right: ports ÷ TIME-WAIT. A client that needs more opens connections to several "
+        "server ports/addresses, lets the server close first, or relies on timestamps "
+        "(tcp_tw_reuse)."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         lo, hi = rng.choice(_RANGES)
         return {"lo": lo, "hi": hi, "target": rng.choice([200, 300, 500, 800, 1000, 1500, 2000])}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "A client opens many short connections, one after another, to **one** server "
             "address and port, and always closes first (so the client's side of every "
@@ -67,12 +124,11 @@ class PortExhaustion(Spec):
             "MSL;\n"
             f"- `target_ok_on_linux`: can the Linux client sustain {p['target']} new "
             "connections per second? (True/False)\n\n"
-            "Rates within 1 %. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Rates within 1 %. Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
-        ports = p["hi"] - p["lo"] + 1
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        ports = _ports(p)
         linux = ports / LINUX.time_wait  # each port is busy for one TIME-WAIT
         return {
             "ports": ports,
@@ -80,43 +136,6 @@ class PortExhaustion(Spec):
             "rfc_per_s": ports / RFC.time_wait,
             "target_ok_on_linux": p["target"] <= linux,
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        ports = as_int(d["ports"], "ports")
-        if ports != want["ports"]:
-            if ports == want["ports"] - 1:
-                raise Incorrect("ports is one short: both ends of the range are usable")
-            raise Incorrect("ports: count the port numbers from the low end to the high end")
-        for key, tw, other in (
-            ("linux_per_s", LINUX.time_wait, RFC.time_wait),
-            ("rfc_per_s", RFC.time_wait, LINUX.time_wait),
-        ):
-            got = as_float(d[key], key)
-            if close_enough(got, want[key], 0.01):
-                continue
-            if close_enough(got, ports / other, 0.01):
-                raise Incorrect(
-                    f"{key}: that is the other stack's TIME-WAIT; Linux fixes it at "
-                    "TCP_TIMEWAIT_LEN, the RFC uses 2·MSL"
-                )
-            if key == "rfc_per_s" and close_enough(got, ports / RFC.msl, 0.01):
-                raise Incorrect("rfc_per_s: TIME-WAIT lasts two MSLs, not one")
-            if close_enough(got, ports * tw, 0.01):
-                raise Incorrect(f"{key}: divide the number of ports by the TIME-WAIT length")
-            if close_enough(got, ports / tw * 60, 0.01):
-                raise Incorrect(f"{key}: give a rate per second, not per minute")
-            raise Incorrect(
-                f"{key} is off: every connection holds its port for one TIME-WAIT after it closes"
-            )
-        if as_bool(d["target_ok_on_linux"], "target_ok_on_linux") != want["target_ok_on_linux"]:
-            raise Incorrect("target_ok_on_linux: compare the target rate with your linux_per_s")
-        return (
-            "right: ports ÷ TIME-WAIT. A client that needs more opens connections to several "
-            "server ports/addresses, lets the server close first, or relies on timestamps "
-            "(tcp_tw_reuse)."
-        )
 
 
 @register
@@ -231,7 +250,7 @@ class TimeWaitCutShort(Spec):
             'Answer with a dict: `answer = {"a_state": ..., "a_replies": ..., "b_sees": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         r = _tw_runs(p, p["time_wait"])
         fin = next(
             x
@@ -248,7 +267,7 @@ class TimeWaitCutShort(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         state = as_state(d["a_state"], "a_state")
         reply = as_word(d["a_replies"], ("ACK", "RST", "nothing"), "a_replies", {"none": "nothing"})
         sees = as_word(
@@ -280,13 +299,11 @@ class TimeWaitCutShort(Spec):
 
 
 @register
-class TimeWaitAssassination(Spec):
+class TimeWaitAssassination(FieldSpec):
     label = "4_ex_4"
     kind = "predict"
     topic = "an RST in TIME-WAIT: tcp_rfc1337 and TIME-WAIT assassination on Linux"
     title = "An RST arrives in TIME-WAIT"
-
-    KEYS = ("linux_default", "state_after", "remaining_s")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"rfc1337": rng.choice([0, 1]), "t": rng.randint(2, int(LINUX.time_wait) - 2)}
@@ -306,7 +323,7 @@ class TimeWaitAssassination(Spec):
             '"remaining_s": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         if p["rfc1337"]:
             # tcp_rfc1337 = 1: tcp_timewait_state_process() ignores the RST.
             after = State.TIME_WAIT
@@ -316,38 +333,45 @@ class TimeWaitAssassination(Spec):
         remaining = LINUX.time_wait - p["t"] if after is State.TIME_WAIT else 0.0
         return {"linux_default": 0, "state_after": after, "remaining_s": remaining}
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        default = as_int(d["linux_default"], "linux_default")
-        if default != want["linux_default"]:
-            raise Incorrect(
-                "linux_default: the knob's documentation reads the wrong way round; the "
-                "default is the value under which Linux does *not* apply the RFC's fix"
-            )
-        state = as_state(d["state_after"], "state_after")
-        if state is not want["state_after"]:
-            if p["rfc1337"]:
-                raise Incorrect(
-                    "state_after: with this setting Linux follows the RFC's fix: what does it "
-                    "say to do with such an RST?"
-                )
-            raise Incorrect(
-                "state_after: with this setting Linux does what an acceptable RST does in "
-                "any synchronized state"
-            )
-        rem = as_float(d["remaining_s"], "remaining_s")
-        if not close_enough(rem, want["remaining_s"], 0.01) and not (
-            want["remaining_s"] == 0 and abs(rem) < 1e-6
-        ):
-            if want["remaining_s"] == 0:
-                raise Incorrect("remaining_s: a wait that has been killed has no time left")
-            if close_enough(rem, LINUX.time_wait, 0.01):
-                raise Incorrect("remaining_s: the RST does not restart the timer")
-            if close_enough(rem, RFC.time_wait - p["t"], 0.01):
-                raise Incorrect("remaining_s: this is Linux, whose wait is not 2·MSL")
-            raise Incorrect("remaining_s: subtract the time already spent waiting")
-        return (
-            "right: with the default 0 an RST at RCV.NXT ends TIME-WAIT early — the "
-            "protection against old duplicates goes with it."
-        )
+    answer_fields = (
+        Field(
+            "linux_default",
+            otherwise=": the knob's documentation reads the wrong way round; the default is "
+            "the value under which Linux does *not* apply the RFC's fix",
+        ),
+        Field(
+            "state_after",
+            read=as_state,
+            otherwise=lambda p: (
+                ": with this setting Linux follows the RFC's fix: what does it say to do "
+                "with such an RST?"
+                if p["rfc1337"]
+                else ": with this setting Linux does what an acceptable RST does in any "
+                "synchronized state"
+            ),
+        ),
+        Field(
+            "remaining_s",
+            read=as_float,
+            same=lambda got, want: close_enough(got, want, 0.01) or (want == 0 and abs(got) < 1e-6),
+            mistakes=(
+                Mistake(
+                    lambda p, want: LINUX.time_wait if want else None,
+                    "the RST does not restart the timer",
+                ),
+                Mistake(
+                    lambda p, want: RFC.time_wait - p["t"] if want else None,
+                    "this is Linux, whose wait is not 2·MSL",
+                ),
+            ),
+            otherwise=lambda p: (
+                ": subtract the time already spent waiting"
+                if p["rfc1337"]
+                else ": a wait that has been killed has no time left"
+            ),
+        ),
+    )
+    praise = (
+        "right: with the default 0 an RST at RCV.NXT ends TIME-WAIT early — the "
+        "protection against old duplicates goes with it."
+    )

@@ -9,7 +9,10 @@ from typing import Any
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     MultipleChoice,
     NotSolved,
     Spec,
@@ -17,7 +20,6 @@ from tcplab.check._core import (
     as_float,
     call_student,
     close_enough,
-    fields,
     is_untouched,
     register,
 )
@@ -75,7 +77,7 @@ class BuildSerialLt(Spec):
             "call `tcplab.seq` — write the arithmetic yourself."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> Callable[[int, int], bool]:
+    def _expected(self, p: Mapping[str, Any]) -> Callable[[int, int], bool]:
         return seq.lt
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -169,7 +171,7 @@ class SegmentAcceptability(Spec):
             "Answer with a list of booleans in this order: `answer = [True, False, ...]`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[bool]:
+    def _expected(self, p: Mapping[str, Any]) -> list[bool]:
         return [seq.segment_acceptable(s, n, p["rcv_nxt"], w) for s, n, w in p["segments"]]
 
     @staticmethod
@@ -191,7 +193,7 @@ class SegmentAcceptability(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some entries are still ...")
         got = [as_bool(a, "each entry") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: every test measured forward from RCV.NXT, modulo 2^32."
         wrong = [i for i in range(len(segs)) if got[i] != want[i]]
@@ -232,12 +234,51 @@ _SPEEDS = (
 )
 
 
+def _within(rel: float) -> Callable[[Any, Any], bool]:
+    return lambda got, want: close_enough(got, want, rel)
+
+
+_UNITS = "check the units (ns = 1e-9 s, µs = 1e-6 s)"
+
+
 @register
-class WrapTime(Spec):
+class WrapTime(FieldSpec):
     label = "5_ex_3"
     kind = "compute"
     topic = "RFC 7323 time to wrap at a link speed, against the 2-minute MSL"
     title = "How fast do sequence numbers wrap?"
+
+    answer_fields = (
+        Field(
+            "wrap_s",
+            read=as_float,
+            same=_within(0.02),
+            mistakes=(
+                Mistake(
+                    lambda p, want: seq.cycle_time(p["bps"]),
+                    "you used all 2^32 numbers (RFC 9293's cycle time); T_wrap is about "
+                    "2^31 bytes, where comparisons become ambiguous",
+                ),
+                Mistake(
+                    lambda p, want: want / 8,
+                    "sequence numbers count bytes, and the speed is in bits",
+                ),
+                Mistake(
+                    lambda p, want: want * 1000,
+                    "check your units (seconds, and bit/s not kb/s or Gb/s)",
+                ),
+                Mistake(
+                    lambda p, want: want / 1000,
+                    "check your units (seconds, and bit/s not kb/s or Gb/s)",
+                ),
+                Mistake(lambda p, want: want / 60, "give the time in seconds"),
+                Mistake(lambda p, want: want / 3600, "give the time in seconds"),
+            ),
+            otherwise="is off by more than 2 %: T_wrap = 2^31 bytes ÷ bytes per second",
+        ),
+        Field("within_msl", read=as_bool, otherwise=": compare your T_wrap with 120 s"),
+    )
+    praise = "right. At 1 Gb/s T_wrap is about 17 s — far below the MSL, hence PAWS."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         name, bps = rng.choice(_SPEEDS)
@@ -256,33 +297,25 @@ class WrapTime(Spec):
             'Answer with a dict: `answer = {"wrap_s": ..., "within_msl": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         t = seq.wrap_time(p["bps"])
         return {"wrap_s": t, "within_msl": t < MSL_S}
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, ["wrap_s", "within_msl"])
-        want = self.expected(p)
-        got = as_float(d["wrap_s"], "wrap_s")
-        w = want["wrap_s"]
-        if not close_enough(got, w):
-            if close_enough(got, seq.cycle_time(p["bps"])):
-                raise Incorrect(
-                    "wrap_s: you used all 2^32 numbers (RFC 9293's cycle time); T_wrap is "
-                    "about 2^31 bytes, where comparisons become ambiguous"
-                )
-            if close_enough(got, w / 8):
-                raise Incorrect("wrap_s: sequence numbers count bytes, and the speed is in bits")
-            if close_enough(got, w * 1000) or close_enough(got, w / 1000):
-                raise Incorrect("wrap_s: check your units (seconds, and bit/s not kb/s or Gb/s)")
-            if close_enough(got, w / 60) or close_enough(got, w / 3600):
-                raise Incorrect("wrap_s: give the time in seconds")
-            raise Incorrect(
-                "wrap_s is off by more than 2 %: T_wrap = 2^31 bytes ÷ bytes per second"
-            )
-        if as_bool(d["within_msl"], "within_msl") != want["within_msl"]:
-            raise Incorrect("within_msl: compare your T_wrap with 120 s")
-        return "right. At 1 Gb/s T_wrap is about 17 s — far below the MSL, hence PAWS."
+
+def _cycle_field(name: str, *extra: Mistake) -> Field:
+    return Field(
+        name,
+        read=as_float,
+        same=_within(0.01),
+        mistakes=(
+            *extra,
+            Mistake(lambda p, want: want / 2, "the counter has 2^32 values, not 2^31"),
+            Mistake(lambda p, want: want * 1000, _UNITS),
+            Mistake(lambda p, want: want / 1000, _UNITS),
+        ),
+        otherwise="is off: cycle = 2^32 ticks × tick length"
+        + ("" if name.endswith("hours") else ", in seconds"),
+    )
 
 
 _TICKS = (
@@ -298,19 +331,36 @@ _TICKS = (
 
 
 @register
-class IsnClockCycles(Spec):
+class IsnClockCycles(FieldSpec):
     label = "5_ex_4"
     kind = "compute"
     topic = "ISN clock cycles: the RFC's 4 µs clock (is it 4.55 h?) and Linux's 64 ns tick"
     title = "How long until an ISN clock comes round?"
 
-    KEYS = ("rfc_4us_hours", "linux_64ns_seconds", "your_clock_seconds")
+    answer_fields = (
+        _cycle_field(
+            "rfc_4us_hours",
+            Mistake(
+                lambda p, want: 4.55,
+                "4.55 h is the figure RFC 9293 prints, not what 2^32 × 4 µs gives — do the "
+                "multiplication",
+            ),
+            Mistake(lambda p, want: want * 3600, "that is in seconds; convert to hours"),
+        ),
+        _cycle_field("linux_64ns_seconds"),
+        _cycle_field("your_clock_seconds"),
+    )
+    praise = (
+        "right. RFC 9293's 4.55 h is exactly 2^14 s (a 3.81 µs tick); Linux's 64 ns clock "
+        "comes round in under 5 minutes — the secret hash, not the clock, protects it."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         tick, name = rng.choice(_TICKS)
         return {"tick_s": tick, "tick_name": name}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "An ISN clock is a 32-bit counter that goes up by one every tick and wraps at "
             "2^32. How long is a full cycle for\n\n"
@@ -320,45 +370,15 @@ class IsnClockCycles(Spec):
             "every 64 ns) — in **seconds**;\n"
             f"- `your_clock_seconds`: a clock ticking every {p['tick_name']} — in **seconds**?\n\n"
             "Compute them yourself (within 1 %), whatever figure you may have read.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         return {
             "rfc_4us_hours": seq.MOD * 4e-6 / 3600,
             "linux_64ns_seconds": seq.MOD * 64e-9,
             "your_clock_seconds": seq.MOD * p["tick_s"],
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        rfc = as_float(d["rfc_4us_hours"], "rfc_4us_hours")
-        if not close_enough(rfc, want["rfc_4us_hours"], 0.01):
-            if abs(rfc - 4.55) < 0.005:
-                raise Incorrect(
-                    "rfc_4us_hours: 4.55 h is the figure RFC 9293 prints, not what 2^32 × 4 µs "
-                    "gives — do the multiplication"
-                )
-            if close_enough(rfc, want["rfc_4us_hours"] * 3600, 0.01):
-                raise Incorrect("rfc_4us_hours: that is in seconds; convert to hours")
-            if close_enough(rfc, want["rfc_4us_hours"] / 2, 0.01):
-                raise Incorrect("rfc_4us_hours: the counter has 2^32 values, not 2^31")
-            raise Incorrect("rfc_4us_hours is off: cycle = 2^32 ticks × tick length")
-        for key in ("linux_64ns_seconds", "your_clock_seconds"):
-            got = as_float(d[key], key)
-            if not close_enough(got, want[key], 0.01):
-                if close_enough(got, want[key] / 2, 0.01):
-                    raise Incorrect(f"{key}: the counter has 2^32 values, not 2^31")
-                if close_enough(got, want[key] * 1000, 0.01) or close_enough(
-                    got, want[key] / 1000, 0.01
-                ):
-                    raise Incorrect(f"{key}: check the units (ns = 1e-9 s, µs = 1e-6 s)")
-                raise Incorrect(f"{key} is off: cycle = 2^32 ticks × tick length, in seconds")
-        return (
-            "right. RFC 9293's 4.55 h is exactly 2^14 s (a 3.81 µs tick); Linux's 64 ns clock "
-            "comes round in under 5 minutes — the secret hash, not the clock, protects it."
-        )
 
 
 @register

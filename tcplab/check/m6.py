@@ -78,7 +78,7 @@ class BacklogPlusOne(Spec):
             f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, int]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
         r = predict_accept_queue(p["backlog"], p["clients"], somaxconn=p["somaxconn"])
         return {
             "client_established": r["ESTABLISHED"],
@@ -90,7 +90,7 @@ class BacklogPlusOne(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         got = {k: as_int(d[k], k) for k in self.KEYS}
         b, smc = p["backlog"], p["somaxconn"]
         if got["send_q"] != want["send_q"]:
@@ -171,7 +171,7 @@ class ThirdAckOverflow(Spec):
             '"request_kept": ..., "counters": ...}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         verdict, moved, kept = _third_ack_run(p)
         rst = verdict is AckVerdict.RST_OVERFLOW
         client = TcpStateMachine(state=State.ESTABLISHED)  # it sent its ACK: ESTABLISHED
@@ -186,7 +186,7 @@ class ThirdAckOverflow(Spec):
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         d = fields(answer, self.KEYS)
-        want = self.expected(p)
+        want = self._expected(p)
         sends = as_word(
             d["server_sends"],
             ("nothing", "RST"),
@@ -289,7 +289,7 @@ class ReadingSs(Spec):
             "in the meantime? Answer with a list of four ints: `answer = [..., ..., ..., ...]`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[int]:
+    def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [_room(r, s) for r, s in p["rows"]]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -299,7 +299,7 @@ class ReadingSs(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some entries are still ...")
         got = [as_int(a, "each entry") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: Recv-Q is the accept queue, Send-Q the backlog, and B+1 fit."
         if got == [max(0, s - r) for r, s in rows]:
@@ -381,7 +381,7 @@ class BuildAdmission(Spec):
             "states chosen for your id. Do not call `tcplab.listener` yourself."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> Callable[..., str]:
+    def _expected(self, p: Mapping[str, Any]) -> Callable[..., str]:
         return reference_admit
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:

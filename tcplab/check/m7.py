@@ -12,28 +12,75 @@ from typing import Any
 
 from tcplab import syncookie
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
     as_float,
     as_int,
     call_student,
     close_enough,
-    fields,
     is_untouched,
     register,
 )
 from tcplab.listener import REQUEST_SOCK_BYTES, synack_schedule
 
 
+def _pct(rel: float) -> Callable[[Any, Any], bool]:
+    return lambda got, want: close_enough(got, want, rel)
+
+
+_COUNT_AGAIN = "count again — tcp_synack_retries counts the *re*transmissions"
+
+
 @register
-class FloodHoldAndMemory(Spec):
+class FloodHoldAndMemory(FieldSpec):
     label = "7_ex_1"
     kind = "compute"
     topic = "how long a spoofed SYN holds a request sock (SYN-ACK retries), and flood memory"
     title = "What a SYN flood holds"
 
-    KEYS = ("hold_s", "half_open", "memory_bytes")
+    answer_fields = (
+        Field(
+            "hold_s",
+            read=as_float,
+            same=_pct(0.01),
+            mistakes=(
+                Mistake(
+                    lambda p, want: synack_schedule(p["retries"])[0][-1],
+                    "that is when the last SYN-ACK goes out; the request waits one more "
+                    "(doubled) timeout for an answer before it is dropped",
+                ),
+                Mistake(lambda p, want: synack_schedule(p["retries"] + 1)[1], _COUNT_AGAIN),
+                Mistake(lambda p, want: synack_schedule(max(0, p["retries"] - 1))[1], _COUNT_AGAIN),
+            ),
+            otherwise=": add up the timeouts 1, 2, 4, … s — one per SYN-ACK sent, including "
+            "the wait after the last one",
+        ),
+        Field(
+            "half_open",
+            read=as_float,
+            same=_pct(0.01),
+            otherwise=": each second brings new requests and each lives hold_s seconds — "
+            "how many are alive at once?",
+        ),
+        Field(
+            "memory_bytes",
+            read=as_float,
+            same=_pct(0.01),
+            mistakes=(
+                Mistake(lambda p, want: want / 1024, "give bytes, not KiB or MiB"),
+                Mistake(lambda p, want: want / 1024**2, "give bytes, not KiB or MiB"),
+            ),
+            otherwise=": request socks × bytes per request sock",
+        ),
+    )
+    praise = (
+        "right: small per entry, but rate × hold time adds up — and a real backlog fills "
+        "long before that, which is why cookies exist."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {
@@ -42,6 +89,7 @@ class FloodHoldAndMemory(Spec):
         }
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             f"An attacker sends {p['rate']} spoofed SYNs per second to a Linux listener; "
             "nobody ever answers its SYN-ACKs. The server has "
@@ -54,11 +102,10 @@ class FloodHoldAndMemory(Spec):
             "- `half_open`: how many request socks exist once the flood has run longer than "
             "that (steady state);\n"
             "- `memory_bytes`: the memory they take.\n\n"
-            "Within 1 %. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Within 1 %. Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
         _, hold = synack_schedule(p["retries"])
         half_open = p["rate"] * hold  # Little's law: arrival rate × time in the system
         return {
@@ -66,45 +113,6 @@ class FloodHoldAndMemory(Spec):
             "half_open": half_open,
             "memory_bytes": half_open * REQUEST_SOCK_BYTES,
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        sends, _ = synack_schedule(p["retries"])
-        hold = as_float(d["hold_s"], "hold_s")
-        if not close_enough(hold, want["hold_s"], 0.01):
-            if close_enough(hold, sends[-1], 0.01):
-                raise Incorrect(
-                    "hold_s: that is when the last SYN-ACK goes out; the request waits one more "
-                    "(doubled) timeout for an answer before it is dropped"
-                )
-            if close_enough(hold, synack_schedule(p["retries"] + 1)[1], 0.01) or close_enough(
-                hold, synack_schedule(max(0, p["retries"] - 1))[1], 0.01
-            ):
-                raise Incorrect(
-                    "hold_s: count again — tcp_synack_retries counts the *re*transmissions"
-                )
-            raise Incorrect(
-                "hold_s: add up the timeouts 1, 2, 4, … s — one per SYN-ACK sent, including "
-                "the wait after the last one"
-            )
-        half = as_float(d["half_open"], "half_open")
-        if not close_enough(half, want["half_open"], 0.01):
-            raise Incorrect(
-                "half_open: each second brings new requests and each lives hold_s seconds — "
-                "how many are alive at once?"
-            )
-        mem = as_float(d["memory_bytes"], "memory_bytes")
-        if not close_enough(mem, want["memory_bytes"], 0.01):
-            if close_enough(mem, want["memory_bytes"] / 1024, 0.01) or close_enough(
-                mem, want["memory_bytes"] / 1024**2, 0.01
-            ):
-                raise Incorrect("memory_bytes: give bytes, not KiB or MiB")
-            raise Incorrect("memory_bytes: request socks × bytes per request sock")
-        return (
-            "right: small per entry, but rate × hold time adds up — and a real backlog fills "
-            "long before that, which is why cookies exist."
-        )
 
 
 _CLIENT_MSS = (
@@ -151,7 +159,7 @@ class CookieMss(Spec):
             "`answer = [..., ...]`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[int]:
+    def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [syncookie.MSS_TABLE[syncookie.mss_index(m)] for m in p["mss"]]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -161,7 +169,7 @@ class CookieMss(Spec):
         if any(is_untouched(a) for a in answer):
             raise NotSolved("some entries are still ...")
         got = [as_int(a, "each entry") for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: the largest table entry not above the client's MSS — never more."
         if got == list(mss):
@@ -181,19 +189,72 @@ class CookieMss(Spec):
         raise Incorrect(f"client(s) {bad} are wrong: the largest table entry not above the MSS")
 
 
+def _odds(p: Mapping[str, Any]) -> dict[str, float]:
+    p_all = syncookie.random_ack_pass_probability(counter_known=False)
+    return {
+        "p_low24": syncookie.random_ack_pass_probability(counter_known=True),
+        "p_random_ack": p_all,
+        "expected_seconds": 1 / (p_all * p["rate"]),  # geometric: mean 1/p guesses
+    }
+
+
+def _odds_field(name: str, *mistakes: Mistake, otherwise: str) -> Field:
+    return Field(
+        name, read=as_float, same=_pct(0.02), mistakes=mistakes, otherwise=": " + otherwise
+    )
+
+
+_MORE_THAN_ONE = "more than one index value is accepted"
+
+
 @register
-class ForgedAckOdds(Spec):
+class ForgedAckOdds(FieldSpec):
     label = "7_ex_3"
     kind = "compute"
     topic = "the odds that a forged ACK passes the SYN-cookie check, and the time to succeed"
     title = "Guessing a SYN cookie"
 
-    KEYS = ("p_low24", "p_random_ack", "expected_seconds")
+    answer_fields = (
+        _odds_field(
+            "p_low24",
+            Mistake(lambda p, want: 1 / 2**24, _MORE_THAN_ONE),
+            Mistake(lambda p, want: 1 / 2**32, _MORE_THAN_ONE),
+            Mistake(lambda p, want: 4 / 2**32, "only the low 24 bits carry the index"),
+            otherwise="accepted values ÷ all values of a 24-bit field",
+        ),
+        _odds_field(
+            "p_random_ack",
+            Mistake(
+                lambda p, want: _odds(p)["p_low24"],
+                "the top 8 bits must also decode to an acceptable counter",
+            ),
+            Mistake(
+                lambda p, want: _odds(p)["p_low24"] / 256,
+                "a cookie from the previous minute is accepted too",
+            ),
+            otherwise="multiply the chances of the two independent checks",
+        ),
+        _odds_field(
+            "expected_seconds",
+            Mistake(lambda p, want: want / 3600, "give seconds"),
+            Mistake(lambda p, want: want / 60, "give seconds"),
+            Mistake(
+                lambda p, want: 1 / (_odds(p)["p_low24"] * p["rate"]),
+                "use the probability of passing both checks",
+            ),
+            otherwise="on average 1/p guesses are needed; divide by the rate",
+        ),
+    )
+    praise = (
+        "right — and each success only opens one connection to the attacker's own "
+        "(spoofed) address, whose replies it never sees."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"rate": rng.choice([10_000, 50_000, 100_000, 250_000, 1_000_000, 2_000_000])}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        keys = ", ".join(repr(f.name) + ": ..." for f in self.answer_fields)
         return (
             "Linux checks a returning cookie (ACK − 1) by subtracting its secret hashes: the "
             "top 8 bits must then give a minute counter that is current or one minute old, "
@@ -205,52 +266,11 @@ class ForgedAckOdds(Spec):
             "- `p_random_ack`: the probability that one random ACK passes both checks;\n"
             f"- `expected_seconds`: at {p['rate']} forged ACKs per second, the expected "
             "time until the first success.\n\n"
-            "Within 2 %. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Within 2 %. Answer with a dict: `answer = {{{keys}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
-        p_all = syncookie.random_ack_pass_probability(counter_known=False)
-        return {
-            "p_low24": syncookie.random_ack_pass_probability(counter_known=True),
-            "p_random_ack": p_all,
-            "expected_seconds": 1 / (p_all * p["rate"]),  # geometric: mean 1/p guesses
-        }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        low = as_float(d["p_low24"], "p_low24")
-        if not close_enough(low, want["p_low24"]):
-            if close_enough(low, 1 / 2**24) or close_enough(low, 1 / 2**32):
-                raise Incorrect("p_low24: more than one index value is accepted")
-            if close_enough(low, 4 / 2**32):
-                raise Incorrect("p_low24: only the low 24 bits carry the index")
-            raise Incorrect("p_low24: accepted values ÷ all values of a 24-bit field")
-        allp = as_float(d["p_random_ack"], "p_random_ack")
-        if not close_enough(allp, want["p_random_ack"]):
-            if close_enough(allp, want["p_low24"]):
-                raise Incorrect(
-                    "p_random_ack: the top 8 bits must also decode to an acceptable counter"
-                )
-            if close_enough(allp, want["p_low24"] / 256):
-                raise Incorrect("p_random_ack: a cookie from the previous minute is accepted too")
-            raise Incorrect("p_random_ack: multiply the chances of the two independent checks")
-        secs = as_float(d["expected_seconds"], "expected_seconds")
-        if not close_enough(secs, want["expected_seconds"]):
-            if close_enough(secs, want["expected_seconds"] / 3600) or close_enough(
-                secs, want["expected_seconds"] / 60
-            ):
-                raise Incorrect("expected_seconds: give seconds")
-            if close_enough(secs, 1 / (want["p_low24"] * p["rate"])):
-                raise Incorrect("expected_seconds: use the probability of passing both checks")
-            raise Incorrect(
-                "expected_seconds: on average 1/p guesses are needed; divide by the rate"
-            )
-        return (
-            "right — and each success only opens one connection to the attacker's own "
-            "(spoofed) address, whose replies it never sees."
-        )
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+        return _odds(p)
 
 
 _ADDRS = ("198.51.100.23", "203.0.113.77", "192.0.2.200", "100.64.3.9")
@@ -369,7 +389,7 @@ class BuildCookieCheck(Spec):
             "Do not call `tcplab.syncookie` yourself."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> Callable[[int, int, int, Callable[..., int]], int]:
+    def _expected(self, p: Mapping[str, Any]) -> Callable[[int, int, int, Callable[..., int]], int]:
         def cookie_mss(ack: int, seq_: int, count_now: int, h: Callable[..., int]) -> int:
             return _reference(p, ack, seq_, count_now)
 

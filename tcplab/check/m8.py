@@ -13,31 +13,81 @@ from typing import Any
 
 from tcplab import seq
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
     as_float,
-    as_int,
     as_state,
     close_enough,
-    fields,
     is_untouched,
     register,
     seq_diagnosis,
+    seq_field,
 )
 from tcplab.check._words import as_word
 from tcplab.fsm import Event, Send, State, TcpStateMachine
 from tcplab.timers import LINUX, keepalive_timeline
 
 
+def _knobs(p: Mapping[str, Any], default: bool) -> tuple[float, float, int]:
+    """(idle, interval, probes) of one field: Linux's defaults, or the student's settings."""
+    if default:
+        return LINUX.keepalive_time, LINUX.keepalive_intvl, LINUX.keepalive_probes
+    return float(p["time"]), float(p["intvl"]), int(p["probes"])
+
+
+def _keepalive_field(name: str, default: bool) -> Field:
+    def knobs(p: Mapping[str, Any]) -> tuple[float, float, int]:
+        return _knobs(p, default)
+
+    ten_probes = (
+        Mistake(
+            lambda p, want: knobs(p)[0] + 10 * knobs(p)[1],
+            "Linux's default is not 10 probes (some other systems use 10) — look up "
+            "tcp_keepalive_probes",
+        ),
+    )
+    return Field(
+        name,
+        read=as_float,
+        same=lambda got, want: close_enough(got, want, 0.001),
+        mistakes=(ten_probes if default else ())
+        + (
+            Mistake(
+                lambda p, want: knobs(p)[0] + (knobs(p)[2] - 1) * knobs(p)[1],
+                "after the last probe the kernel still waits one interval for an answer "
+                "before giving up",
+            ),
+            Mistake(
+                lambda p, want: knobs(p)[2] * knobs(p)[1],
+                "the first probe only goes out after the idle time",
+            ),
+            Mistake(lambda p, want: knobs(p)[0], "the idle time only starts the probing"),
+            Mistake(lambda p, want: want / 60, "give seconds"),
+            Mistake(lambda p, want: want / 3600, "give seconds"),
+        ),
+        otherwise="is off: idle time, then one interval per probe",
+    )
+
+
 @register
-class KeepaliveDetection(Spec):
+class KeepaliveDetection(FieldSpec):
     label = "8_ex_1"
     kind = "compute"
     topic = "keepalive: when a dead peer is detected (Linux 7200 s + 9 probes × 75 s)"
     title = "How long until keepalive gives up?"
 
-    KEYS = ("linux_default_s", "yours_s")
+    answer_fields = (
+        _keepalive_field("linux_default_s", default=True),
+        _keepalive_field("yours_s", default=False),
+    )
+    praise = (
+        "right: over two hours by default — why applications that care use their own "
+        "heartbeats or much smaller keepalive settings."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {
@@ -61,70 +111,44 @@ class KeepaliveDetection(Spec):
             '`answer = {"linux_default_s": ..., "yours_s": ...}`.'
         )
 
-    def _mine(self, p: Mapping[str, Any]) -> float:
-        knobs = LINUX.with_(
-            keepalive_time=float(p["time"]),
-            keepalive_intvl=float(p["intvl"]),
-            keepalive_probes=p["probes"],
-        )
-        return keepalive_timeline(knobs).give_up
-
-    def expected(self, p: Mapping[str, Any]) -> dict[str, float]:
-        return {"linux_default_s": keepalive_timeline(LINUX).give_up, "yours_s": self._mine(p)}
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        cases = (
-            (
-                "linux_default_s",
-                LINUX.keepalive_time,
-                LINUX.keepalive_intvl,
-                LINUX.keepalive_probes,
-            ),
-            ("yours_s", p["time"], p["intvl"], p["probes"]),
-        )
-        for key, idle, intvl, probes in cases:
-            got = as_float(d[key], key)
-            if close_enough(got, want[key], 0.001):
-                continue
-            if key == "linux_default_s" and close_enough(got, idle + 10 * intvl, 0.001):
-                raise Incorrect(
-                    "linux_default_s: Linux's default is not 10 probes (some other systems use "
-                    "10) — look up tcp_keepalive_probes"
-                )
-            if close_enough(got, idle + (probes - 1) * intvl, 0.001):
-                raise Incorrect(
-                    f"{key}: after the last probe the kernel still waits one interval for an "
-                    "answer before giving up"
-                )
-            if close_enough(got, probes * intvl, 0.001):
-                raise Incorrect(f"{key}: the first probe only goes out after the idle time")
-            if close_enough(got, idle, 0.001):
-                raise Incorrect(f"{key}: the idle time only starts the probing")
-            if close_enough(got, want[key] / 60, 0.001) or close_enough(
-                got, want[key] / 3600, 0.001
-            ):
-                raise Incorrect(f"{key}: give seconds")
-            raise Incorrect(f"{key} is off: idle time, then one interval per probe")
-        return (
-            "right: over two hours by default — why applications that care use their own "
-            "heartbeats or much smaller keepalive settings."
-        )
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, float]:
+        idle, intvl, probes = _knobs(p, default=False)
+        mine = LINUX.with_(keepalive_time=idle, keepalive_intvl=intvl, keepalive_probes=probes)
+        return {
+            "linux_default_s": keepalive_timeline(LINUX).give_up,
+            "yours_s": keepalive_timeline(mine).give_up,
+        }
 
 
 def _send_name(send: Send) -> str:
     return "ACK" if send in (Send.ACK, Send.CHALLENGE_ACK) else send.value
 
 
+def _keys(spec: FieldSpec) -> str:
+    return ", ".join(repr(f.name) + ": ..." for f in spec.answer_fields)
+
+
+def _read_reply(value: Any, what: str) -> str:
+    return as_word(
+        value,
+        ("SYN-ACK", "ACK", "RST", "nothing"),
+        what,
+        {"challenge ACK": "ACK", "SYN ACK": "SYN-ACK", "synack": "SYN-ACK", "none": "nothing"},
+    )
+
+
+_RST_FROM_THAT_ACK = (
+    "a SYN-SENT endpoint answers an unacceptable ACK with an RST whose SEQ is taken from "
+    "that ACK (RFC 9293 §3.10.7.3)"
+)
+
+
 @register
-class RebootedClient(Spec):
+class RebootedClient(FieldSpec):
     label = "8_ex_2"
     kind = "predict"
     topic = "a rebooted client's SYN meets the old ESTABLISHED connection: challenge ACK, RST"
     title = "The client rebooted"
-
-    KEYS = ("server_sends", "reply_seq", "reply_ack", "client_rst_seq", "server_state")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         while True:
@@ -149,10 +173,10 @@ class RebootedClient(Spec):
             "- `client_rst_seq`: the client, in SYN-SENT, answers that segment with an RST — "
             "its SEQ;\n"
             "- `server_state`: the server's state for the old connection after that RST.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{_keys(self)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         server = TcpStateMachine(state=State.ESTABLISHED)
         sent = server.handle(Event.RCV_SYN).send  # RFC 5961 §4: a challenge ACK
         reply_seq, reply_ack = p["snd_nxt"], p["rcv_nxt"]  # <SEQ=SND.NXT><ACK=RCV.NXT>
@@ -171,58 +195,63 @@ class RebootedClient(Spec):
             "server_state": server.state,
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        sends = as_word(
-            d["server_sends"],
-            ("SYN-ACK", "ACK", "RST", "nothing"),
+    answer_fields = (
+        Field(
             "server_sends",
-            {"challenge ACK": "ACK", "SYN ACK": "SYN-ACK", "synack": "SYN-ACK", "none": "nothing"},
-        )
-        if sends != want["server_sends"]:
-            if sends == "RST":
-                raise Incorrect(
-                    "server_sends: answering with an RST is what older texts say; a blind "
-                    "attacker could use that to kill connections. RFC 5961 answers a SYN in a "
-                    "synchronized state differently"
-                )
-            if sends == "SYN-ACK":
-                raise Incorrect(
-                    "server_sends: the server still has the old connection for this 4-tuple; "
-                    "it cannot start a new one on top of it"
-                )
-            raise Incorrect("server_sends: RFC 5961 makes the server answer, not stay silent")
-        seq_diagnosis(
-            as_int(d["reply_seq"], "reply_seq"),
-            want["reply_seq"],
+            read=_read_reply,
+            mistakes=(
+                Mistake(
+                    lambda p, want: "RST",
+                    "answering with an RST is what older texts say; a blind attacker could "
+                    "use that to kill connections. RFC 5961 answers a SYN in a synchronized "
+                    "state differently",
+                ),
+                Mistake(
+                    lambda p, want: "SYN-ACK",
+                    "the server still has the old connection for this 4-tuple; it cannot "
+                    "start a new one on top of it",
+                ),
+            ),
+            otherwise=": RFC 5961 makes the server answer, not stay silent",
+        ),
+        seq_field(
             "reply_seq",
-            {},
-        )
-        got_ack = as_int(d["reply_ack"], "reply_ack")
-        if got_ack == seq.add(p["new_iss"], 1):
-            raise Incorrect(
-                "reply_ack: the server does not acknowledge the new SYN — it states what it "
-                "expects on the *old* connection"
-            )
-        seq_diagnosis(got_ack, want["reply_ack"], "reply_ack", {})
-        rst = as_int(d["client_rst_seq"], "client_rst_seq")
-        if rst != want["client_rst_seq"]:
-            if rst in (p["new_iss"], seq.add(p["new_iss"], 1), 0):
-                raise Incorrect(
-                    "client_rst_seq: a SYN-SENT endpoint answers an unacceptable ACK with an "
-                    "RST whose SEQ is taken from that ACK (RFC 9293 §3.10.7.3)"
+            (1, "the challenge ACK is a pure ACK sent at SND.NXT; it consumes nothing itself"),
+        ),
+        Field(
+            "reply_ack",
+            mistakes=(
+                Mistake(
+                    lambda p, want: seq.add(p["new_iss"], 1),
+                    "the server does not acknowledge the new SYN — it states what it expects "
+                    "on the *old* connection",
+                ),
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "client_rst_seq",
+            mistakes=tuple(
+                Mistake(wrong, _RST_FROM_THAT_ACK)
+                for wrong in (
+                    lambda p, want: p["new_iss"],
+                    lambda p, want: seq.add(p["new_iss"], 1),
+                    lambda p, want: 0,
                 )
-            seq_diagnosis(rst, want["client_rst_seq"], "client_rst_seq", {})
-        if as_state(d["server_state"], "server_state") is not want["server_state"]:
-            raise Incorrect(
-                "server_state: compare the RST's SEQ with the server's RCV.NXT — which of "
-                "RFC 5961's three cases is it?"
-            )
-        return (
-            "right: challenge ACK, then the client's RST lands exactly on RCV.NXT and clears "
-            "the stale connection; the client's next SYN retransmission opens a fresh one."
-        )
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "server_state",
+            read=as_state,
+            otherwise=": compare the RST's SEQ with the server's RCV.NXT — which of RFC "
+            "5961's three cases is it?",
+        ),
+    )
+    praise = (
+        "right: challenge ACK, then the client's RST lands exactly on RCV.NXT and clears "
+        "the stale connection; the client's next SYN retransmission opens a fresh one."
+    )
 
 
 def _rst_rows(rng: random.Random) -> tuple[int, int, list[int]]:
@@ -272,7 +301,7 @@ class RstAcceptance(Spec):
             '`answer = ["reset", ...]`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> list[str]:
+    def _expected(self, p: Mapping[str, Any]) -> list[str]:
         return [rst_verdict(s, p["rcv_nxt"], p["rcv_wnd"]) for s in p["seqs"]]
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -289,7 +318,7 @@ class RstAcceptance(Spec):
             "ignore": "drop",
         }
         got = [as_word(a, words, "each entry", syn) for a in answer]
-        want = self.expected(p)
+        want = self._expected(p)
         if got == want:
             return "right: only an RST at exactly RCV.NXT resets; a blind attacker must hit it."
         rfc793 = ["reset" if w != "drop" else "drop" for w in want]
@@ -314,14 +343,18 @@ class RstAcceptance(Spec):
         raise Incorrect(f"{len(wrong)} of {n} verdicts are wrong (e.g. #{i + 1}). Hint: {hint}")
 
 
+_RST_SEQ_FROM_ACK = (
+    "when the offending segment has ACK set, the RST's SEQ is taken from its ACK field, "
+    "so that the sender finds it acceptable"
+)
+
+
 @register
-class ConnectionRefused(Spec):
+class ConnectionRefused(FieldSpec):
     label = "8_ex_4"
     kind = "compute"
     topic = "connection refused: the RST a closed port sends, to a SYN and to a stray ACK"
     title = "Nobody listens on that port"
-
-    KEYS = ("syn_rst_seq", "syn_rst_ack", "ack_rst_seq", "client_state")
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         isn = seq.MOD - 1 if rng.random() < 0.4 else rng.randrange(seq.MOD)
@@ -342,10 +375,10 @@ class ConnectionRefused(Spec):
             "of B's RST.\n"
             "3. `client_state`: A's state after the first RST arrives.\n\n"
             "Numbers in 0 … 2^32−1. Answer with a dict: "
-            f"`answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"`answer = {{{_keys(self)}}}`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         client = TcpStateMachine()
         client.handle(Event.ACTIVE_OPEN)
         client.handle(Event.RCV_RST)  # an RST whose ACK acknowledges the SYN: refused
@@ -358,32 +391,30 @@ class ConnectionRefused(Spec):
             "client_state": client.state,
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self.expected(p)
-        s = as_int(d["syn_rst_seq"], "syn_rst_seq")
-        if s != want["syn_rst_seq"]:
-            raise Incorrect(
-                "syn_rst_seq: B has no TCB, so no sequence numbers of its own; the RST to a "
-                "segment without ACK uses a fixed SEQ"
-            )
-        seq_diagnosis(
-            as_int(d["syn_rst_ack"], "syn_rst_ack"),
-            want["syn_rst_ack"],
+    answer_fields = (
+        Field(
+            "syn_rst_seq",
+            otherwise=": B has no TCB, so no sequence numbers of its own; the RST to a "
+            "segment without ACK uses a fixed SEQ",
+        ),
+        seq_field(
             "syn_rst_ack",
-            {-1: "the SYN occupies one sequence number: SEG.SEQ + SEG.LEN, and a SYN's LEN is 1"},
-        )
-        a = as_int(d["ack_rst_seq"], "ack_rst_seq")
-        if a != want["ack_rst_seq"]:
-            if a in (p["stray_seq"], seq.add(p["stray_seq"], 1), 0):
-                raise Incorrect(
-                    "ack_rst_seq: when the offending segment has ACK set, the RST's SEQ is "
-                    "taken from its ACK field, so that the sender finds it acceptable"
-                )
-            seq_diagnosis(a, want["ack_rst_seq"], "ack_rst_seq", {})
-        if as_state(d["client_state"], "client_state") is not want["client_state"]:
-            raise Incorrect(
-                "client_state: the RST acknowledges A's SYN, so A accepts it: what does an "
-                "accepted RST do in SYN-SENT?"
-            )
-        return "right: connect() fails with 'connection refused' one RTT after the SYN."
+            (-1, "the SYN occupies one sequence number: SEG.SEQ + SEG.LEN, and a SYN's LEN is 1"),
+        ),
+        Field(
+            "ack_rst_seq",
+            mistakes=(
+                Mistake(lambda p, want: p["stray_seq"], _RST_SEQ_FROM_ACK),
+                Mistake(lambda p, want: seq.add(p["stray_seq"], 1), _RST_SEQ_FROM_ACK),
+                Mistake(lambda p, want: 0, _RST_SEQ_FROM_ACK),
+            ),
+            diagnose=seq_diagnosis,
+        ),
+        Field(
+            "client_state",
+            read=as_state,
+            otherwise=": the RST acknowledges A's SYN, so A accepts it: what does an "
+            "accepted RST do in SYN-SENT?",
+        ),
+    )
+    praise = "right: connect() fails with 'connection refused' one RTT after the SYN."
