@@ -52,7 +52,7 @@ from tcplab.fsm import (
     Transition,
 )
 from tcplab.segment import Flags, FourTuple, Options, Segment
-from tcplab.timers import LINUX, TimerPreset
+from tcplab.timers import LINUX, RetryRule, TimerPreset
 
 __all__ = [
     "TWO_WAY_ARC",
@@ -191,6 +191,7 @@ class Endpoint:
         self._deadline: dict[str, float] = {}
         self._rto = timers.initial_rto
         self._retries = 0
+        self._rtx_since = 0.0
         self._handshake_retransmitted = False
         self._rtt_probe: tuple[int, float] | None = None
         self.srtt: float | None = None
@@ -894,18 +895,23 @@ class Endpoint:
             self._log("timer", "delayed-ACK timer")
             self._send_ack("delayed ACK")
 
-    def _retry_limit(self) -> int:
+    def _retry_rule(self) -> RetryRule:
         t = self.timers
         if self.state is State.SYN_SENT:
-            return t.syn_retries
+            return t.syn_rule()
         if self.state is State.SYN_RECEIVED:
-            return t.synack_retries if self.origin is Origin.PASSIVE else t.syn_retries
-        return t.data_retries
+            return (
+                t.synack_rule() if self.origin is Origin.PASSIVE else t.syn_rule(simultaneous=True)
+            )
+        return t.data_rule()
 
     def _on_rtx(self) -> None:
         if not self._rtx:
             return
-        if self._retries >= self._retry_limit():
+        rule = self._retry_rule()  # timers.RetryRule: the one backoff/give-up rule
+        if self._retries == 0:  # the head went out one RTO ago: the clock of the budget
+            self._rtx_since = self._now - self._rto
+        if rule.expired(self._retries, self._now - self._rtx_since):
             self._give_up(f"retransmission timer: {self._retries} retries exhausted")
             return
         self._retries += 1
@@ -922,7 +928,7 @@ class Endpoint:
             "timer", f"RTO {self._rto:g} s expired: retransmit {head.kind} (retry {self._retries})"
         )
         self._emit(head, f"retransmission #{self._retries} ({head.kind})")
-        self._rto = min(self._rto * 2, self.timers.rto_max)
+        self._rto = rule.next_rto(self._rto, self._retries)
         self._start_rtx(restart=True)
 
     def _give_up(self, why: str) -> None:

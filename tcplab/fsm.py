@@ -693,8 +693,9 @@ ARCS: tuple[Arc, ...] = (
         rfc=_USER_TIMEOUT,
         note="The SYN was never answered: connect() fails with 'connection timed out'. "
         "No RST is sent.",
-        linux="tcp_syn_retries = 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s; give up at 127 s "
-        "(ETIMEDOUT).",
+        linux="Linux ≥ 6.5 (tcp_syn_retries = 6, tcp_syn_linear_timeouts = 4): SYNs at 0, "
+        "1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; give up at 131 s (ETIMEDOUT). Before 6.5: "
+        "0, 1, 3, 7, 15, 31, 63 s; give up at 127 s. RFC 9293 MUST-23: at least 3 minutes.",
     ),
     Arc(
         S.SYN_RECEIVED,

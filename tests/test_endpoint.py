@@ -5,7 +5,7 @@ import pytest
 from tcplab.endpoint import TWO_WAY_ARC, Endpoint
 from tcplab.fsm import ARCS, InvalidTransition, State
 from tcplab.segment import Segment
-from tcplab.timers import LINUX, RFC
+from tcplab.timers import LINUX, LINUX_PRE_6_5, RFC
 
 A_ADDR, B_ADDR = ("10.0.0.1", 40000), ("10.0.0.2", 80)
 WRAP = 2**32 - 2
@@ -244,17 +244,34 @@ def test_closed_answers_syn_with_rst_ack_and_ack_with_rst():
     )
 
 
-def test_syn_retransmissions_follow_the_linux_timeline_and_give_up_at_127():
-    a, _ = pair(1000, 5000)
+@pytest.mark.parametrize(
+    ("timers", "give_up"), [(LINUX, 131), (LINUX_PRE_6_5, 127), (RFC, 247)], ids=lambda x: str(x)
+)
+def test_syn_retransmissions_follow_the_preset_timeline_and_give_up(timers, give_up):
+    # The endpoint steps through the same timers.RetryRule as syn_timeline().
+    a, _ = pair(1000, 5000, timers=timers)
     a.open(0.0)
     sends = [0.0]
     while a.state is State.SYN_SENT:
         t = a.next_timer()
         out = a.handle_timer(t)
         sends += [t for s in out if s.is_syn]
-    assert sends == list(LINUX.syn_timeline().send_times)
-    assert t == LINUX.syn_timeline().give_up == 127
+    assert sends == list(timers.syn_timeline().send_times)
+    assert t == timers.syn_timeline().give_up == give_up
     assert a.state is State.CLOSED and a.error == "connection timed out"
+
+
+def test_synack_retransmissions_follow_the_preset_timeline():
+    for timers in (LINUX, LINUX_PRE_6_5, RFC):
+        a, b = pair(1000, 5000, timers=timers)
+        (syn,) = a.open(0.0)
+        b.receive(syn, 0.0)
+        sends = [0.0]
+        while b.state is State.SYN_RECEIVED:
+            t = b.next_timer()
+            sends += [t for s in b.handle_timer(t) if s.is_syn]
+        assert sends == list(timers.synack_timeline().send_times)
+        assert t == timers.synack_timeline().give_up
 
 
 def test_retransmitted_syn_in_syn_received_linux_resends_synack_rfc_acks():
