@@ -12,17 +12,29 @@ once per session, in the ``kernel_runs`` fixture.
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from kernel_wire import A_ADDR, B_ADDR, Drop, Row, Wire, compare, normalise, sim_items, wire_items
+from kernel_wire import (
+    A_ADDR,
+    B_ADDR,
+    Drop,
+    Row,
+    Wire,
+    compare,
+    normalise,
+    realtime,
+    sim_items,
+    wire_items,
+)
 
 from tcplab.live.netns import Netns, namespaces, netns_available
 from tcplab.segment import Flags, Segment
@@ -80,6 +92,7 @@ class Lab:
         """Run ``fn`` in its own thread at scenario time ``t``."""
 
         def go() -> None:
+            realtime()
             time.sleep(max(0.0, t - self.wire.now()))
             try:
                 fn()
@@ -132,6 +145,17 @@ class Lab:
 
     def crash(self, host: str) -> None:
         self.wire.down.add(host)
+
+    def crash_after_first_segment(self, host: str) -> None:
+        """Crash ``host`` as soon as its first segment is on the wire (a fixed time could
+        come before a late-scheduled connect())."""
+
+        def go() -> None:
+            while host not in self.wire.snd_nxt:
+                time.sleep(0.001)
+            self.crash(host)
+
+        self.at(0.0, go)
 
     def finish(self) -> None:
         self.wire.stop()
@@ -344,7 +368,7 @@ SPECS: dict[str, Spec] = {
         {"lose_times": None},
     ),
     "synack-timeout": Spec(
-        lambda lab, p: (lifecycle(lab, p, close=False), lab.at(0.01, lambda: lab.crash("A"))),
+        lambda lab, p: (lifecycle(lab, p, close=False), lab.crash_after_first_segment("A")),
         9.0,
         {"B": {"net.ipv4.tcp_synack_retries": 2}},
         {"synack_retries": 2},
@@ -394,7 +418,10 @@ def sim_rows(name: str, spec: Spec) -> list[Row]:
     return normalise(sim_items(result, spec.horizon))
 
 
-def kernel_rows(name: str, spec: Spec) -> tuple[list[Row], list[str]]:
+def kernel_rows(name: str) -> tuple[list[Row], list[str]]:
+    """Replay scenario ``name`` on the kernel: the normalised wire trace and the errors
+    the applications saw (connection refused, timed out…)."""
+    spec = SPECS[name]
     params = {**get_scenario(name).params, **spec.params}
     with namespaces("A", "B", prefix=f"tk{abs(hash(name)) % 10000}") as ns:
         lab = Lab(ns, spec.sysctls)
@@ -409,10 +436,13 @@ def kernel_rows(name: str, spec: Spec) -> tuple[list[Row], list[str]]:
 
 @pytest.fixture(scope="module")
 def kernel_runs() -> dict[str, tuple[list[Row], list[str]]]:
+    """Every replay at once, one process each (threads would queue for the GIL and add
+    tens of milliseconds to the wire's delay)."""
     if not OK:
         pytest.skip(f"kernel trace test needs network namespaces: {WHY}")
-    with ThreadPoolExecutor(max_workers=len(SPECS)) as pool:
-        futures = {name: pool.submit(kernel_rows, name, spec) for name, spec in SPECS.items()}
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(SPECS), mp_context=ctx) as pool:
+        futures = {name: pool.submit(kernel_rows, name) for name in SPECS}
         return {name: f.result() for name, f in futures.items()}
 
 
@@ -435,6 +465,6 @@ def test_kernel_matches_simulator(
     retries = 2 if spec.race else 0
     while problem and retries:  # a timer race: the kernel may take the other branch
         retries -= 1
-        if not compare(kernel_rows(name, spec)[0], sim):
+        if not compare(kernel_rows(name)[0], sim):
             problem = ""
     assert not problem, f"{name}: {problem}"
