@@ -468,3 +468,50 @@ def test_kernel_matches_simulator(
         if not compare(kernel_rows(name)[0], sim):
             problem = ""
     assert not problem, f"{name}: {problem}"
+
+
+# ------------------------------------------------------------- the comparison itself
+def _seg(flags: str, seq: int, ack: int = 0, payload: int = 0, src: str = "A") -> Segment:
+    a, b = (A_ADDR, B_ADDR) if src == "A" else (B_ADDR, A_ADDR)
+    return Segment(seq=seq, ack=ack, flags=flags, payload=payload, src_addr=a, dst_addr=b)
+
+
+HANDSHAKE = [
+    (0.0, "A", _seg("SYN", 1000)),
+    (0.05, "B", _seg("SYN+ACK", 7000, 1001, src="B")),
+    (0.10, "A", _seg("ACK", 1001, 7001)),
+]
+
+
+def test_normalise_makes_numbers_relative_to_each_isn() -> None:
+    rows = normalise(HANDSHAKE)
+    assert [(r.dir, r.flags, r.seq, r.ack) for r in rows] == [
+        ("A>B", "SYN", "x+0", "-"),
+        ("B>A", "SYN+ACK", "y+0", "x+1"),
+        ("A>B", "ACK", "x+1", "y+1"),
+    ]
+    # a second incarnation's SYN gets its own name; the old ACK number keeps the old one
+    later = [
+        *HANDSHAKE,
+        (7.0, "A", _seg("SYN", 555)),
+        (7.05, "B", _seg("ACK", 7001, 1006, src="B")),
+    ]
+    assert [(r.seq, r.ack) for r in normalise(later)[3:]] == [("x'+0", "-"), ("y+1", "x+6")]
+
+
+def test_compare_finds_a_different_segment_and_a_wrong_gap() -> None:
+    sim = normalise(HANDSHAKE)
+    assert compare(sim, sim) == ""
+    other = normalise([*HANDSHAKE[:2], (0.10, "A", _seg("ACK", 1001, 7001, payload=5))])
+    assert "segment 3 differs" in compare(other, sim)
+    late = normalise([*HANDSHAKE[:2], (0.40, "A", _seg("ACK", 1001, 7001))])
+    assert "gap before segment 3" in compare(late, sim)
+    # within 20 % + 70 ms is a match; a missing segment is not
+    ok = normalise([*HANDSHAKE[:2], (0.17, "A", _seg("ACK", 1001, 7001))])
+    assert compare(ok, sim) == ""
+    assert "2 segments, the simulator 3" in compare(sim[:2], sim)
+
+
+def test_simultaneous_segments_are_ordered_alike() -> None:
+    both = [(0.0, "B", _seg("SYN", 7000, src="B")), (0.01, "A", _seg("SYN", 1000))]
+    assert [r.dir for r in normalise(both)] == ["A>B", "B>A"]
