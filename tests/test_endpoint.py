@@ -362,3 +362,60 @@ def test_every_scenario_moves_only_along_table_arcs():
             for ep in host.endpoints:
                 for step in ep.history:
                     assert step.arc in allowed, (name, step)
+
+
+# --------------------------------------------------------------------- the split (issue 15)
+def test_an_illegal_user_call_raises_before_anything_is_logged():
+    a, _ = pair(1000, 5000)
+    before = list(a.log)
+    with pytest.raises(InvalidTransition):
+        a.send(b"x", 0.0)  # SEND in CLOSED means nothing
+    with pytest.raises(InvalidTransition):
+        a.close(0.0)
+    assert a.log == before and a.drain() == []
+
+
+def test_transitions_go_through_one_state_machine_method():
+    from tcplab.fsm import Event, TcpStateMachine
+
+    m = TcpStateMachine()
+    step = m.take(m.arc_for(Event.ACTIVE_OPEN))
+    assert m.state is State.SYN_SENT and m.history == [step]
+    with pytest.raises(InvalidTransition):
+        m.take(TWO_WAY_ARC)  # its source is LISTEN, not SYN-SENT
+    with pytest.raises(TypeError, match="Arc"):
+        m.take("ACTIVE_OPEN")  # type: ignore[arg-type]
+
+
+def test_timers_are_typed_fields():
+    from tcplab.endpoint.deadlines import Deadlines, TimerKind
+
+    a, _ = pair(1000, 5000)
+    a.open(0.0)
+    assert isinstance(a.deadlines, Deadlines)
+    assert a.deadlines.rtx == 1.0 and a.timers_pending() == {"rtx": 1.0}
+    assert [k.value for k in TimerKind] == ["delack", "rtx", "fin_wait_2", "keepalive", "time_wait"]
+
+
+def test_out_of_order_queue_frees_segments_behind_rcv_nxt():
+    # issue 13: one-byte-ahead + in-order rounds used to leave every early segment queued.
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    base = b.rcv_nxt
+    for k in range(200):
+        t = 0.2 + k * 0.001
+        ahead = Segment(
+            seq=(base + 2 * k + 1) % 2**32,
+            ack=a.snd_nxt,
+            flags="ACK",
+            payload=b"y",
+            src_addr=A_ADDR[0],
+            src_port=A_ADDR[1],
+            dst_addr=B_ADDR[0],
+            dst_port=B_ADDR[1],
+        )
+        both = ahead.replace(seq=(base + 2 * k) % 2**32, payload=b"xy")
+        b.receive(ahead, t)
+        b.receive(both, t)
+    assert bytes(b.received) == b"xy" * 200
+    assert b.reassembly.ooo == {}
