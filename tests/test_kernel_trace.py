@@ -12,14 +12,17 @@ once per session, in the ``kernel_runs`` fixture.
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +39,13 @@ from kernel_wire import (
     wire_items,
 )
 
-from tcplab.live.netns import Netns, namespaces, netns_available
+from tcplab.live.netns import (
+    Netns,
+    namespaces,
+    needs_user_namespace,
+    netns_available,
+    userns_command,
+)
 from tcplab.segment import Flags, Segment
 from tcplab.sim.scenarios import get_scenario, list_scenarios
 from tcplab.timers import LINUX
@@ -418,13 +427,25 @@ def sim_rows(name: str, spec: Spec) -> list[Row]:
     return normalise(sim_items(result, spec.horizon))
 
 
-def kernel_rows(name: str) -> tuple[list[Row], list[str]]:
+def wait_for_go(sync: str | None, name: str) -> None:
+    """Say "ready" in directory ``sync`` and wait for the parent's "go" (so that no replay
+    runs while others still start up and load the CPU); no-op without ``sync``."""
+    if not sync:
+        return
+    Path(sync, f"ready-{name}").touch()
+    deadline = time.monotonic() + 120
+    while not Path(sync, "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def kernel_rows(name: str, sync: str | None = None) -> tuple[list[Row], list[str]]:
     """Replay scenario ``name`` on the kernel: the normalised wire trace and the errors
     the applications saw (connection refused, timed out…)."""
     spec = SPECS[name]
     params = {**get_scenario(name).params, **spec.params}
     with namespaces("A", "B", prefix=f"tk{abs(hash(name)) % 10000}") as ns:
         lab = Lab(ns, spec.sysctls)
+        wait_for_go(sync, name)
         lab.wire.start()
         try:
             spec.driver(lab, params)
@@ -434,15 +455,38 @@ def kernel_rows(name: str) -> tuple[list[Row], list[str]]:
     return normalise(wire_items(lab.wire, spec.horizon)), lab.errors
 
 
+def replay(name: str, sync: str | None = None) -> tuple[list[Row], list[str]]:
+    """:func:`kernel_rows` in a child process of its own — threads in one process would
+    queue for the GIL and add tens of milliseconds to the wire — inside a user namespace
+    when this process is not root."""
+    code = (
+        "import pickle, sys; sys.path.insert(0, sys.argv[1]); import test_kernel_trace as t; "
+        "sys.stdout.buffer.write(pickle.dumps(t.kernel_rows(sys.argv[2], sys.argv[3])))"
+    )
+    argv = [sys.executable, "-c", code, str(Path(__file__).parent), name, sync or ""]
+    if needs_user_namespace():
+        argv = userns_command(argv)
+    res = subprocess.run(argv, capture_output=True, timeout=300, check=False)
+    if res.returncode:
+        raise RuntimeError(f"replay of {name} failed: {res.stderr.decode()[-2000:]}")
+    rows, errors = pickle.loads(res.stdout)
+    return rows, errors
+
+
 @pytest.fixture(scope="module")
-def kernel_runs() -> dict[str, tuple[list[Row], list[str]]]:
-    """Every replay at once, one process each (threads would queue for the GIL and add
-    tens of milliseconds to the wire's delay)."""
+def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Row], list[str]]]:
+    """Every replay at once, started together once all have set up their namespaces."""
     if not OK:
         pytest.skip(f"kernel trace test needs network namespaces: {WHY}")
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(SPECS), mp_context=ctx) as pool:
-        futures = {name: pool.submit(kernel_rows, name) for name in SPECS}
+    sync = tmp_path_factory.mktemp("kernel-sync")
+    with ThreadPoolExecutor(max_workers=len(SPECS)) as pool:
+        futures = {name: pool.submit(replay, name, str(sync)) for name in SPECS}
+        deadline = time.monotonic() + 120
+        while len(list(sync.glob("ready-*"))) < len(SPECS) and time.monotonic() < deadline:
+            if any(f.done() for f in futures.values()):
+                break  # a replay failed before it was ready: its result says why
+            time.sleep(0.05)
+        (sync / "go").touch()
         return {name: f.result() for name, f in futures.items()}
 
 
@@ -465,7 +509,7 @@ def test_kernel_matches_simulator(
     retries = 2 if spec.race else 0
     while problem and retries:  # a timer race: the kernel may take the other branch
         retries -= 1
-        if not compare(kernel_rows(name)[0], sim):
+        if not compare(replay(name)[0], sim):
             problem = ""
     assert not problem, f"{name}: {problem}"
 

@@ -10,8 +10,12 @@ descriptor, and every packet written to it is received by that kernel. Joining t
 with a user-space loop gives a wire whose delay, losses and capture are the caller's
 code, which works on any kernel with TUN (no netem, no nftables needed).
 
-Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and the ``ip`` command;
-:func:`netns_available` says whether this machine has them, and why not.
+Needs the ``ip`` command and either root (CAP_NET_ADMIN and CAP_SYS_ADMIN), or, for an
+ordinary user, unprivileged user namespaces and a TUN device the user may open: then the
+work runs in a child process started by :func:`userns_command` (``unshare --user
+--map-root-user --net --mount``, with a private ``/run`` for ``ip netns``), where the user
+is root over its own namespaces only. :func:`netns_available` says which way works here,
+and why neither does.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Netns", "namespaces", "netns_available"]
+__all__ = ["Netns", "namespaces", "needs_user_namespace", "netns_available", "userns_command"]
 
 _CLONE_NEWNET = 0x40000000
 _TUNSETIFF = 0x400454CA
@@ -39,23 +43,70 @@ def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=20, check=False)
 
 
+def _probe() -> str:
+    """ "" if namespaces with a TUN device can be made here and now, else why not."""
+    try:
+        with namespaces("probe") as ns:
+            os.close(ns["probe"].tun("tcplabprobe", "10.255.0.1", "10.255.0.2"))
+    except (OSError, RuntimeError) as exc:
+        return f"cannot create a network namespace with a TUN device: {exc}"
+    return ""
+
+
+def needs_user_namespace() -> bool:
+    """True when this process is not root (or ``TCPLAB_NETNS_USERNS=1`` asks for it), so
+    namespace work must run under :func:`userns_command`."""
+    return os.geteuid() != 0 or os.environ.get("TCPLAB_NETNS_USERNS") == "1"
+
+
+def userns_command(argv: list[str]) -> list[str]:
+    """``argv`` prefixed so that it runs as root of a fresh user namespace, with its own
+    network and mount namespaces and a private ``/run`` (where ``ip netns`` keeps names)."""
+    setup = 'mount -t tmpfs tmpfs /run && exec "$@"'
+    return [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--net",
+        "--mount",
+        "sh",
+        "-c",
+        setup,
+        "sh",
+        *argv,
+    ]
+
+
 def netns_available() -> tuple[bool, str]:
-    """(True, "") if this process can create network namespaces with TUN devices;
-    otherwise (False, the reason in one line)."""
+    """(True, "") if network namespaces with TUN devices can be created — directly as
+    root, or under :func:`userns_command` otherwise; else (False, the reason in one line)."""
     if not sys.platform.startswith("linux"):
         return False, f"network namespaces need Linux (this is {sys.platform})"
     if shutil.which("ip") is None:
         return False, "the 'ip' command (iproute2) is missing"
-    if os.geteuid() != 0:
-        return False, "creating network namespaces needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN)"
     if not os.path.exists("/dev/net/tun"):
         return False, "/dev/net/tun is missing (no TUN support)"
+    if not needs_user_namespace():
+        why = _probe()
+        return (not why), why
+    if shutil.which("unshare") is None:
+        return False, "not root, and 'unshare' (util-linux) is missing for a user namespace"
+    code = "from tcplab.live.netns import _probe; print(_probe(), end='')"
     try:
-        with namespaces("probe") as ns:
-            fd = ns["probe"].tun("tcplabprobe", "10.255.0.1", "10.255.0.2")
-            os.close(fd)
-    except (OSError, RuntimeError) as exc:
-        return False, f"cannot create a network namespace with a TUN device: {exc}"
+        res = subprocess.run(
+            userns_command([sys.executable, "-c", code]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"not root, and no user namespace: {exc}"
+    if res.returncode:
+        last = (res.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return False, f"not root, and unprivileged user namespaces are not available: {last}"
+    if res.stdout:
+        return False, f"not root; in a user namespace: {res.stdout}"
     return True, ""
 
 
