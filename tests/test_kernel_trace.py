@@ -12,6 +12,9 @@ once per session, in the ``kernel_runs`` fixture.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import pickle
 import socket
 import struct
@@ -62,6 +65,13 @@ NOT_REPRODUCIBLE = {
     "congestion control make the segments differ by design",
 }
 
+#: What the simulator calls the errors a socket call reports.
+ERRNO_WORDS = {
+    errno.ECONNRESET: "connection reset",
+    errno.ETIMEDOUT: "connection timed out",
+    errno.ECONNREFUSED: "connection refused",
+}
+
 #: Sysctls in both namespaces: no SACK, timestamps, window scaling or ECN, as in the
 #: simulator, and no IPv6 chatter on the wire.
 BASE_SYSCTLS = {
@@ -86,8 +96,14 @@ class Lab:
         fd_b = ns["B"].tun("tcplabB", B_ADDR, A_ADDR)
         self.wire = Wire(fd_a, fd_b)
         self.socks: list[socket.socket] = []
-        self.errors: list[str] = []
+        self.owner: dict[socket.socket, str] = {}
+        self.errors: dict[str, set[str]] = {"A": set(), "B": set()}
+        self.problems: list[str] = []
         self.listener: socket.socket | None = None
+
+    def note(self, host: str, exc: OSError) -> None:
+        """Record what ``host``'s application was told, in the simulator's words."""
+        self.errors[host].add(ERRNO_WORDS.get(exc.errno or 0, f"other: {exc}"))
 
     def sock(self, host: str, port: int) -> socket.socket:
         with self.ns[host].entered():
@@ -95,6 +111,7 @@ class Lab:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((A_ADDR if host == "A" else B_ADDR, port))
         self.socks.append(s)
+        self.owner[s] = host
         return s
 
     def at(self, t: float, fn: Callable[[], object]) -> None:
@@ -105,8 +122,8 @@ class Lab:
             time.sleep(max(0.0, t - self.wire.now()))
             try:
                 fn()
-            except OSError as exc:
-                self.errors.append(f"{getattr(fn, '__name__', fn)}: {exc}")
+            except OSError as exc:  # a driver step failed: reported, not compared
+                self.problems.append(f"{getattr(fn, '__name__', fn)}: {exc}")
 
         threading.Thread(target=go, daemon=True).start()
 
@@ -122,11 +139,14 @@ class Lab:
             try:
                 while c.recv(65536):
                     pass
-            except OSError:
+            except OSError as exc:
+                self.note("B", exc)
                 return
             if close_after is not None:
                 time.sleep(close_after)
-                c.close()
+                # shutdown() sends the same FIN as close() but keeps the socket, so that
+                # an error that comes later (an RST in LAST-ACK) can still be read.
+                c.shutdown(socket.SHUT_WR)
 
         def acceptor() -> None:
             while True:
@@ -137,6 +157,7 @@ class Lab:
                 except OSError:
                     return
                 self.socks.append(c)
+                self.owner[c] = "B"
                 threading.Thread(target=reader, args=(c,), daemon=True).start()
 
         threading.Thread(target=acceptor, daemon=True).start()
@@ -147,8 +168,8 @@ class Lab:
         def go() -> None:
             try:
                 s.connect(peer)
-            except OSError as exc:  # refused, timed out: the trace shows it
-                self.errors.append(f"connect: {exc}")
+            except OSError as exc:  # refused, timed out
+                self.note(host, exc)
 
         self.at(t, go)
 
@@ -169,6 +190,10 @@ class Lab:
     def finish(self) -> None:
         self.wire.stop()
         for s in self.socks:
+            with contextlib.suppress(OSError):
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    self.note(self.owner[s], OSError(err, os.strerror(err)))
             abort(s)
 
 
@@ -277,7 +302,7 @@ def half_close(lab: Lab, p: dict[str, Any]) -> None:
 def fin_wait_2_timeout(lab: Lab, p: dict[str, Any]) -> None:
     lifecycle(lab, p, close=False)
     lab.at(1.0, lab.client.close)  # type: ignore[attr-defined]
-    lab.at(p["server_close_at"], lambda: lab.socks[2].close())
+    lab.at(p["server_close_at"], lambda: lab.socks[2].shutdown(socket.SHUT_WR))
 
 
 def connection_refused(lab: Lab, p: dict[str, Any]) -> None:
@@ -297,7 +322,7 @@ def rebooted_client(lab: Lab, p: dict[str, Any]) -> None:
         try:
             s.connect((B_ADDR, B_PORT))
         except OSError as exc:
-            lab.errors.append(f"reconnect: {exc}")
+            lab.note("A", exc)
 
     lab.at(6.0, lambda: lab.wire.down.discard("A"))
     lab.at(7.0, reboot_and_reconnect)
@@ -419,12 +444,16 @@ SPECS: dict[str, Spec] = {
 }
 
 
-def sim_rows(name: str, spec: Spec) -> list[Row]:
+def sim_run(name: str, spec: Spec) -> Any:
+    """The simulator's run of scenario ``name`` with the replay's timer changes."""
     scenario = get_scenario(name)
     timers = LINUX.with_(**spec.timers) if spec.timers else "linux"
     params = {k: v for k, v in spec.params.items() if k in scenario.params}
-    result = scenario.run(seed=1, timers=timers, **params)
-    return normalise(sim_items(result, spec.horizon))
+    return scenario.run(seed=1, timers=timers, **params)
+
+
+def sim_rows(name: str, spec: Spec) -> list[Row]:
+    return normalise(sim_items(sim_run(name, spec), spec.horizon))
 
 
 def wait_for_go(sync: str | None, name: str) -> None:
@@ -438,7 +467,10 @@ def wait_for_go(sync: str | None, name: str) -> None:
         time.sleep(0.01)
 
 
-def kernel_rows(name: str, sync: str | None = None) -> tuple[list[Row], list[str]]:
+Replay = tuple[list[Row], dict[str, list[str]], list[str]]
+
+
+def kernel_rows(name: str, sync: str | None = None) -> Replay:
     """Replay scenario ``name`` on the kernel: the normalised wire trace and the errors
     the applications saw (connection refused, timed out…)."""
     spec = SPECS[name]
@@ -452,10 +484,11 @@ def kernel_rows(name: str, sync: str | None = None) -> tuple[list[Row], list[str
             time.sleep(max(0.0, spec.horizon - lab.wire.now()))
         finally:
             lab.finish()
-    return normalise(wire_items(lab.wire, spec.horizon)), lab.errors
+    errors = {host: sorted(words) for host, words in lab.errors.items()}
+    return normalise(wire_items(lab.wire, spec.horizon)), errors, lab.problems
 
 
-def replay(name: str, sync: str | None = None) -> tuple[list[Row], list[str]]:
+def replay(name: str, sync: str | None = None) -> Replay:
     """:func:`kernel_rows` in a child process of its own — threads in one process would
     queue for the GIL and add tens of milliseconds to the wire — inside a user namespace
     when this process is not root."""
@@ -469,12 +502,12 @@ def replay(name: str, sync: str | None = None) -> tuple[list[Row], list[str]]:
     res = subprocess.run(argv, capture_output=True, timeout=300, check=False)
     if res.returncode:
         raise RuntimeError(f"replay of {name} failed: {res.stderr.decode()[-2000:]}")
-    rows, errors = pickle.loads(res.stdout)
-    return rows, errors
+    result: Replay = pickle.loads(res.stdout)
+    return result
 
 
 @pytest.fixture(scope="module")
-def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Row], list[str]]]:
+def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Replay]:
     """Every replay at once, started together once all have set up their namespaces."""
     if not OK:
         pytest.skip(f"kernel trace test needs network namespaces: {WHY}")
@@ -498,11 +531,9 @@ def test_every_scenario_is_replayed_or_says_why_not() -> None:
 
 
 @pytest.mark.parametrize("name", list(SPECS))
-def test_kernel_matches_simulator(
-    name: str, kernel_runs: dict[str, tuple[list[Row], list[str]]]
-) -> None:
+def test_kernel_matches_simulator(name: str, kernel_runs: dict[str, Replay]) -> None:
     spec = SPECS[name]
-    kernel, _errors = kernel_runs[name]
+    kernel, _errors, _problems = kernel_runs[name]
     assert kernel, f"{name}: nothing captured on the wire"
     sim = sim_rows(name, spec)
     problem = compare(kernel, sim)
@@ -512,6 +543,15 @@ def test_kernel_matches_simulator(
         if not compare(replay(name)[0], sim):
             problem = ""
     assert not problem, f"{name}: {problem}"
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_applications_are_told_the_same(name: str, kernel_runs: dict[str, Replay]) -> None:
+    """The errors each application sees (refused, timed out, reset) agree too."""
+    _rows, errors, problems = kernel_runs[name]
+    sim = sim_run(name, SPECS[name]).errors()
+    expected = {host: sorted(set(sim.get(host, []))) for host in ("A", "B")}
+    assert errors == expected, f"{name}: kernel {errors}, simulator {expected}; {problems}"
 
 
 # ------------------------------------------------------------- the comparison itself
