@@ -6,6 +6,9 @@ Subcommands live with the layer they drive and are imported only when used, so
 - ``simulate`` → :mod:`tcplab.sim.cli`
 - ``live`` → :mod:`tcplab.live.cli`
 - ``table`` → prints the transition table (Markdown)
+
+Bad usage and bad values exit with status 2 and one line on stderr; Ctrl-C exits with
+130 and one line (the labs close their sockets on the way out).
 """
 
 from __future__ import annotations
@@ -50,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = getattr(args, "_run", None)
     if run is None:
         parser.error(f"the '{args.command}' command is not available in this installation")
-    return int(run(args))
+    try:
+        return int(run(args))
+    except KeyboardInterrupt:  # cleanup already ran in the `with` blocks being unwound
+        print(f"{parser.prog} {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -279,7 +279,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="The server records IRS, picks its ISS and answers SYN+ACK seq=ISS ack=IRS+1.",
         linux="Linux keeps a ~304-byte request sock (TCP_NEW_SYN_RECV) in the SYN queue, "
-        "not a full socket; with the queue full it may answer with a SYN cookie instead.",
+        "not a full socket; with the queue full it may answer with a SYN cookie instead. "
+        "A SYN+FIN is discarded in LISTEN (tcp_rcv_state_process()); RFC 9293 opens on "
+        "the SYN. A retransmitted SYN re-sends the SYN-ACK and re-arms the request timer.",
     ),
     Arc(
         S.LISTEN,
@@ -325,6 +327,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Our SYN is acknowledged and we learn IRS: send ACK ack=IRS+1. This ACK may "
         "already carry data.",
+        linux="Text on the SYN-ACK: RFC 9293 keeps it ('continue processing at the sixth "
+        "step'); Linux drops it unless Fast Open is used, so the peer retransmits it "
+        "(tcp_rcv_synsent_state_process()). The presets follow their source.",
     ),
     Arc(
         S.SYN_SENT,
@@ -335,6 +340,9 @@ ARCS: tuple[Arc, ...] = (
         figure5=True,
         note="Simultaneous open: both sides sent a SYN. Answer SYN+ACK with our own ISS "
         "again (seq=ISS, ack=IRS+1).",
+        linux="On the wire (Linux 6.18) each side then ACKs the peer's SYN-ACK, which "
+        "repeats a SYN already received: 6 segments, not Figure 8's 4 (RFC 9293's first "
+        "check calls that SYN-ACK unacceptable, so an ACK there too).",
     ),
     Arc(
         S.SYN_SENT,
@@ -607,7 +615,11 @@ ARCS: tuple[Arc, ...] = (
         rfc=_SEG + " (8th: FIN)",
         note="The peer did not get our last ACK and retransmitted its FIN. Only a TCB still "
         "in TIME-WAIT can answer it with the right ACK; restart the 2MSL timer.",
-        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()).",
+        linux="Linux re-ACKs and reschedules the 60 s timer (tcp_timewait_state_process()). "
+        "Rules beside the table: Linux ACKs every segment in TIME-WAIT except an RST or a "
+        "bare ACK at RCV.NXT (which only restarts the timer), restarting the timer when "
+        "the segment has ACK set; RFC 9293's fifth step ACKs an acceptable segment and "
+        "restarts, and drops one without ACK.",
     ),
     Arc(
         S.TIME_WAIT,
@@ -632,7 +644,8 @@ ARCS: tuple[Arc, ...] = (
             "In-window but not exact: challenge ACK; outside the window: dropped.",
             linux=(
                 "RFC 1337 TIME-WAIT assassination: with tcp_rfc1337=0 (the default) Linux "
-                "lets the RST kill TIME-WAIT; =1 ignores it."
+                "lets the RST kill TIME-WAIT; =1 ignores it. An RST not at RCV.NXT is "
+                "dropped silently: Linux sends no challenge ACK from TIME-WAIT."
                 if st is S.TIME_WAIT
                 else ""
             ),
@@ -649,7 +662,8 @@ ARCS: tuple[Arc, ...] = (
             rfc=_ABORT,
             note="Abort: send RST, flush queues, delete the TCB.",
             linux="close() with SO_LINGER l_linger=0, or unread data at close(), sends RST "
-            "(tcp_need_reset() covers exactly these states).",
+            "(tcp_need_reset() covers exactly these states). Linux's RST carries ACK = "
+            "RCV.NXT (RST+ACK, tcp_send_active_reset()); RFC 9293 §3.10.5's is bare.",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
     ),

@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from tcplab import _validate as _v
 from tcplab import seq
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -95,6 +96,9 @@ MOD32 = 1 << 32
 RFC793_TICK = 4e-6
 #: Linux net/core/secure_seq.c ``seq_scale()``: ``ktime_get_real_ns() >> 6``, one tick per 64 ns.
 LINUX_TICK = 64e-9
+# Input bounds: a clock tick from 1 ns to 1 h, times up to 10^12 s (≈ 31,700 years), so
+# now / tick stays an exactly representable count.
+_MIN_TICK, _MAX_TICK, _MAX_NOW = 1e-9, 3600.0, 1e12
 
 
 class FourTuple(NamedTuple):
@@ -110,21 +114,38 @@ class FourTuple(NamedTuple):
         return _tuple_bytes(self)
 
 
-def _tuple_bytes(ft: FourTuple) -> bytes:
-    for port in (ft.local_port, ft.remote_port):
-        if not 0 <= port <= 0xFFFF:
-            raise ValueError(f"port {port!r} out of range: expected 0..65535")
+def _ip(value: object, name: str) -> bytes:
+    text = _v.string(value, name, max_len=64, what="an IPv4 address like '192.0.2.1'")
     try:
-        a = ipaddress.IPv4Address(ft.local_ip).packed
-        b = ipaddress.IPv4Address(ft.remote_ip).packed
-    except ipaddress.AddressValueError as exc:
-        raise ValueError(f"bad IPv4 address in {ft!r}: {exc}") from None
+        return ipaddress.IPv4Address(text).packed
+    except ValueError:
+        raise ValueError(
+            f"{name} = {_v.short(value)}: bad IPv4 address; expected one like '192.0.2.1'"
+        ) from None
+
+
+def _four_tuple(value: object, name: str = "four_tuple") -> FourTuple:
+    """``value`` as a checked :class:`FourTuple` (any 4-item sequence is accepted)."""
+    items = _v.sequence(value, name, min_len=4, max_len=4, what="a 4-tuple (ip, port, ip, port)")
+    lip, lport, rip, rport = items
+    _ip(lip, f"{name}.local_ip")
+    _ip(rip, f"{name}.remote_ip")
+    lp = _v.integer(lport, f"{name}.local_port", ge=0, le=0xFFFF, what="a port")
+    rp = _v.integer(rport, f"{name}.remote_port", ge=0, le=0xFFFF, what="a port")
+    return FourTuple(str(lip), lp, str(rip), rp)
+
+
+def _tuple_bytes(value: object) -> bytes:
+    ft = _four_tuple(value)
+    a = _ip(ft.local_ip, "local_ip")
+    b = _ip(ft.remote_ip, "remote_ip")
     return a + b + struct.pack("<I", (ft.local_port << 16) | ft.remote_port)
 
 
 # --- SipHash-2-4 -----------------------------------------------------------------------
 
 _M64 = (1 << 64) - 1
+_MAX_MESSAGE = 65536  # pure Python: bound the bytes one call may hash (≈ 0.1 s)
 
 
 def _rotl(x: int, b: int) -> int:
@@ -138,8 +159,8 @@ def siphash24(key: bytes, message: bytes) -> int:
     4 finalization rounds). The hash Linux uses for ISNs (secure_seq.c) and SYN cookies
     (syncookies.c).
     """
-    if len(key) != 16:
-        raise ValueError(f"SipHash key must be 16 bytes, got {len(key)}")
+    key = _v.byte_string(key, "key", length=16)
+    message = _v.byte_string(message, "message", max_len=_MAX_MESSAGE)
     k0: int
     k1: int
     k0, k1 = struct.unpack("<QQ", key)
@@ -183,18 +204,24 @@ def siphash24(key: bytes, message: bytes) -> int:
 
 def _secret(secret: bytes | None, seed: int | None, size: int = 16) -> bytes:
     """A key: the one given, or one derived from ``seed`` (reproducible), or a real one."""
+    seed = _v.seed(seed)
     if secret is not None:
-        if len(secret) != size:
-            raise ValueError(f"secret must be {size} bytes, got {len(secret)}")
-        return bytes(secret)
+        return _v.byte_string(secret, "secret", length=size)
     if seed is not None:
         return random.Random(seed).randbytes(size)
     return secrets.token_bytes(size)
 
 
+def _now(now: object) -> float:
+    return _v.number(now, "now", ge=0, le=_MAX_NOW, what="time in seconds")
+
+
+def _tick(tick: object) -> float:
+    return _v.number(tick, "tick", ge=_MIN_TICK, le=_MAX_TICK, what="clock tick in seconds")
+
+
 def _clock(now: float, tick: float) -> int:
-    if not math.isfinite(now) or now < 0:
-        raise ValueError(f"now={now!r}: expected a finite time in seconds >= 0")
+    now = _now(now)
     # Count whole ticks in integer nanoseconds when the tick is a whole number of them
     # (4 µs, 64 ns): Linux computes ``ktime_get_real_ns() >> 6``, and float division would
     # land one tick short at exact multiples (1 s / 64 ns = 15624999.999...).
@@ -212,9 +239,7 @@ def clock_cycle_seconds(tick: float) -> float:
     >>> round(clock_cycle_seconds(LINUX_TICK), 1)
     274.9
     """
-    if tick <= 0:
-        raise ValueError(f"tick={tick!r}: expected a positive number of seconds")
-    return MOD32 * tick
+    return MOD32 * _tick(tick)
 
 
 # --- generators ---------------------------------------------------------------------------
@@ -236,9 +261,11 @@ class ConstantIsn:
     name: str = "constant"
 
     def __post_init__(self) -> None:
-        seq.check(self.value, "constant ISN")
+        self.value = seq.check(self.value, "value")
+        self.name = _v.string(self.name, "name", max_len=100)
 
     def isn(self, four_tuple: FourTuple, now: float) -> int:
+        _four_tuple(four_tuple)
         _clock(now, 1.0)
         return self.value
 
@@ -254,7 +281,13 @@ class Rfc793Clock:
     offset: int = 0
     name: str = "rfc793-clock"
 
+    def __post_init__(self) -> None:
+        self.tick = _tick(self.tick)
+        self.offset = seq.check(self.offset, "offset")
+        self.name = _v.string(self.name, "name", max_len=100)
+
     def isn(self, four_tuple: FourTuple, now: float) -> int:
+        _four_tuple(four_tuple)
         return (_clock(now, self.tick) + self.offset) % MOD32
 
 
@@ -275,6 +308,8 @@ class Rfc9293Isn:
 
     def __post_init__(self) -> None:
         self._key = _secret(self.secret, self.seed, 16)
+        self.tick = _tick(self.tick)
+        self.name = _v.string(self.name, "name", max_len=100)
 
     def f(self, four_tuple: FourTuple) -> int:
         """The per-tuple offset F(4-tuple, secret)."""
@@ -302,6 +337,8 @@ class LinuxIsn:
 
     def __post_init__(self) -> None:
         self._key = _secret(self.secret, self.seed, 16)
+        self.tick = _tick(self.tick)
+        self.name = _v.string(self.name, "name", max_len=100)
 
     def f(self, four_tuple: FourTuple) -> int:
         """The SipHash part, truncated to 32 bits as ``secure_tcp_seq()`` does (u32 return)."""
@@ -320,9 +357,12 @@ class RandomIsn:
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.seed = _v.seed(self.seed)
+        self.name = _v.string(self.name, "name", max_len=100)
         self._rng = random.Random(self.seed) if self.seed is not None else random.SystemRandom()
 
     def isn(self, four_tuple: FourTuple, now: float) -> int:
+        _four_tuple(four_tuple)
         _clock(now, 1.0)
         return self._rng.getrandbits(32)
 
@@ -333,6 +373,9 @@ GENERATORS: tuple[str, ...] = ("constant", "rfc793-clock", "rfc9293", "linux", "
 
 def make_generator(name: str, seed: int | None = 0) -> IsnGenerator:
     """A generator by name (one of :data:`GENERATORS`), seeded for reproducibility."""
+    seed = _v.seed(seed)
+    if not isinstance(name, str):
+        _v.choice(name, "name", GENERATORS)
     if name == "constant":
         return ConstantIsn()
     if name == "rfc793-clock":
@@ -343,14 +386,33 @@ def make_generator(name: str, seed: int | None = 0) -> IsnGenerator:
         return LinuxIsn(seed=seed)
     if name == "random":
         return RandomIsn(seed=seed)
-    raise ValueError(f"unknown ISN generator {name!r}: expected one of {', '.join(GENERATORS)}")
+    raise ValueError(
+        f"unknown ISN generator {_v.short(name)}: expected one of {', '.join(GENERATORS)}"
+    )
+
+
+def _generator(g: object, name: str, seed: int | None) -> IsnGenerator:
+    if isinstance(g, str):
+        return make_generator(g, seed)
+    if not callable(getattr(g, "isn", None)) or not isinstance(getattr(g, "name", None), str):
+        raise _v.ArgumentTypeError(
+            f"{name} = {_v.short(g)}: expected a generator name ({', '.join(GENERATORS)}) "
+            "or an object with .name and .isn(four_tuple, now)"
+        )
+    return g  # type: ignore[return-value]
 
 
 def _generators(gens: Iterable[IsnGenerator | str], seed: int | None) -> list[IsnGenerator]:
-    return [make_generator(g, seed) if isinstance(g, str) else g for g in gens]
+    seed = _v.seed(seed)
+    items = _v.sequence(gens, "generators", min_len=1, max_len=_MAX_GENERATORS)
+    return [_generator(g, f"generators[{i}]", seed) for i, g in enumerate(items)]
 
 
 # --- analysis (pandas imported on demand) --------------------------------------------------
+
+_MAX_GENERATORS = 20
+_MAX_ROWS = 10**6  # rows one analysis call may build (pure Python, a dict per row)
+_MAX_TIMES = 100_000
 
 SERVER = FourTuple("192.0.2.1", 80, "198.51.100.7", 40000)
 """A server's view of a victim client's connection (documentation addresses, RFC 5737)."""
@@ -370,10 +432,21 @@ def isn_trace(
     """
     import pandas as pd
 
-    ts = list(times) if times is not None else [i * 12.0 for i in range(50)]
+    gens = _generators(generators, seed)
+    fts = _v.sequence(four_tuples, "four_tuples", min_len=1, max_len=100, item=_four_tuple)
+    if times is None:
+        ts: Sequence[float] = [i * 12.0 for i in range(50)]
+    else:
+        ts = _v.sequence(times, "times", max_len=_MAX_TIMES, item=_time_item)
+    _v.work(
+        len(gens) * len(fts) * len(ts),
+        "generators × four_tuples × times",
+        limit=_MAX_ROWS,
+        what="rows",
+    )
     rows: list[dict[str, object]] = []
-    for g in _generators(generators, seed):
-        for ft in four_tuples:
+    for g in gens:
+        for ft in fts:
             label = f"{ft.remote_ip}:{ft.remote_port}"
             rows.extend(
                 {"generator": g.name, "tuple": label, "t": t, "isn": g.isn(ft, t)} for t in ts
@@ -396,10 +469,17 @@ def per_tuple_monotonicity(
     """
     import pandas as pd
 
-    if interval <= 0 or samples < 2:
-        raise ValueError(f"interval={interval!r}, samples={samples!r}: expected > 0 and >= 2")
+    interval = _v.number(interval, "interval", gt=0, le=_MAX_TICK, what="interval in seconds")
+    samples = _v.integer(samples, "samples", ge=2, le=_MAX_ROWS, what="a number of samples")
+    four_tuple = _four_tuple(four_tuple, "four_tuple")
+    gens = _generators(generators, seed)
+    _v.work(len(gens) * samples, "generators × samples", limit=_MAX_ROWS, what="ISNs")
+    if (samples - 1) * interval > _MAX_NOW:
+        raise ValueError(
+            f"samples × interval = {samples - 1} × {interval:g} s: expected at most {_MAX_NOW:g} s"
+        )
     rows: list[dict[str, object]] = []
-    for g in _generators(generators, seed):
+    for g in gens:
         isns = [g.isn(four_tuple, i * interval) for i in range(samples)]
         ups = sum(seq.before(a, b) for a, b in itertools.pairwise(isns))
         share = ups / (samples - 1)
@@ -412,6 +492,10 @@ def per_tuple_monotonicity(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _time_item(t: object, name: str) -> float:
+    return _v.number(t, name, ge=0, le=_MAX_NOW, what="time in seconds")
 
 
 def _tick_of(g: IsnGenerator) -> float | None:
@@ -437,11 +521,16 @@ def attacker_prediction(
     """
     import pandas as pd
 
-    if trials < 1 or time_uncertainty < 0:
-        raise ValueError(f"trials={trials!r}, time_uncertainty={time_uncertainty!r}: bad")
+    trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS, what="a number of trials")
+    time_uncertainty = _v.number(
+        time_uncertainty, "time_uncertainty", ge=0, le=_MAX_TICK, what="time in seconds"
+    )
+    victim, attacker = _four_tuple(victim, "victim"), _four_tuple(attacker, "attacker")
+    gens = _generators(generators, _v.seed(seed, optional=False))
+    _v.work(len(gens) * trials, "generators × trials", limit=_MAX_ROWS, what="rows")
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
-    for g in _generators(generators, seed):
+    for g in gens:
         tick = _tick_of(g)
         for k in range(trials):
             t0 = rng.uniform(0.0, 3600.0)
@@ -518,8 +607,7 @@ def rst_odds(
     >>> rst_odds("rfc793-clock")
     (1.0, 0.002)
     """
-    if not 0 < rcv_wnd < MOD32:
-        raise ValueError(f"rcv_wnd={rcv_wnd!r}: expected 1..2^32-1")
+    rcv_wnd = _v.integer(rcv_wnd, "rcv_wnd", ge=1, le=MOD32 - 1, what="a window in bytes")
     # A guess at prediction + W/2 lands in [RCV.NXT, RCV.NXT+W) iff -W/2 < error <= W/2.
     half = rcv_wnd // 2
     return (
@@ -560,8 +648,7 @@ def blind_injection(
     import numpy as np
     import pandas as pd
 
-    if not 0 < rcv_wnd < MOD32:
-        raise ValueError(f"rcv_wnd={rcv_wnd!r}: expected 1..2^32-1")
+    rcv_wnd = _v.integer(rcv_wnd, "rcv_wnd", ge=1, le=MOD32 - 1, what="a window in bytes")
     gens = _generators(generators, seed)
     pred = attacker_prediction(gens, trials=trials, time_uncertainty=time_uncertainty, seed=seed)
     rows: list[dict[str, object]] = []

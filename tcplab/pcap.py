@@ -7,27 +7,52 @@ receiver. Headers are encoded with dpkt (small, pure Python, enough for encoding
 IPv4 and TCP checksums are computed over the real pseudo-header, and the TCP options the
 model carries are encoded — MSS (kind 2), window scale (kind 3) and timestamps (kind 8),
 padded with NOPs to a multiple of 4 bytes.
+
+Everything is checked before the file is opened: ``path`` must be a path or a binary
+file object (an int would be a file descriptor — ``True`` is stdout), and every time must
+fit pcap's unsigned 32-bit seconds field once :data:`EPOCH` is added (≈ 2.59·10⁹ s), so a
+bad trace never leaves half a file behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import dpkt
 
+from tcplab import _validate as _v
 from tcplab.segment import Options, Segment
 
 __all__ = ["encode_options", "segment_to_frame", "segment_to_packet", "write_pcap"]
 
 EPOCH = 1_700_000_000.0
 """Timestamp of simulated time 0 in the file (2023-11-14), so tools show sane dates."""
+MAX_TIME = _v.MAX_SECONDS - EPOCH - 1
+"""Latest simulated time a record can carry: pcap seconds are an unsigned 32-bit field."""
+_MAX_PACKETS = _v.MAX_EVENTS
+
+
+def _options(o: object) -> Options:
+    if not isinstance(o, Options):
+        raise _v.ArgumentTypeError(f"o = {_v.short(o)}: expected a tcplab.segment.Options")
+    return o
+
+
+def _segment(seg: object, name: str = "seg") -> Segment:
+    if not isinstance(seg, Segment):
+        raise _v.ArgumentTypeError(f"{name} = {_v.short(seg)}: expected a tcplab Segment")
+    return seg
 
 
 def encode_options(o: Options) -> bytes:
     """TCP option bytes for ``o`` (RFC 9293 §3.2, RFC 7323), padded to 4-byte words."""
+    o = _options(o)
     out = b""
     if o.mss is not None:
         out += struct.pack("!BBH", 2, 4, o.mss)
@@ -42,6 +67,9 @@ def encode_options(o: Options) -> bytes:
 
 def segment_to_packet(seg: Segment, *, ip_id: int = 0, ttl: int = 64) -> bytes:
     """The IPv4 packet (header + TCP header + payload) for ``seg``, checksums filled in."""
+    seg = _segment(seg)
+    ip_id = _v.integer(ip_id, "ip_id", ge=0, le=2**32 - 1, what="an IP ID (used mod 2^16)")
+    ttl = _v.integer(ttl, "ttl", ge=0, le=255, what="a TTL")
     opts = encode_options(seg.options)
     tcp = dpkt.tcp.TCP(
         sport=seg.src_port,
@@ -72,6 +100,7 @@ def _mac(addr: str) -> bytes:
 
 def segment_to_frame(seg: Segment, *, ip_id: int = 0) -> bytes:
     """An Ethernet II frame carrying :func:`segment_to_packet`."""
+    seg = _segment(seg)
     eth = dpkt.ethernet.Ethernet(
         src=_mac(seg.src_addr),
         dst=_mac(seg.dst_addr),
@@ -81,27 +110,59 @@ def segment_to_frame(seg: Segment, *, ip_id: int = 0) -> bytes:
     return bytes(eth)
 
 
+def _time(t: object, name: str) -> float:
+    return _v.number(t, name, ge=0, le=MAX_TIME, what="time in seconds (pcap: u32 seconds)")
+
+
 def _rows(result: Any, include_lost: bool) -> list[tuple[float, Segment]]:
     if hasattr(result, "records"):
+        records: tuple[Any, ...] = _v.sequence(
+            result.records, "result.records", max_len=_MAX_PACKETS
+        )
         items = []
-        for r in result.records:
+        for i, r in enumerate(records):
             if r["fate"] == "lost" and not include_lost:
                 continue
             late = r["fate"] in ("duplicate", "old duplicate", "forged")
             t = r["arrive"] if late and r["arrive"] is not None else r["time"]
-            items.append((float(t), r["segment"]))
+            seg = _segment(r["segment"], f"result.records[{i}].segment")
+            items.append((_time(t, f"result.records[{i}] time"), seg))
         return items
-    return [(float(t), s) for t, s in result]
+    if isinstance(result, str | bytes) or not hasattr(result, "__iter__"):
+        raise _v.ArgumentTypeError(
+            f"result = {_v.short(result)}: expected a SimResult or (time, Segment) pairs"
+        )
+    pairs = _v.sequence(result, "result", max_len=_MAX_PACKETS, item=_pair)
+    return list(pairs)
 
 
-def write_pcap(result: Any, path: str | Path, *, include_lost: bool = True) -> int:
+def _pair(item: object, name: str) -> tuple[float, Segment]:
+    pair = _v.sequence(item, name, min_len=2, max_len=2, what="a (time, Segment) pair")
+    return _time(pair[0], f"{name} time"), _segment(pair[1], f"{name} segment")
+
+
+@contextlib.contextmanager
+def _sink(path: str | os.PathLike[str] | IO[bytes]) -> Iterator[IO[bytes]]:
+    # A file object the caller gave stays open (it is theirs); a path is opened and closed.
+    if hasattr(path, "write"):
+        yield path  # type: ignore[misc]
+        return
+    with open(path, "wb") as f:
+        yield f
+
+
+def write_pcap(result: Any, path: str | Path | IO[bytes], *, include_lost: bool = True) -> int:
     """Write ``result`` (a SimResult, or an iterable of ``(time, Segment)``) to ``path``.
 
-    Returns the number of packets written.
+    ``path`` is a file name or a binary file object open for writing (left open).
+    Times must be 0 … :data:`MAX_TIME` s. Returns the number of packets written.
     """
+    target = _v.binary_file(path, "path", mode="w")
+    include_lost = _v.boolean(include_lost, "include_lost")
     items = sorted(_rows(result, include_lost), key=lambda x: x[0])
-    with open(path, "wb") as f:
+    frames = [segment_to_frame(seg, ip_id=k + 1) for k, (_, seg) in enumerate(items)]
+    with _sink(target) as f:
         w = dpkt.pcap.Writer(f, linktype=dpkt.pcap.DLT_EN10MB)
-        for k, (t, seg) in enumerate(items):
-            w.writepkt(segment_to_frame(seg, ip_id=k + 1), ts=EPOCH + t)
+        for (t, _), frame in zip(items, frames, strict=True):
+            w.writepkt(frame, ts=EPOCH + t)
     return len(items)

@@ -21,8 +21,9 @@ Pure arithmetic: no sockets, no /proc (reading the live range is
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from tcplab import _validate as _v
 
 __all__ = ["PortBudget", "parse_port_range", "port_budget", "port_count", "ports_in_time_wait"]
 
@@ -30,33 +31,28 @@ _PORT_MAX = 65535
 
 
 def _port(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _PORT_MAX:
-        raise ValueError(f"{name} = {value!r}: expected a port number 1 … {_PORT_MAX}")
-    return value
+    return _v.integer(value, name, ge=1, le=_PORT_MAX, what="a port number")
 
 
 def _seconds(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name} = {value!r}: expected a number of seconds")
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} = {value!r}: expected a finite value > 0")
-    return v
+    return _v.number(value, name, gt=0, what="number of seconds")
 
 
 def port_count(lo: int, hi: int) -> int:
     """How many ports the range ``lo … hi`` holds (both ends included)."""
     low, high = _port(lo, "lo"), _port(hi, "hi")
     if low > high:
-        raise ValueError(f"port range {lo}–{hi}: expected lo ≤ hi")
+        raise ValueError(f"port range lo = {low}, hi = {high}: expected lo ≤ hi")
     return high - low + 1
 
 
 def parse_port_range(text: str) -> tuple[int, int]:
     """Parse ``"32768\\t60999\\n"`` (the format of /proc/sys/net/ipv4/ip_local_port_range)."""
-    parts = str(text).split()
+    parts = _v.string(text, "text", max_len=100, what="text like '32768 60999'").split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"port range {text!r}: expected two numbers such as '32768 60999'")
+        raise ValueError(
+            f"text = {_v.short(text)}: expected two port numbers such as '32768 60999'"
+        )
     lo, hi = int(parts[0]), int(parts[1])
     port_count(lo, hi)  # validates
     return lo, hi
@@ -64,9 +60,7 @@ def parse_port_range(text: str) -> tuple[int, int]:
 
 def ports_in_time_wait(rate: float, time_wait: float) -> float:
     """Ports held in TIME-WAIT in steady state at ``rate`` new connections per second."""
-    r = float(rate) if isinstance(rate, int | float) and not isinstance(rate, bool) else -1.0
-    if not math.isfinite(r) or r < 0:
-        raise ValueError(f"rate = {rate!r}: expected a finite number of connections/s ≥ 0")
+    r = _v.number(rate, "rate", ge=0, what="number of connections/s")
     return r * _seconds(time_wait, "time_wait")
 
 
@@ -77,6 +71,12 @@ class PortBudget:
     lo: int
     hi: int
     time_wait: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lo", _port(self.lo, "lo"))
+        object.__setattr__(self, "hi", _port(self.hi, "hi"))
+        port_count(self.lo, self.hi)
+        object.__setattr__(self, "time_wait", _seconds(self.time_wait, "time_wait"))
 
     @property
     def ports(self) -> int:
@@ -101,6 +101,7 @@ class PortBudget:
             "max new connections/s": round(self.max_rate, 1),
         }
         if rate is not None:
+            rate = _v.number(rate, "rate", ge=0, what="number of connections/s")
             out[f"ports in TIME-WAIT at {rate:g}/s"] = ports_in_time_wait(rate, self.time_wait)
             out[f"{rate:g}/s sustainable?"] = self.sustains(rate)
         return out
@@ -108,9 +109,6 @@ class PortBudget:
 
 def port_budget(port_range: tuple[int, int], time_wait: float) -> PortBudget:
     """A validated :class:`PortBudget` for ``port_range = (lo, hi)`` and a TIME-WAIT length."""
-    try:
-        lo, hi = port_range
-    except (TypeError, ValueError):
-        raise ValueError(f"port_range = {port_range!r}: expected a pair (lo, hi)") from None
-    port_count(lo, hi)
-    return PortBudget(lo, hi, _seconds(time_wait, "time_wait"))
+    lo, hi = _v.sequence(port_range, "port_range", min_len=2, max_len=2, what="a pair (lo, hi)")
+    port_count(lo, hi)  # type: ignore[arg-type]  # checked there
+    return PortBudget(lo, hi, _seconds(time_wait, "time_wait"))  # type: ignore[arg-type]

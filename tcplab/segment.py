@@ -8,9 +8,11 @@ control bits SYN/ACK/FIN/RST/PSH, the window, the payload and the options that t
 handshake negotiates (MSS, window scale, timestamps — RFC 9293 §3.2 and RFC 7323).
 
 A :class:`Segment` is immutable and checked when it is built: a sequence number outside
-0 … 2^32−1, a port outside 0 … 65535 or an unknown flag raise :class:`ValueError`
-naming the value. ``seg_len`` is RFC 9293's SEG.LEN: the payload length plus one for a
-SYN and one for a FIN, because each of those consumes a sequence number (§3.4).
+0 … 2^32−1, a port outside 0 … 65535, a payload longer than one IPv4 packet
+(:data:`tcplab._validate.MAX_PAYLOAD`, checked before any bytes are made) or an unknown
+flag raise :class:`ValueError` (:class:`TypeError` for a wrong type) naming the value.
+``seg_len`` is RFC 9293's SEG.LEN: the payload length plus one for a SYN and one for a
+FIN, because each of those consumes a sequence number (§3.4).
 
 Nothing here does I/O; :mod:`tcplab.pcap` turns segments into real packets.
 """
@@ -21,8 +23,9 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import IntFlag
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
+from tcplab import _validate as _v
 from tcplab import seq as _seq
 
 __all__ = [
@@ -43,6 +46,13 @@ class Flags(IntFlag):
     PSH = 0x08
     ACK = 0x10
 
+    @classmethod
+    def _missing_(cls, value: object) -> Flags:
+        # Ints keep IntFlag's meaning (any bit mask); anything else gets a short message.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cast(Flags, super()._missing_(value))
+        return _v.missing_member(cls, value)
+
 
 _FLAG_ORDER = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
 _NO_FLAGS = Flags(0)
@@ -58,27 +68,34 @@ def parse_flags(spec: Flags | int | str | Iterable[str]) -> Flags:
     """
     if isinstance(spec, Flags):
         return spec
-    if isinstance(spec, bool):
-        raise ValueError(f"flags must be names like 'SYN+ACK' or a bit mask; got {spec!r}")
-    if isinstance(spec, int):
-        if spec & ~int(_ALL_FLAGS) or spec < 0:
+    if isinstance(spec, str):
+        names = [n.strip() for n in spec.replace("|", "+").replace(",", "+").split("+")]
+        return _flags_from_names([n for n in names if n], spec)
+    if isinstance(spec, bool | float) or spec is None or isinstance(spec, bytes | bytearray):
+        raise _v.ArgumentTypeError(
+            f"flags = {_v.short(spec)}: expected names like 'SYN+ACK', a Flags or a bit mask"
+        )
+    if hasattr(spec, "__index__"):
+        mask = _v.integer(spec, "flags", ge=0, what="a flags bit mask")
+        if mask & ~int(_ALL_FLAGS):
             raise ValueError(
-                f"unknown flag bits in {spec:#x}: expected a combination of "
+                f"flags = {mask} ({mask:#x}): unknown flag bits; expected a combination of "
                 "FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10"
             )
-        return Flags(spec)
-    if isinstance(spec, str):
-        names = [n for n in spec.replace("|", "+").replace(",", "+").split("+")]
-        names = [n.strip() for n in names if n.strip()]
-    else:
-        names = [str(n).strip() for n in spec]
+        return Flags(mask)
+    given = _v.sequence(spec, "flags", max_len=len(_FLAG_ORDER), item=_v.string, what="flag names")
+    return _flags_from_names([str(n).strip() for n in given], spec)
+
+
+def _flags_from_names(names: list[str], spec: object) -> Flags:
     out = Flags(0)
     for name in names:
         try:
             out |= Flags[name.upper()]
         except KeyError:
             raise ValueError(
-                f"unknown TCP flag {name!r}: expected SYN, ACK, FIN, RST or PSH"
+                f"flags = {_v.short(spec)}: unknown TCP flag {_v.short(name)}; "
+                "expected SYN, ACK, FIN, RST or PSH"
             ) from None
     return out
 
@@ -96,18 +113,19 @@ class FourTuple(NamedTuple):
         return FourTuple(self.dst_addr, self.dst_port, self.src_addr, self.src_port)
 
 
-def _check_port(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        raise ValueError(f"{name} {value!r} is out of range: expected a port 0 … 65535")
+def _check_port(value: object, name: str) -> int:
+    return _v.integer(value, name, ge=0, le=65535, what="a port")
 
 
-def _check_addr(value: str, name: str) -> None:
+def _check_addr(value: object, name: str) -> str:
+    text = _v.string(value, name, max_len=64, what="an IPv4 address like '10.0.0.1'")
     try:
-        ipaddress.IPv4Address(value)
-    except (ipaddress.AddressValueError, ValueError, TypeError):
+        ipaddress.IPv4Address(text)
+    except ValueError:
         raise ValueError(
-            f"{name} {value!r} is not an IPv4 address: expected dotted quad like '10.0.0.1'"
+            f"{name} = {_v.short(value)}: expected an IPv4 address like '10.0.0.1'"
         ) from None
+    return text
 
 
 @dataclass(frozen=True)
@@ -123,26 +141,31 @@ class Options:
     ts: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if self.mss is not None and (
-            isinstance(self.mss, bool) or not isinstance(self.mss, int) or not 0 < self.mss < 65536
-        ):
-            raise ValueError(f"MSS option {self.mss!r} is out of range: expected 1 … 65535")
-        if self.wscale is not None and (
-            isinstance(self.wscale, bool)
-            or not isinstance(self.wscale, int)
-            or not 0 <= self.wscale <= 14
-        ):
-            raise ValueError(
-                f"window scale option {self.wscale!r} is out of range: RFC 7323 allows 0 … 14"
-            )
+        if self.mss is not None:
+            mss = _v.integer(self.mss, "mss", ge=1, le=65535, what="an MSS option")
+            object.__setattr__(self, "mss", mss)
+        if self.wscale is not None:
+            ws = _v.integer(self.wscale, "wscale", ge=0, le=14, what="a window scale (RFC 7323)")
+            object.__setattr__(self, "wscale", ws)
         if self.ts is not None:
-            if len(self.ts) != 2:
-                raise ValueError(f"timestamps option {self.ts!r}: expected (TSval, TSecr)")
-            for v, n in zip(self.ts, ("TSval", "TSecr"), strict=True):
-                _seq.check(v, n)
+            pair = _v.sequence(self.ts, "ts", min_len=2, max_len=2, what="(TSval, TSecr)")
+            ts = (_seq.check(pair[0], "TSval"), _seq.check(pair[1], "TSecr"))
+            object.__setattr__(self, "ts", ts)
 
     def __bool__(self) -> bool:
         return self.mss is not None or self.wscale is not None or self.ts is not None
+
+
+def _payload(payload: object) -> bytes:
+    # A length is checked against one packet's worth *before* the zero bytes are made.
+    if isinstance(payload, bytes | bytearray | memoryview):
+        return _v.byte_string(payload, "payload", max_len=_v.MAX_PAYLOAD)
+    if isinstance(payload, bool) or not hasattr(payload, "__index__"):
+        raise _v.ArgumentTypeError(
+            f"payload = {_v.short(payload)}: expected bytes or a length 0 … {_v.MAX_PAYLOAD}"
+        )
+    n = _v.integer(payload, "payload", ge=0, le=_v.MAX_PAYLOAD, what="a payload length")
+    return bytes(n)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,28 +192,20 @@ class Segment:
     dst_port: int = 80
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "flags", parse_flags(self.flags))
-        _seq.check(self.seq, "SEQ")
-        _seq.check(self.ack, "ACK")
-        win = self.window
-        if isinstance(win, bool) or not isinstance(win, int) or not 0 <= win <= 65535:
-            raise ValueError(f"window {win!r} is out of range: expected 0 … 65535 (16 bits)")
-        if isinstance(self.payload, int) and not isinstance(self.payload, bool):
-            if self.payload < 0:
-                raise ValueError(f"payload length {self.payload} is negative: expected ≥ 0")
-            object.__setattr__(self, "payload", bytes(self.payload))
-        elif isinstance(self.payload, bytearray | memoryview):
-            object.__setattr__(self, "payload", bytes(self.payload))
-        elif not isinstance(self.payload, bytes):
-            raise ValueError(f"payload must be bytes or a length; got {self.payload!r}")
-        if len(self.payload) > 65495:
-            raise ValueError(f"payload of {len(self.payload)} bytes does not fit one IPv4 packet")
+        set_ = object.__setattr__  # frozen: canonical values are stored once, here
+        set_(self, "flags", parse_flags(self.flags))
+        set_(self, "seq", _seq.check(self.seq, "seq"))
+        set_(self, "ack", _seq.check(self.ack, "ack"))
+        set_(self, "window", _v.integer(self.window, "window", ge=0, le=65535, what="a window"))
+        set_(self, "payload", _payload(self.payload))
         if not isinstance(self.options, Options):
-            raise ValueError(f"options must be a tcplab.segment.Options; got {self.options!r}")
-        _check_port(self.src_port, "source port")
-        _check_port(self.dst_port, "destination port")
-        _check_addr(self.src_addr, "source address")
-        _check_addr(self.dst_addr, "destination address")
+            raise _v.ArgumentTypeError(
+                f"options = {_v.short(self.options)}: expected a tcplab.segment.Options"
+            )
+        set_(self, "src_port", _check_port(self.src_port, "src_port"))
+        set_(self, "dst_port", _check_port(self.dst_port, "dst_port"))
+        _check_addr(self.src_addr, "src_addr")
+        _check_addr(self.dst_addr, "dst_addr")
 
     # --- RFC 9293 quantities ------------------------------------------------------------
     @property

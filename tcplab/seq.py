@@ -16,14 +16,17 @@ table), and the two speed figures: :func:`wrap_time` (RFC 7323: time to send 2^3
 the point where comparisons go ambiguous) and :func:`cycle_time` (RFC 9293 §3.4.3: time
 to use all 2^32 numbers).
 
-All functions are pure, take and return plain ``int`` s, and raise :class:`ValueError`
-naming the bad value and the valid range. :class:`Seq` is a small value type on top.
+All functions are pure, take and return plain ``int`` s (numpy integers are accepted),
+and raise :class:`ValueError` (a :class:`TypeError` for a wrong type) naming the bad
+value and the valid range, via :mod:`tcplab._validate`. :class:`Seq` is a small value type on top.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from tcplab import _validate as _v
 
 __all__ = [
     "HALF",
@@ -52,22 +55,23 @@ HALF: Final = 1 << 31
 _MAX_ADD: Final = HALF - 1
 
 
-def check(value: int, name: str = "sequence number") -> int:
-    """Return ``value`` if it is a valid 32-bit sequence number, else raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an int in 0 … 2^32−1 (0 … {MOD - 1}); got {value!r}")
-    if not 0 <= value < MOD:
-        raise ValueError(f"{name} {value} is out of range: expected 0 … 2^32−1 (0 … {MOD - 1})")
-    return value
+def check(value: object, name: str = "sequence number") -> int:
+    """``value`` as an ``int`` if it is a valid 32-bit sequence number (0 … 2^32−1).
+
+    Raises :class:`TypeError` for a non-integer and :class:`ValueError` out of range.
+    """
+    return _v.integer(value, name, ge=0, le=MOD - 1, what="a 32-bit sequence number")
+
+
+def _distance(value: object, name: str) -> int:
+    # Lengths, windows and increments: what serial arithmetic can order (< 2^31).
+    return _v.integer(value, name, ge=0, le=_MAX_ADD, what="a distance below 2^31")
 
 
 def add(s: int, n: int) -> int:
     """RFC 1982 §3.1 serial addition: ``(s + n) mod 2^32`` for 0 ≤ n ≤ 2^31−1."""
-    check(s, "s")
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _MAX_ADD:
-        raise ValueError(
-            f"n = {n!r} cannot be added: RFC 1982 §3.1 allows 0 ≤ n ≤ 2^31−1 ({_MAX_ADD})"
-        )
+    s = check(s, "s")
+    n = _v.integer(n, "n", ge=0, le=_MAX_ADD, what="an increment (RFC 1982 §3.1: 0 … 2^31−1)")
     return (s + n) % MOD
 
 
@@ -132,7 +136,8 @@ def after(a: int, b: int) -> bool:
 
 def between(s1: int, s2: int, s3: int) -> bool:
     """Linux ``between(s1, s2, s3)``: is s2 =< s1 =< s3 going forward from s2?"""
-    return (check(s3, "s3") - check(s2, "s2")) % MOD >= (check(s1, "s1") - s2) % MOD
+    s1, s2, s3 = check(s1, "s1"), check(s2, "s2"), check(s3, "s3")
+    return (s3 - s2) % MOD >= (s1 - s2) % MOD
 
 
 def ack_acceptable(snd_una: int, seg_ack: int, snd_nxt: int) -> bool:
@@ -141,9 +146,8 @@ def ack_acceptable(snd_una: int, seg_ack: int, snd_nxt: int) -> bool:
     Computed as forward distances from SND.UNA, so it is exact even across the wrap
     and never hits the undefined case (the window SND.UNA … SND.NXT is < 2^31).
     """
-    check(snd_una, "snd_una")
-    check(seg_ack, "seg_ack")
-    check(snd_nxt, "snd_nxt")
+    snd_una, seg_ack = check(snd_una, "snd_una"), check(seg_ack, "seg_ack")
+    snd_nxt = check(snd_nxt, "snd_nxt")
     d_ack = (seg_ack - snd_una) % MOD
     d_nxt = (snd_nxt - snd_una) % MOD
     if d_nxt >= HALF:
@@ -173,11 +177,8 @@ def segment_acceptable(seg_seq: int, seg_len: int, rcv_nxt: int, rcv_wnd: int) -
 
     SEG.LEN counts SYN and FIN as one each.
     """
-    check(seg_seq, "seg_seq")
-    check(rcv_nxt, "rcv_nxt")
-    for value, name in ((seg_len, "seg_len"), (rcv_wnd, "rcv_wnd")):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < HALF:
-            raise ValueError(f"{name} = {value!r} is out of range: expected 0 … 2^31−1")
+    seg_seq, rcv_nxt = check(seg_seq, "seg_seq"), check(rcv_nxt, "rcv_nxt")
+    seg_len, rcv_wnd = _distance(seg_len, "seg_len"), _distance(rcv_wnd, "rcv_wnd")
     if seg_len == 0 and rcv_wnd == 0:
         return seg_seq == rcv_nxt
     if seg_len == 0:
@@ -189,11 +190,7 @@ def segment_acceptable(seg_seq: int, seg_len: int, rcv_nxt: int, rcv_wnd: int) -
 
 
 def _rate(bits_per_second: float) -> float:
-    if isinstance(bits_per_second, bool) or not isinstance(bits_per_second, int | float):
-        raise ValueError(f"bits_per_second must be a number > 0; got {bits_per_second!r}")
-    if not bits_per_second > 0 or bits_per_second == float("inf"):
-        raise ValueError(f"bits_per_second must be finite and > 0; got {bits_per_second!r}")
-    return float(bits_per_second)
+    return _v.number(bits_per_second, "bits_per_second", gt=0, what="link speed in bit/s")
 
 
 def wrap_time(bits_per_second: float) -> float:
@@ -225,7 +222,7 @@ class Seq:
     value: int
 
     def __post_init__(self) -> None:
-        check(self.value, "Seq value")
+        object.__setattr__(self, "value", check(self.value, "Seq value"))
 
     def __add__(self, n: int) -> Seq:
         return Seq(add(self.value, n))
@@ -233,21 +230,19 @@ class Seq:
     def __sub__(self, other: Seq | int) -> int | Seq:
         if isinstance(other, Seq):
             return sub(self.value, other.value)
-        if isinstance(other, int) and 0 <= other < HALF:
-            return Seq((self.value - other) % MOD)
-        raise ValueError(f"cannot subtract {other!r} from a Seq: expected a Seq or 0 … 2^31−1")
+        return Seq((self.value - _distance(other, "subtrahend")) % MOD)
 
     def __lt__(self, other: Seq) -> bool:
-        return lt(self.value, other.value)
+        return lt(self.value, _other(other))
 
     def __le__(self, other: Seq) -> bool:
-        return le(self.value, other.value)
+        return le(self.value, _other(other))
 
     def __gt__(self, other: Seq) -> bool:
-        return gt(self.value, other.value)
+        return gt(self.value, _other(other))
 
     def __ge__(self, other: Seq) -> bool:
-        return ge(self.value, other.value)
+        return ge(self.value, _other(other))
 
     def __int__(self) -> int:
         return self.value
@@ -257,3 +252,8 @@ class Seq:
 
     def __repr__(self) -> str:
         return f"Seq({self.value})"
+
+
+def _other(other: object) -> int:
+    # Comparisons take a Seq or a plain sequence number (Seq has __index__).
+    return check(other, "other")

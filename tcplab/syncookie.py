@@ -48,6 +48,7 @@ import struct
 from dataclasses import dataclass
 from enum import Enum
 
+from tcplab import _validate as _v
 from tcplab.isn import siphash24
 
 __all__ = [
@@ -97,14 +98,13 @@ class SynCookieKeys:
     key1: bytes
 
     def __post_init__(self) -> None:
-        for k in (self.key0, self.key1):
-            if len(k) != 16:
-                raise ValueError(f"a SYN cookie key must be 16 bytes, got {len(k)}")
+        object.__setattr__(self, "key0", _v.byte_string(self.key0, "key0", length=16))
+        object.__setattr__(self, "key1", _v.byte_string(self.key1, "key1", length=16))
 
     @classmethod
     def from_seed(cls, seed: int) -> SynCookieKeys:
         """Reproducible keys for a course run."""
-        rng = random.Random(seed)
+        rng = random.Random(_v.seed(seed, optional=False))
         return cls(rng.randbytes(16), rng.randbytes(16))
 
     @classmethod
@@ -113,48 +113,58 @@ class SynCookieKeys:
         return cls(secrets.token_bytes(16), secrets.token_bytes(16))
 
 
-def _ip(addr: str) -> bytes:
+def _ip(addr: object, name: str) -> bytes:
+    text = _v.string(addr, name, max_len=64, what="an IPv4 address like '192.0.2.1'")
     try:
-        return ipaddress.IPv4Address(addr).packed
-    except ipaddress.AddressValueError:
-        raise ValueError(f"bad IPv4 address {addr!r}: expected dotted quad") from None
+        return ipaddress.IPv4Address(text).packed
+    except ValueError:
+        raise ValueError(
+            f"{name} = {_v.short(addr)}: bad IPv4 address; expected one like '192.0.2.1'"
+        ) from None
 
 
-def _port(p: int) -> int:
-    if not 0 <= p <= 0xFFFF:
-        raise ValueError(f"port {p!r} out of range: expected 0..65535")
-    return p
+def _port(p: object, name: str) -> int:
+    return _v.integer(p, name, ge=0, le=0xFFFF, what="a port")
 
 
-def _u32(x: int, name: str) -> int:
-    if not 0 <= x <= _M32:
-        raise ValueError(f"{name}={x!r} out of range: expected 0..2^32-1")
-    return x
+def _u32(x: object, name: str) -> int:
+    return _v.integer(x, name, ge=0, le=_M32, what="a 32-bit value")
+
+
+def _keys(keys: object) -> SynCookieKeys:
+    if not isinstance(keys, SynCookieKeys):
+        raise _v.ArgumentTypeError(f"keys = {_v.short(keys)}: expected a SynCookieKeys")
+    return keys
+
+
+def _opts(opts: object) -> CookieOptions:
+    if not isinstance(opts, CookieOptions):
+        raise _v.ArgumentTypeError(f"opts = {_v.short(opts)}: expected a CookieOptions")
+    return opts
 
 
 def cookie_hash(
     keys: SynCookieKeys, saddr: str, daddr: str, sport: int, dport: int, count: int, c: int
 ) -> int:
     """``cookie_hash()``: ``siphash_4u32(saddr, daddr, sport<<16|dport, count, &key[c])``, u32."""
-    msg = (
-        _ip(saddr)
-        + _ip(daddr)
-        + struct.pack("<II", (_port(sport) << 16) | _port(dport), count & _M32)
-    )
+    keys = _keys(keys)
+    # The kernel passes a u32: counts are taken mod 2^32 (count - diff may go below 0).
+    count = _v.integer(count, "count", ge=-(2**63), le=2**64 - 1, what="a minute counter") & _M32
+    c = _v.integer(c, "c", ge=0, le=1, what="a key index")
+    ports = (_port(sport, "sport") << 16) | _port(dport, "dport")
+    msg = _ip(saddr, "saddr") + _ip(daddr, "daddr") + struct.pack("<II", ports, count)
     return siphash24(keys.key1 if c else keys.key0, msg) & _M32
 
 
 def cookie_time(now: float) -> int:
     """``tcp_cookie_time()``: the minute counter, ``now // 60 s``."""
-    if not now >= 0:
-        raise ValueError(f"now={now!r}: expected a time in seconds >= 0")
+    now = _v.number(now, "now", ge=0, le=1e15, what="time in seconds")
     return int(now // SYNCOOKIE_PERIOD) & _M32
 
 
 def mss_index(mss: int) -> int:
     """Index of the largest ``MSS_TABLE`` entry ≤ ``mss`` (0, i.e. 536, below 1300)."""
-    if mss < 1:
-        raise ValueError(f"mss={mss!r}: expected a positive MSS")
+    mss = _v.integer(mss, "mss", ge=1, le=65535, what="an MSS")
     # for (mssind = ARRAY_SIZE(msstab) - 1; mssind; mssind--) if (mss >= msstab[mssind]) break;
     for i in range(len(MSS_TABLE) - 1, 0, -1):
         if mss >= MSS_TABLE[i]:
@@ -176,11 +186,12 @@ def make_cookie(
 
     ``saddr``/``sport`` are the client's, ``sseq`` the client's ISN (the SYN's SEQ).
     """
-    _u32(sseq, "sseq")
+    sseq = _u32(sseq, "sseq")
+    mssind = mss_index(mss)
     count = cookie_time(now)
     h0 = cookie_hash(keys, saddr, daddr, sport, dport, 0, 0)
     h1 = cookie_hash(keys, saddr, daddr, sport, dport, count, 1)
-    return (h0 + sseq + (count << COOKIEBITS) + ((h1 + mss_index(mss)) & COOKIEMASK)) & _M32
+    return (h0 + sseq + (count << COOKIEBITS) + ((h1 + mssind) & COOKIEMASK)) & _M32
 
 
 class Reason(Enum):
@@ -189,6 +200,10 @@ class Reason(Enum):
     OK = "ok"
     EXPIRED = "counter too old (diff >= MAX_SYNCOOKIE_AGE)"
     BAD_MSS_INDEX = "decoded MSS index not in 0..3 (forged or wrong 4-tuple)"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Reason:
+        return _v.missing_member(cls, value)
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,8 @@ def check_cookie(
 
     ``check_tcp_syn_cookie(ack_seq - 1, ..., seq - 1)`` then ``__cookie_v4_check()``.
     """
+    keys = _keys(keys)
+    keys = _keys(keys)
     cookie = (_u32(ack_seq, "ack_seq") - 1) & _M32
     sseq = (_u32(seq, "seq") - 1) & _M32
     count = cookie_time(now)
@@ -246,6 +263,7 @@ def random_ack_pass_probability(counter_known: bool = False) -> float:
     counter) and the low 24 bits must decode to 0..3 (4/2^24, facts.md §4 [DERIVED];
     this ignores any weakness in SipHash).
     """
+    counter_known = _v.boolean(counter_known, "counter_known")
     p_mss = len(MSS_TABLE) / (1 << COOKIEBITS)
     return p_mss if counter_known else p_mss * MAX_SYNCOOKIE_AGE / 256
 
@@ -266,10 +284,13 @@ class CookieOptions:
     timestamps: bool = True
 
     def __post_init__(self) -> None:
-        if self.wscale is not None and not 0 <= self.wscale <= 14:
-            raise ValueError(f"wscale={self.wscale!r}: expected 0..14 or None")
+        set_ = object.__setattr__  # frozen: store the canonical values once
+        if self.wscale is not None:
+            set_(self, "wscale", _v.integer(self.wscale, "wscale", ge=0, le=14, what="a shift"))
         if self.mss is not None:
-            mss_index(self.mss)
+            set_(self, "mss", _v.integer(self.mss, "mss", ge=1, le=65535, what="an MSS"))
+        for flag in ("sack", "ecn", "timestamps"):
+            set_(self, flag, _v.boolean(getattr(self, flag), flag))
 
 
 def encode_timestamp(ts_now: int, opts: CookieOptions) -> int:
@@ -277,7 +298,8 @@ def encode_timestamp(ts_now: int, opts: CookieOptions) -> int:
 
     ``ts_now`` is the TCP timestamp clock (1 ms per tick, ``TCP_TS_HZ``), u32.
     """
-    _u32(ts_now, "ts_now")
+    ts_now = _u32(ts_now, "ts_now")
+    opts = _opts(opts)
     options = opts.wscale if opts.wscale is not None else _TS_WSCALE_MASK
     if opts.sack:
         options |= _TS_SACK
@@ -298,7 +320,10 @@ def decode_timestamp(
     scaling echoed back although disabled locally. The MSS is not in the timestamp (it
     comes from the cookie): the result's ``mss`` is None.
     """
-    _u32(tsecr, "tsecr")
+    tsecr = _u32(tsecr, "tsecr")
+    local_sack = _v.boolean(local_sack, "local_sack")
+    local_wscale = _v.boolean(local_wscale, "local_wscale")
+    local_ts = _v.boolean(local_ts, "local_ts")
     if not local_ts:
         return None
     sack = bool(tsecr & _TS_SACK)
@@ -318,8 +343,9 @@ def options_after_cookie(opts: CookieOptions) -> tuple[CookieOptions, list[str]]
     Returns the surviving options and a list of what was lost: ``"mss"`` (rounded down to
     the table, or *up* to 536 below 1300), ``"wscale"``, ``"sack"``, ``"ecn"``.
     """
+    opts = _opts(opts)
     if opts.mss is None:
-        raise ValueError("options_after_cookie needs the client's MSS; got mss=None")
+        raise ValueError(f"opts = {_v.short(opts)}: expected the client's MSS, got mss=None")
     mss = MSS_TABLE[mss_index(opts.mss)]
     lost = ["mss"] if mss != opts.mss else []
     if opts.timestamps:

@@ -236,8 +236,7 @@ class TimerPreset:
     long after the first SYN (RFC 9293 MUST-23: ≥ 180 s). None: Linux's count rule."""
     synack_retries: int = 5
     data_retries: int = 15
-    """Retransmissions of data or FIN before giving up (Linux ``tcp_retries2`` = 15,
-    applied here as a count; Linux turns it into a time budget)."""
+    """Linux ``tcp_retries2`` = 15: turned into a time budget by :meth:`data_rule`."""
     orphan_retries: int = 0
     """Linux ``tcp_orphan_retries``: retransmissions of an orphaned socket's data/FIN
     (0 means 8 while the RTO is below ``rto_max``, tcp_timer.c ``tcp_orphan_retries``)."""
@@ -257,6 +256,34 @@ class TimerPreset:
     resend_synack_on_syn: bool = True
     """Linux: a retransmitted SYN reaching SYN-RECEIVED gets the SYN-ACK again
     (tcp_check_req()); plain RFC 9293 answers it with an ACK from the sequence check."""
+    data_r2: float | None = None
+    """RFC 1122 R2 for data/FIN as a time (s since the first retransmission); None: Linux's
+    budget ``linux_model_timeout(data_retries, rto_min)`` (924.6 s for tcp_retries2 = 15)."""
+    rst_ack: bool = True
+    """Linux tcp_send_active_reset(): the RST of an abort or a keepalive give-up carries
+    ACK = RCV.NXT (``R.``); RFC 9293 §3.10.5: a bare <SEQ=SND.NXT><CTL=RST>."""
+    syn_retry_after_rst: float | None = 0.008
+    """Linux: after SYN-SENT answers an unacceptable ACK (a challenge ACK from a stale
+    connection) with an RST, the SYN timer is re-armed at TCP_TIMEOUT_MIN (2 jiffies; 8 ms
+    at HZ = 250, 9 ms measured), if no retransmission was sent yet. None: the next RTO."""
+    coalesce_retransmissions: bool = True
+    """Linux tcp_retrans_try_collapse(): an RTO retransmission carries the following queued
+    segments too, up to one MSS. False: the head segment alone."""
+    synack_data: bool = False
+    """Text on a SYN-ACK: RFC 9293 §3.10.7.3 keeps it ("continue at the sixth step"); Linux
+    drops it unless Fast Open is in use (tcp_rcv_synsent_state_process())."""
+    time_wait_ack_all: bool = True
+    """Linux tcp_timewait_state_process(): in TIME-WAIT every segment except an RST or a
+    bare ACK at RCV.NXT draws an ACK (rate-limited), one with ACK set restarts the timer,
+    no challenge ACKs. False: RFC 9293 §3.10.7.4 (RFC 5961 checks; fifth step ACKs and
+    restarts for an acceptable segment)."""
+    fin_quickack: bool = True
+    """Linux: with a delayed-ACK endpoint, the ACK of a FIN still leaves at once unless data
+    was received first (quick-ACK mode until then; facts.md §13), so a close is four-way
+    unless the receiver is in delayed-ACK mode. False: the FIN's ACK is delayed like data's."""
+    drop_syn_fin: bool = True
+    """Linux tcp_rcv_state_process(): a SYN+FIN reaching LISTEN is discarded. RFC 9293
+    §3.10.7.2 opens on the SYN (the FIN would be processed in SYN-RECEIVED)."""
     source: str = field(default="", compare=False)
     """Where the numbers come from, and the kernel version (or RFC) they follow."""
     notes: tuple[str, ...] = field(default=(), compare=False)
@@ -270,8 +297,9 @@ class TimerPreset:
             _positive(getattr(self, name), name)
         if self.fin_wait_2 is not None:
             _positive(self.fin_wait_2, "fin_wait_2")
-        if self.syn_r2 is not None:
-            _positive(self.syn_r2, "syn_r2")
+        for name in ("syn_r2", "data_r2", "syn_retry_after_rst"):
+            if getattr(self, name) is not None:
+                _positive(getattr(self, name), name)
         _count(self.syn_retries, "syn_retries", 127)
         _count(self.syn_linear_timeouts, "syn_linear_timeouts", 10)
         _count(self.synack_retries, "synack_retries", 255)
@@ -320,9 +348,21 @@ class TimerPreset:
             return RetryRule(None, self.initial_rto, self.rto_max, budget=self.syn_r2)
         return RetryRule(self.synack_retries, self.initial_rto, self.rto_max)
 
-    def data_rule(self, rto: float | None = None) -> RetryRule:
-        """Data or FIN in a synchronized state, starting from ``rto`` (default initial)."""
-        return RetryRule(self.data_retries, rto or self.initial_rto, self.rto_max)
+    def data_rule(self, rto: float | None = None, *, orphan: bool = False) -> RetryRule:
+        """Data or FIN in a synchronized state, starting from ``rto`` (default initial).
+
+        Linux (tcp_write_timeout()) gives up on time, not on a count: once
+        ``linux_model_timeout(retries, rto_min)`` has passed since the first
+        retransmission, with ``retries`` = ``tcp_retries2`` (924.6 s), or for an orphaned
+        socket ``tcp_orphan_retries`` (0 means 8: 102.2 s). The RFC preset uses R2 as a
+        time (``data_r2``, RFC 1122 §4.2.3.5: at least 100 s).
+        """
+        start = rto or self.initial_rto
+        if self.data_r2 is not None:
+            return RetryRule(None, start, self.rto_max, budget=self.data_r2)
+        retries = (self.orphan_retries or 8) if orphan else self.data_retries
+        budget = linux_model_timeout(retries, self.rto_min, self.rto_max)
+        return RetryRule(None, start, self.rto_max, budget=budget)
 
     def syn_timeline(self) -> RetransmissionTimeline:
         """When an active open sends SYNs and gives up."""
@@ -374,6 +414,14 @@ RFC: Final = TimerPreset(
     time_wait=240.0,
     fin_wait_2=None,
     syn_r2=180.0,
+    data_r2=100.0,
+    rst_ack=False,
+    syn_retry_after_rst=None,
+    coalesce_retransmissions=False,
+    synack_data=True,
+    time_wait_ack_all=False,
+    drop_syn_fin=False,
+    fin_quickack=False,
     invalid_ratelimit=0.0,
     ack_unsent_reply=True,
     resend_synack_on_syn=False,

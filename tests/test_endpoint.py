@@ -308,6 +308,9 @@ def test_rfc_time_wait_is_2_msl():
 def test_delayed_ack_merges_with_fin_three_way_close():
     a, b = pair(1000, 5000, delayed_ack=0.2)
     handshake(a, b)
+    (data,) = a.send(b"hi", 0.2)  # data first: B is in delayed-ACK mode (facts.md §13)
+    assert b.receive(data, 0.25) == []
+    a.receive(b.handle_timer(b.next_timer())[0], 0.5)
     (fin,) = a.close(1.0)
     assert b.receive(fin, 1.05) == []  # the ACK waits
     (fin_ack,) = b.close(1.06)
@@ -315,6 +318,19 @@ def test_delayed_ack_merges_with_fin_three_way_close():
     (last,) = a.receive(fin_ack, 1.11)
     assert a.state is State.TIME_WAIT and last.flag_names == "ACK"
     assert [s.target for s in a.history][-2:] == [State.FIN_WAIT_1, State.TIME_WAIT]
+
+
+def test_linux_acks_a_fin_at_once_when_nothing_was_received():
+    # facts.md §13: no data before the FIN → the ACK leaves at once: a four-way close.
+    a, b = pair(1000, 5000, delayed_ack=0.2)
+    handshake(a, b)
+    (fin,) = a.close(1.0)
+    (ack,) = b.receive(fin, 1.05)
+    assert ack.flag_names == "ACK" and ack.ack == fin.end
+    # The RFC preset lets any ACK wait, the FIN's too.
+    a, b = pair(1000, 5000, delayed_ack=0.2, timers=RFC)
+    handshake(a, b)
+    assert b.receive(a.close(1.0)[0], 1.05) == []
 
 
 def test_wrong_four_tuple_is_refused():

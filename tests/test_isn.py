@@ -1,5 +1,6 @@
 """ISN generators: the clock arithmetic, per-tuple monotonicity and what attackers learn."""
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -117,9 +118,9 @@ def test_guess_probability_agrees_with_the_sampled_attacker():
 def test_bad_input_names_the_value():
     with pytest.raises(ValueError, match="unknown ISN generator 'md5'"):
         isn.make_generator("md5")
-    with pytest.raises(ValueError, match="now=-1"):
+    with pytest.raises(ValueError, match="now = -1: expected"):
         isn.Rfc793Clock().isn(A, -1)
-    with pytest.raises(ValueError, match="port 70000"):
+    with pytest.raises(ValueError, match="local_port = 70000: expected a port"):
         isn.LinuxIsn(seed=0).isn(FourTuple("10.0.0.1", 70000, "10.0.0.2", 1), 0)
     with pytest.raises(ValueError, match="16 bytes"):
         isn.LinuxIsn(secret=b"short")
@@ -140,3 +141,31 @@ def test_clock_counts_whole_ticks_exactly():
     assert _clock(1.0, LINUX_TICK) == 15_625_000  # ns >> 6, as Linux computes it
     assert _clock(1.0, RFC793_TICK) == 250_000
     assert _clock(2**32 * 64e-9, LINUX_TICK) == 0  # one full cycle (~275 s) wraps to 0
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "named"),
+    [
+        (lambda: isn.Rfc793Clock(tick=0), ValueError, "tick = 0: expected"),
+        (lambda: isn.Rfc793Clock(tick=float("nan")), ValueError, "tick = nan"),
+        (lambda: isn.LinuxIsn(secret="k" * 16), TypeError, "secret = 'kkkk"),
+        (lambda: isn.Rfc9293Isn(seed="x"), TypeError, "seed = 'x'"),
+        (lambda: isn.ConstantIsn(value=2**32), ValueError, "value = 4294967296"),
+        (lambda: isn.attacker_prediction(trials=2**32), ValueError, "trials = 4294967296"),
+        (lambda: isn.attacker_prediction(trials=1.5), TypeError, "trials = 1.5"),
+        (lambda: isn.attacker_prediction(generators=[None]), TypeError, r"generators\[0\] = None"),
+        (lambda: isn.isn_trace(times=[float("inf")]), ValueError, r"times\[0\] = inf"),
+        (lambda: isn.per_tuple_monotonicity(samples=2**40), ValueError, "samples = 1099"),
+        (lambda: isn.siphash24(b"k" * 16, "text"), TypeError, "message = 'text'"),
+        (lambda: isn.Rfc793Clock().isn(("1.2.3.4", 1, "5.6.7.8"), 0), ValueError, "4-tuple"),
+        (lambda: isn.Rfc793Clock().isn(A, float("inf")), ValueError, "now = inf"),
+    ],
+)
+def test_constructors_and_analyses_check_at_the_boundary(call, exc, named):
+    with pytest.raises(exc, match=named):
+        call()
+
+
+def test_numpy_ints_and_plain_tuples_are_accepted():
+    gen = isn.LinuxIsn(seed=np.int64(1))
+    assert gen.isn(tuple(A), np.float64(1.0)) == isn.LinuxIsn(seed=1).isn(A, 1.0)

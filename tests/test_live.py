@@ -84,9 +84,9 @@ def test_cli_prints_observed_and_predicted_json(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--backlog", "-1", "--clients", "3"], "backlog=-1"),
-        (["--backlog", "1", "--clients", "100000"], "clients=100000"),
-        (["--backlog", "1", "--clients", "2", "--settle", "0"], "settle=0"),
+        (["--backlog", "-1", "--clients", "3"], "backlog = -1"),
+        (["--backlog", "1", "--clients", "100000"], "clients = 100000"),
+        (["--backlog", "1", "--clients", "2", "--settle", "0"], "settle = 0"),
     ],
 )
 def test_cli_bad_input_exits_2(capsys, argv, message):

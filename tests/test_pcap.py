@@ -87,3 +87,38 @@ def test_window_scale_and_timestamps_reach_wireshark(tmp_path):
     assert rows[0][:2] == ["1460", "8"] and rows[1][:2] == ["1460", "7"]
     assert all(row[2] != "" for row in rows) and all(row[3] == "1" for row in rows)
     assert bytes(b.endpoint().received) == b"x" * 3000
+
+
+def test_path_must_be_a_path_or_binary_file_not_a_descriptor(tmp_path):
+    result = run_scenario("handshake", seed=1)
+    for bad in (True, 1, None, b"x.pcap"):
+        with pytest.raises(TypeError, match=f"path = {bad!r}"):
+            write_pcap(result, bad)
+    with open(tmp_path / "t.txt", "w") as text, pytest.raises(TypeError, match="mode 'wb'"):
+        write_pcap(result, text)
+
+
+def test_binary_file_object_is_written_and_left_open(tmp_path):
+    import io
+
+    buf = io.BytesIO()
+    n = write_pcap(run_scenario("handshake", seed=1), buf)
+    assert n >= 3 and not buf.closed
+    assert buf.getvalue()[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")  # pcap magic
+
+
+@pytest.mark.parametrize("t", [3e9, float("nan"), float("inf"), -1.0])
+def test_times_that_pcap_cannot_hold_are_rejected_before_writing(tmp_path, t):
+    out = tmp_path / "x.pcap"
+    with pytest.raises(ValueError, match="time = "):
+        write_pcap([(0.0, Segment(seq=1)), (t, Segment(seq=2))], out)
+    assert not out.exists()
+
+
+def test_bad_items_are_named():
+    with pytest.raises(TypeError, match=r"result\[0\] segment = 'x'"):
+        write_pcap([(0.0, "x")], "unused.pcap")
+    with pytest.raises(TypeError, match="o = None"):
+        encode_options(None)
+    with pytest.raises(ValueError, match="ttl = 256"):
+        segment_to_packet(Segment(seq=1), ttl=256)

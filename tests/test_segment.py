@@ -1,5 +1,6 @@
 """Segments: SEG.LEN counts SYN and FIN; bad fields are refused with clear errors."""
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,3 +80,33 @@ def test_end_is_seq_plus_seg_len_mod_2_32(seq, payload, syn, fin):
     flags = (Flags.SYN if syn else Flags(0)) | (Flags.FIN if fin else Flags(0)) | Flags.ACK
     s = Segment(seq=seq, flags=flags, payload=payload)
     assert s.end == (seq + len(payload) + syn + fin) % 2**32
+
+
+def test_payload_length_is_bounded_before_allocation():
+    with pytest.raises(ValueError, match="payload = 4294967296: expected a payload length"):
+        Segment(seq=1, payload=2**32)
+    with pytest.raises(TypeError, match="payload = 1.5"):
+        Segment(seq=1, payload=1.5)
+    assert Segment(seq=1, payload=np.int64(3)).payload == b"\0\0\0"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "named"),
+    [
+        ({"seq": "1"}, TypeError, "seq = '1'"),
+        ({"window": True}, TypeError, "window = True"),
+        ({"src_addr": None}, TypeError, "src_addr = None"),
+        ({"options": {"mss": 1}}, TypeError, "options = {'mss': 1}"),
+        ({"flags": 1.5}, TypeError, "flags = 1.5"),
+        ({"flags": ["SYN", "BOGUS"]}, ValueError, "'BOGUS'"),
+    ],
+)
+def test_wrong_types_are_type_errors_naming_the_value(kwargs, exc, named):
+    with pytest.raises(exc, match=named):
+        Segment(**{"seq": 1, **kwargs})
+
+
+def test_numpy_fields_become_ints():
+    s = Segment(seq=np.uint32(7), ack=np.int64(9), window=np.int32(100))
+    assert type(s.seq) is int and type(s.ack) is int and type(s.window) is int
+    assert Options(ts=[np.int64(1), 2]).ts == (1, 2)

@@ -139,13 +139,13 @@ def test_what_is_lost_without_timestamps():
 def test_bad_input():
     with pytest.raises(ValueError, match="16 bytes"):
         sc.SynCookieKeys(b"x", b"y" * 16)
-    with pytest.raises(ValueError, match="port 70000"):
+    with pytest.raises(ValueError, match="sport = 70000: expected a port"):
         sc.make_cookie(KEYS, "1.2.3.4", "5.6.7.8", 70000, 80, 0, 1460, 0)
     with pytest.raises(ValueError, match="bad IPv4 address"):
         sc.make_cookie(KEYS, "1.2.3", "5.6.7.8", 1, 80, 0, 1460, 0)
-    with pytest.raises(ValueError, match="mss=0"):
+    with pytest.raises(ValueError, match="mss = 0: expected an MSS"):
         sc.mss_index(0)
-    with pytest.raises(ValueError, match="wscale=15"):
+    with pytest.raises(ValueError, match="wscale = 15: expected a shift in 0 … 14"):
         sc.CookieOptions(wscale=15)
 
 
@@ -154,3 +154,30 @@ def test_decoded_timestamp_does_not_pretend_to_know_the_mss():
 
     opts = decode_timestamp(encode_timestamp(123_456_789, CookieOptions(wscale=7, sack=True)))
     assert opts is not None and opts.mss is None and opts.wscale == 7 and opts.sack
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "named"),
+    [
+        (lambda: sc.SynCookieKeys("k" * 16, b"y" * 16), TypeError, "key0 = 'kkk"),
+        (lambda: sc.cookie_time(float("nan")), ValueError, "now = nan"),
+        (lambda: sc.mss_index(1.5), TypeError, "mss = 1.5"),
+        (
+            lambda: sc.make_cookie(None, "1.2.3.4", "5.6.7.8", 1, 80, 0, 1460, 0),
+            TypeError,
+            "keys = None",
+        ),
+        (
+            lambda: sc.make_cookie(KEYS, None, "5.6.7.8", 1, 80, 0, 1460, 0),
+            TypeError,
+            "saddr = None",
+        ),
+        (lambda: sc.encode_timestamp(1, None), TypeError, "opts = None"),
+        (lambda: sc.decode_timestamp(2**32), ValueError, "tsecr = 4294967296"),
+        (lambda: sc.CookieOptions(sack="yes"), TypeError, "sack = 'yes'"),
+        (lambda: sc.SynCookieKeys.from_seed("x"), TypeError, "seed = 'x'"),
+    ],
+)
+def test_bad_types_are_named(call, exc, named):
+    with pytest.raises(exc, match=named):
+        call()

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tcplab import _validate as _v
 from tcplab.fsm import Event, State, TcpStateMachine
 
 __all__ = [
@@ -83,6 +84,17 @@ class Step:
     event: Event
     segment: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "side", _v.choice(self.side, "side", ("client", "server")))
+        object.__setattr__(self, "event", _v.enum_member(self.event, "event", Event))
+        object.__setattr__(self, "segment", _v.string(self.segment, "segment", max_len=100))
+
+
+def _step(value: object, name: str) -> Step:
+    if not isinstance(value, Step):
+        raise _v.ArgumentTypeError(f"{name} = {_v.short(value)}: expected a Step")
+    return value
+
 
 def run_script(steps: Sequence[Step], lost: str | None = None) -> dict[str, State]:
     """Both sides' states in ``steps``, or at the moment the ``lost`` segment goes missing.
@@ -90,6 +102,7 @@ def run_script(steps: Sequence[Step], lost: str | None = None) -> dict[str, Stat
     With ``lost`` set, the run stops where that segment would have arrived: the snapshot
     "just after the loss, before any timer fires".
     """
+    steps = _v.sequence(steps, "steps", max_len=10_000, item=_step)
     if lost is not None and lost not in {s.segment for s in steps}:
         raise ValueError(
             f"segment {lost!r} is not in the script: expected one of "

@@ -110,7 +110,7 @@ class Endpoint(ReceivePath):
         self._log("user", "ABORT")
         step = self._handle(Event.ABORT)
         if step.send is Send.RST:
-            self._send_rst(self.tcb.snd_nxt, note="ABORT: RST")
+            self._send_active_reset("ABORT: RST")
         self.deadlines.clear()
         self.recovery.clear()
         return self._sent_since(mark)
@@ -140,6 +140,11 @@ class Endpoint(ReceivePath):
                 fire[kind]()
         return self._sent_since(mark)
 
+    def _send_active_reset(self, note: str) -> None:
+        # Linux tcp_send_active_reset() sets ACK (RCV.NXT); RFC 9293 §3.10.5 a bare RST.
+        ack = self.tcb.rcv_nxt if self.timers.rst_ack else None
+        self._send_rst(self.tcb.snd_nxt, ack=ack, note=note + ("+ACK" if ack is not None else ""))
+
     def _on_delack(self) -> None:
         if self._ack_pending and self.state in SYNCHRONIZED_STATES:
             self._log("timer", "delayed-ACK timer")
@@ -153,7 +158,7 @@ class Endpoint(ReceivePath):
             if self.origin is Origin.PASSIVE:
                 return t.synack_rule()
             return t.syn_rule(simultaneous=True)
-        return t.data_rule()
+        return t.data_rule(orphan=self.orphan)
 
     def _on_rtx(self) -> None:
         rec = self.recovery
@@ -164,6 +169,8 @@ class Endpoint(ReceivePath):
         if expired is None:
             self._give_up(f"retransmission timer: {rec.retries} retries exhausted")
             return
+        if self.timers.coalesce_retransmissions:
+            rec.coalesced_head(max(1, min(self.mss, self.tcb.peer_mss)))
         head = rec.queue[0]
         if head.has_ack:
             head = head.replace(
@@ -203,7 +210,7 @@ class Endpoint(ReceivePath):
             self._log("timer", f"keepalive: {self._probes_out} probes unanswered")
             step = self._handle(Event.ABORT, "keepalive gave up")
             if step.send is Send.RST:
-                self._send_rst(self.tcb.snd_nxt, note="keepalive gave up: RST")
+                self._send_active_reset("keepalive gave up: RST")
             self.error = "connection timed out"
             self._log("error", "connection timed out (keepalive)")
             return

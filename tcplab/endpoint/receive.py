@@ -96,6 +96,9 @@ class ReceivePath(EndpointCore):
             return
         if not seg.is_syn:
             return  # "Any other control or text-bearing segment ... drop it"
+        if seg.is_fin and self.timers.drop_syn_fin:
+            self._log("note", "SYN+FIN in LISTEN: discarded (Linux)")
+            return
         self.remote = (seg.src_addr, seg.src_port)
         self._learn_syn(seg)
         self.tcb.start_send()
@@ -120,6 +123,7 @@ class ReceivePath(EndpointCore):
             if not S.ack_acceptable(tcb.snd_una, seg.ack, tcb.snd_nxt):
                 if not seg.is_rst:
                     self._send_rst(seg.ack, note="unacceptable ACK in SYN-SENT: RST seq=SEG.ACK")
+                    self._syn_soon_after_rst()
                 return
             ack_ok = True
         if seg.is_rst:
@@ -135,6 +139,8 @@ class ReceivePath(EndpointCore):
             self._ack_advances(seg.ack)
             self._handle(Event.RCV_SYN_ACK)
             tcb.ts_ok = self.timestamps and seg.options.ts is not None
+            if seg.payload:
+                self._synack_text(seg)
             mark = len(self._out)
             self._push()  # queued data rides on the ACK of the SYN-ACK
             if len(self._out) > mark:
@@ -155,6 +161,9 @@ class ReceivePath(EndpointCore):
     # ------------------------------------------------------------ §3.10.7.4 "otherwise"
     def _rcv_other(self, seg: Segment) -> None:
         """SYN-RECEIVED and the synchronized states: RFC 9293 §3.10.7.4."""
+        if self.state is State.TIME_WAIT and self.timers.time_wait_ack_all:
+            self._rcv_time_wait_linux(seg)
+            return
         # first: sequence number; second: RST (RFC 5961 §3 three cases)
         if seg.is_rst:
             self._rcv_rst(seg)
@@ -170,6 +179,9 @@ class ReceivePath(EndpointCore):
         if not seg.has_ack:
             return
         if not self._rcv_ack(seg):
+            return
+        if self.state is State.TIME_WAIT:
+            self._time_wait_reply(seg)
             return
         if self.tcb.ts_ok and seg.options.ts is not None:
             self.tcb.ts_recent = seg.options.ts[0]
@@ -240,8 +252,12 @@ class ReceivePath(EndpointCore):
         if passive and not seg.has_ack:
             if not (self.timers.resend_synack_on_syn and self.recovery.queue):
                 return False
+            if self._rate_limited():
+                return True
             head = self.recovery.queue[0].replace(ack=tcb.rcv_nxt)
             self._emit(head, "retransmitted SYN: SYN-ACK again (Linux)")
+            # tcp_check_req(): the request timer is re-armed, so no SYN-ACK follows at once.
+            self._start_rtx(restart=True)
             return True
         if passive or not seg.has_ack or not S.ack_acceptable(tcb.snd_una, seg.ack, tcb.snd_nxt):
             return False
@@ -249,6 +265,9 @@ class ReceivePath(EndpointCore):
         self._ack_advances(seg.ack)
         self._handle(Event.RCV_ACK, "simultaneous open: our SYN is acknowledged")
         tcb.update_window(seg)
+        # The SYN-ACK repeats a SYN already received: Linux ACKs it as a duplicate (and by
+        # RFC 9293's first check it is unacceptable, so an ACK too) — 6 segments in all.
+        self._send_ack("ACK of the peer's SYN-ACK (simultaneous open)")
         return True
 
     def _rcv_syn_synchronized(self, seg: Segment) -> None:
@@ -306,21 +325,31 @@ class ReceivePath(EndpointCore):
         if rest is None:
             self._send_ack("duplicate: ACK")
             return
-        self._deliver(rest)
+        fin_before = rx.fin_received
+        owed = self._deliver(rest)
+        filled = False
         while (nxt := rx.pop_next(self.tcb.rcv_nxt)) is not None:
-            self._deliver(nxt)
+            owed = self._deliver(nxt) or owed
+            filled = True
+        if not owed or (rx.fin_received and not fin_before):
+            return  # nothing to ACK, or the FIN's ACK acknowledges the data too
+        if filled:  # RFC 5681 §4.2 (Linux too): ACK at once when a hole is filled
+            self._send_ack("ACK of data (hole filled: one cumulative ACK)")
+        else:
+            self._ack_now_or_later("ACK of data")
 
-    def _deliver(self, seg: Segment) -> None:
+    def _deliver(self, seg: Segment) -> bool:
+        """Deliver in-order text (and a FIN); True when the data still needs an ACK."""
         st, tcb, rx = self.state, self.tcb, self.reassembly
+        owed = False
         if seg.payload and st in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
             n = min(len(seg.payload), tcb.rcv_wnd)
             rx.received += seg.payload[:n]
             tcb.rcv_nxt = add(tcb.rcv_nxt, n)
             self._log("data", f"delivered {n} bytes to the application")
-            if not seg.is_fin:
-                self._ack_now_or_later("ACK of data")
+            owed = not seg.is_fin
         if not seg.is_fin or rx.fin_received:
-            return
+            return owed
         tcb.rcv_nxt = add(tcb.rcv_nxt, 1)
         rx.fin_received = True
         rx.eof = True
@@ -330,7 +359,64 @@ class ReceivePath(EndpointCore):
         else:
             step = self._handle(Event.RCV_FIN)
         if step.send is Send.ACK:
-            if step.target is State.CLOSE_WAIT:
+            # Linux: quick ACK of a FIN unless data came first (delayed-ACK mode); only then
+            # can the ACK wait and ride on our FIN (a three-way close). facts.md §13.
+            delayable = bool(rx.received) or not self.timers.fin_quickack
+            if step.target is State.CLOSE_WAIT and delayable:
                 self._ack_now_or_later("ACK of FIN")
             else:
                 self._send_ack("ACK of FIN")
+        return False
+
+    # ------------------------------------------------------------ Linux / RFC differences
+    def _syn_soon_after_rst(self) -> None:
+        """Linux: the SYN follows its RST to a stale connection's ACK at TCP_TIMEOUT_MIN."""
+        delay, rec = self.timers.syn_retry_after_rst, self.recovery
+        if delay is not None and rec.retries == 0 and rec.queue:
+            self.deadlines.rtx = self._now + delay
+            self._log("note", f"SYN timer re-armed at {delay * 1000:g} ms after the RST (Linux)")
+
+    def _synack_text(self, seg: Segment) -> None:
+        """Text on a SYN-ACK: kept by RFC 9293 (sixth step on), dropped by Linux."""
+        tcb, rx = self.tcb, self.reassembly
+        if not self.timers.synack_data:
+            self._log("note", f"SYN-ACK carried {len(seg.payload)} bytes: dropped (Linux)")
+            return
+        n = min(len(seg.payload), tcb.rcv_wnd)
+        rx.received += seg.payload[:n]
+        tcb.rcv_nxt = add(tcb.rcv_nxt, n)
+        self._log("data", f"delivered {n} bytes carried by the SYN-ACK")
+
+    def _restart_time_wait(self, why: str) -> None:
+        self.deadlines.time_wait = self._now + self.time_wait_len
+        self._log("note", f"{why}: 2MSL timer restarted")
+
+    def _time_wait_reply(self, seg: Segment) -> None:
+        """RFC 9293 §3.10.7.4 fifth and eighth steps in TIME-WAIT: ACK it and restart."""
+        if seg.is_fin:
+            self._handle(Event.RCV_FIN, "FIN in TIME-WAIT")  # table: ACK, restart 2MSL
+            self._send_ack("FIN in TIME-WAIT: ACK again, restart 2MSL")
+            return
+        self._restart_time_wait("segment in TIME-WAIT (RFC 9293 fifth step)")
+        self._send_ack("TIME-WAIT: ACK (RFC 9293 fifth step)")
+
+    def _rcv_time_wait_linux(self, seg: Segment) -> None:
+        """Linux tcp_timewait_state_process(): ACK everything but an RST or a bare ACK."""
+        tcb = self.tcb
+        if seg.is_rst:
+            if seg.seq == tcb.rcv_nxt:
+                self._handle(Event.RCV_RST, "RST at RCV.NXT")
+                self._log("note", "RST in TIME-WAIT: TIME-WAIT ended early (RFC 1337)")
+            else:
+                self._log("note", f"RST seq={seg.seq} in TIME-WAIT: dropped (no challenge ACK)")
+            return
+        if seg.seq == tcb.rcv_nxt and seg.seg_len == 0:
+            self._restart_time_wait("bare ACK at RCV.NXT in TIME-WAIT")
+            return
+        if seg.is_fin and seg.end == tcb.rcv_nxt:
+            self._retransmitted_fin(seg)  # the table's ACK + restart 2MSL
+            return
+        if seg.has_ack:
+            self._restart_time_wait("segment in TIME-WAIT")
+        if not self._rate_limited():
+            self._send_ack("TIME-WAIT: ACK (Linux)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from tcplab import seq as S
 from tcplab.endpoint.tcb import MOD
-from tcplab.segment import Segment
+from tcplab.segment import Flags, Segment
 from tcplab.timers import RetryRule, TimerPreset
 
 __all__ = ["Recovery"]
@@ -31,7 +31,8 @@ class Recovery:
         self.retries = 0
         """Retransmissions of the queue head since it was last acknowledged."""
         self.since = 0.0
-        """When the head was first sent: the clock of the rule's time budget."""
+        """The clock of the rule's time budget (Linux ``retrans_stamp``): the first SYN of
+        a handshake, the first retransmission of data."""
         self.handshake_retransmitted = False
         self.rtt_probe: tuple[int, float] | None = None
         self.srtt: float | None = None
@@ -49,6 +50,8 @@ class Recovery:
 
     def on_send(self, seg: Segment, now: float) -> None:
         """A segment that consumes sequence space left: keep it; time it if none is timed."""
+        if seg.is_syn and not self.queue:
+            self.since = now  # Linux retrans_stamp: tcp_connect() stamps the first SYN
         self.queue.append(seg)
         if self.rtt_probe is None and seg.seg_len:
             self.rtt_probe = (seg.end, now)
@@ -83,14 +86,39 @@ class Recovery:
             self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - r)
             self.srtt = 0.875 * self.srtt + 0.125 * r
 
+    def coalesced_head(self, mss: int) -> Segment:
+        """The head merged with the queued segments that follow it, up to ``mss`` bytes
+        (Linux tcp_retrans_try_collapse(): one segment where the first send needed two).
+        The queue then holds the merged segment alone in their place."""
+        head = self.queue[0]
+        if head.is_syn:
+            return head
+        n = 1
+        payload = head.payload
+        flags = head.flags
+        while n < len(self.queue) and not (flags & Flags.FIN):
+            nxt = self.queue[n]
+            contiguous = nxt.seq == (head.seq + len(payload)) % MOD
+            if not contiguous or len(payload) + len(nxt.payload) > mss:
+                break
+            payload += nxt.payload
+            flags |= nxt.flags
+            n += 1
+        if n == 1:
+            return head
+        merged = head.replace(payload=payload, flags=flags)
+        self.queue[:n] = [merged]
+        return merged
+
     def on_timeout(self, rule: RetryRule, now: float, *, handshake: bool) -> float | None:
         """The retransmission timer fired at ``now``.
 
         Returns None when ``rule`` says give up; otherwise counts the retransmission,
         backs the RTO off and returns the RTO that just expired (for the log).
         """
-        if self.retries == 0:  # the head went out one RTO ago
-            self.since = now - self.rto
+        if self.retries == 0 and not handshake:
+            # Linux retrans_stamp for data: the first retransmission, i.e. now.
+            self.since = now
         if rule.expired(self.retries, now - self.since):
             return None
         expired = self.rto

@@ -6,6 +6,7 @@ cannot run. Command line: ``python -m tcplab live accept-queue --backlog B --cli
 
 from tcplab.live.stack import (
     MAX_CLIENTS,
+    LiveResourceError,
     LiveUnavailable,
     ProcTcpEntry,
     accept_queue_experiment,
@@ -21,6 +22,7 @@ from tcplab.live.stack import (
 
 __all__ = [
     "MAX_CLIENTS",
+    "LiveResourceError",
     "LiveUnavailable",
     "ProcTcpEntry",
     "accept_queue_experiment",

@@ -4,7 +4,8 @@
 next to the listener model's prediction. ``time-wait`` and ``close-wait`` print the
 states seen along an active close and with a peer that never closes. Exit status 0 on
 success, 1 when the kernel disagrees with the model, 2 on bad input or when the labs
-cannot run here (not Linux, /proc unreadable).
+cannot run here (not Linux, /proc unreadable, out of file descriptors or local ports).
+Ctrl-C exits with 130 after the sockets are closed (see :mod:`tcplab.__main__`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 
 from tcplab.live.stack import (
     MAX_CLIENTS,
+    LiveResourceError,
     LiveUnavailable,
     accept_queue_experiment,
     close_wait_experiment,
@@ -50,11 +52,19 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = close_wait_experiment(args.hold)
             status = 0 if result["server"] == "CLOSE_WAIT" else 1
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         print(f"tcplab live: bad input: {exc}", file=sys.stderr)
+        return 2
+    except LiveResourceError as exc:
+        print(f"tcplab live: {exc}", file=sys.stderr)
         return 2
     except LiveUnavailable as exc:
         print(f"tcplab live: cannot run the live labs here: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the kernel refused something the lab needs: say what, briefly
+        print(f"tcplab live: the lab failed: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(result, indent=2))
+    if "warning" in result:
+        print(f"tcplab live: warning: {result['warning']}", file=sys.stderr)
     return status

@@ -20,6 +20,8 @@ What the kernel shows (facts.md §11, §12):
 from __future__ import annotations
 
 import contextlib
+import errno
+import resource
 import socket
 import sys
 import time
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.fsm import State
 from tcplab.listener import predict_accept_queue
 
 __all__ = [
     "MAX_CLIENTS",
+    "LiveResourceError",
     "LiveUnavailable",
     "ProcTcpEntry",
     "accept_queue_experiment",
@@ -64,6 +68,37 @@ class LiveUnavailable(RuntimeError):
     """The live labs cannot run here (not Linux, or /proc not readable)."""
 
 
+class LiveResourceError(LiveUnavailable):
+    """The machine ran out of something a lab needs: file descriptors or local ports."""
+
+
+# errno values that mean "out of local ports" / "out of descriptors", not a lab failure.
+_NO_PORT = (errno.EADDRNOTAVAIL, errno.EADDRINUSE)
+_NO_FD = (errno.EMFILE, errno.ENFILE)
+_FD_SPARE = 16  # descriptors besides the sockets: stdio, /proc reads, Python itself
+
+
+def _fd_check(sockets: int) -> None:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and sockets + _FD_SPARE > soft:
+        raise LiveResourceError(
+            f"this lab opens {sockets} sockets but the file-descriptor limit is {soft} "
+            f"(ulimit -n): use at most {max(soft - _FD_SPARE - 1, 0)} clients or raise the limit"
+        )
+
+
+def _socket(stack: contextlib.ExitStack, opened: int) -> socket.socket:
+    try:
+        return stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    except OSError as exc:
+        if exc.errno in _NO_FD:
+            raise LiveResourceError(
+                f"ran out of file descriptors after {opened} sockets "
+                f"({errno.errorcode[exc.errno]}): use fewer clients or raise ulimit -n"
+            ) from None
+        raise
+
+
 def live_available() -> tuple[bool, str]:
     """Whether the live labs can run here, and if not, why (one friendly sentence)."""
     if not sys.platform.startswith("linux"):
@@ -87,6 +122,8 @@ def _require() -> None:
 
 def tcp_state(sock: socket.socket) -> State:
     """The kernel's state for ``sock``: ``TCP_INFO`` byte 0 mapped by ``State.from_linux``."""
+    if not isinstance(sock, socket.socket) or sock.type != socket.SOCK_STREAM:
+        raise _v.ArgumentTypeError(f"sock = {_v.short(sock)}: expected a TCP socket.socket")
     info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
     return State.from_linux(info[0])
 
@@ -149,25 +186,57 @@ def find_proc_tcp(
     local: tuple[str, int], remote: tuple[str, int] | None = None
 ) -> list[ProcTcpEntry]:
     """The /proc/net/tcp lines for a local address (and optionally a remote one)."""
+    local = _endpoint(local, "local")
+    remote = None if remote is None else _endpoint(remote, "remote")
     return [
         e for e in proc_net_tcp() if e.local == local and (remote is None or e.remote == remote)
     ]
 
 
+def _endpoint(value: object, name: str) -> tuple[str, int]:
+    pair = _v.sequence(value, name, min_len=2, max_len=2, what="an (ip, port) pair")
+    ip = _v.string(pair[0], f"{name} ip", max_len=64, what="an IPv4 address")
+    return ip, _v.integer(pair[1], f"{name} port", ge=0, le=65535, what="a port")
+
+
 def _listener(stack: contextlib.ExitStack, backlog: int) -> socket.socket:
-    lsock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-    lsock.bind((LOOPBACK, 0))
+    lsock = _socket(stack, 0)
+    try:
+        lsock.bind((LOOPBACK, 0))
+    except OSError as exc:
+        if exc.errno in _NO_PORT:
+            raise LiveResourceError(
+                f"no free local port on {LOOPBACK} to listen on ({errno.errorcode[exc.errno]}): "
+                "the ephemeral port range is exhausted or busy"
+            ) from None
+        raise
     lsock.listen(backlog)
     return lsock
 
 
-def _check_counts(backlog: int, clients: int, settle: float) -> None:
-    if backlog < 0:
-        raise ValueError(f"backlog={backlog!r}: expected >= 0")
-    if not 0 <= clients <= MAX_CLIENTS:
-        raise ValueError(f"clients={clients!r}: expected 0..{MAX_CLIENTS}")
-    if not 0 < settle <= 5:
-        raise ValueError(f"settle={settle!r}: expected a wait in (0, 5] seconds")
+def _check_counts(backlog: object, clients: object, settle: object) -> tuple[int, int, float]:
+    return (
+        _v.integer(backlog, "backlog", ge=0, le=_v.MAX_BACKLOG, what="a listen() backlog"),
+        _v.integer(clients, "clients", ge=0, le=MAX_CLIENTS, what="a number of clients"),
+        _v.number(settle, "settle", gt=0, le=5, what="wait in seconds"),
+    )
+
+
+def _connect_all(
+    stack: contextlib.ExitStack, port: int, clients: int
+) -> tuple[list[socket.socket], Counter[str]]:
+    """Start ``clients`` non-blocking connects; failures for lack of ports are counted."""
+    socks: list[socket.socket] = []
+    failed: Counter[str] = Counter()
+    for k in range(clients):
+        c = _socket(stack, k + 1)
+        c.setblocking(False)
+        rc = c.connect_ex((LOOPBACK, port))  # EINPROGRESS; the handshake runs in the kernel
+        if rc in _NO_PORT:
+            failed[errno.errorcode[rc]] += 1
+        else:
+            socks.append(c)
+    return socks, failed
 
 
 def accept_queue_experiment(backlog: int, clients: int, settle: float = 0.3) -> dict[str, Any]:
@@ -179,28 +248,26 @@ def accept_queue_experiment(backlog: int, clients: int, settle: float = 0.3) -> 
     Returns ``{"settings", "observed", "predicted", "match"}``; ``predicted`` comes from
     :func:`tcplab.listener.predict_accept_queue` with this machine's sysctls.
     """
-    _check_counts(backlog, clients, settle)
+    backlog, clients, settle = _check_counts(backlog, clients, settle)
     _require()
+    _fd_check(clients + 1)
     knobs = read_sysctls()
     before = read_netstat()
     with contextlib.ExitStack() as stack:
         lsock = _listener(stack, backlog)
         port = lsock.getsockname()[1]
-        socks = []
-        for _ in range(clients):
-            c = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            c.setblocking(False)
-            c.connect_ex((LOOPBACK, port))  # EINPROGRESS; the handshake runs in the kernel
-            socks.append(c)
+        socks, failed = _connect_all(stack, port, clients)
         time.sleep(settle)
         states = Counter(tcp_state(c).name for c in socks)
         lines = find_proc_tcp((LOOPBACK, port))
         listen_line = next((e for e in lines if e.number == 0x0A), None)
         after = read_netstat()
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in ("ListenOverflows", "ListenDrops")}
+    # Clients that never got a local port never sent a SYN: the model sees only the others.
+    connected = clients - sum(failed.values())
     predicted = predict_accept_queue(
         backlog,
-        clients,
+        connected,
         somaxconn=knobs.get("somaxconn", 4096),
         syncookies=knobs.get("tcp_syncookies", 1),
         abort_on_overflow=bool(knobs.get("tcp_abort_on_overflow", 0)),
@@ -220,18 +287,34 @@ def accept_queue_experiment(backlog: int, clients: int, settle: float = 0.3) -> 
         "ListenOverflows": predicted.get("ListenOverflows", 0),
         "ListenDrops": predicted.get("ListenDrops", 0),
     }
-    return {
+    out: dict[str, Any] = {
         "settings": {"backlog": backlog, "clients": clients, "settle_s": settle, **knobs},
         "observed": observed,
         "predicted": pred,
         "match": all(observed[k] == pred[k] for k in ("ESTABLISHED", "SYN_SENT", "accept_queue")),
         "note": "ListenOverflows/ListenDrops are system-wide deltas: other traffic can add to them",
     }
+    if failed:
+        out["connect_failed"] = dict(failed)
+        out["warning"] = (
+            f"{sum(failed.values())} of {clients} clients could not connect: no free local "
+            f"port ({', '.join(sorted(failed))}); observed and predicted cover the "
+            f"{connected} that did"
+        )
+    return out
 
 
 def _pair(stack: contextlib.ExitStack) -> tuple[socket.socket, socket.socket, socket.socket]:
     lsock = _listener(stack, 1)
-    client = stack.enter_context(socket.create_connection(lsock.getsockname(), timeout=2))
+    try:
+        client = stack.enter_context(socket.create_connection(lsock.getsockname(), timeout=2))
+    except OSError as exc:
+        if exc.errno in _NO_PORT + _NO_FD:
+            raise LiveResourceError(
+                f"cannot connect to {LOOPBACK}: {errno.errorcode[exc.errno]} "
+                "(no free local port, or no file descriptor left)"
+            ) from None
+        raise
     server, _ = lsock.accept()
     stack.enter_context(server)
     server.settimeout(2)
@@ -305,8 +388,7 @@ def close_wait_experiment(hold: float = 0.2) -> dict[str, Any]:
     The server socket sits in CLOSE_WAIT (it got the FIN, the application never calls
     ``close()``), the client's in FIN_WAIT_2. Held for ``hold`` s, then both are closed.
     """
-    if not 0 < hold <= 5:
-        raise ValueError(f"hold={hold!r}: expected (0, 5] seconds")
+    hold = _v.number(hold, "hold", gt=0, le=5, what="hold time in seconds")
     _require()
     with contextlib.ExitStack() as stack:
         _, client, server = _pair(stack)

@@ -47,12 +47,19 @@ def _fail(msg: str) -> int:
     return 2
 
 
+# Run settings with an option of their own: a -p for them would be given twice.
+_OWN_OPTIONS = {"seed": "--seed", "timers": "--timers"}
+
+
 def _parse_params(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
             raise ValueError(f"--param {item!r}: expected KEY=VALUE")
         key, raw = item.split("=", 1)
+        if key.strip() in _OWN_OPTIONS:
+            option = _OWN_OPTIONS[key.strip()]
+            raise ValueError(f"--param {item!r}: {key.strip()} has its own option, use {option}")
         try:
             value: Any = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
@@ -76,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         scenario = get_scenario(args.name)
         params = _parse_params(args.param)
         result = scenario.run(seed=args.seed, timers=args.timers, **params)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:  # bad names or values: one line, no traceback
         return _fail(str(exc))
     from tcplab.sim.trace import summary
     from tcplab.viz.ladder import ladder_text
@@ -96,5 +103,7 @@ def run(args: argparse.Namespace) -> int:
             n = write_pcap(result, args.pcap)
             print(f"wrote {args.pcap} ({n} packets)")
     except OSError as exc:
+        return _fail(f"cannot write output: {exc}")
+    except (TypeError, ValueError) as exc:  # e.g. times a pcap file cannot hold
         return _fail(f"cannot write output: {exc}")
     return 0

@@ -30,11 +30,12 @@ Everything is vectorised with numpy and seeded (``numpy.random.default_rng(seed)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from tcplab import _validate as _v
 
 __all__ = [
     "SweepResult",
@@ -47,20 +48,45 @@ __all__ = [
 _MODELS = ("last_moment", "uniform")
 
 
-def _check(value: float, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ValueError(f"{name} must be a number of seconds; got {value!r}")
-    v = float(value)
-    if math.isnan(v) or v == math.inf or v < 0 or (positive and v == 0):
-        bound = "> 0" if positive else "≥ 0"
-        raise ValueError(f"{name} = {value!r} is out of range: expected a finite value {bound}")
-    return v
+_MAX_SECONDS = 1e9  # ≈ 31.7 years: far beyond any MSL, and squares stay finite
+_MAX_POINTS = 100_000  # TIME-WAIT lengths one sweep may evaluate
 
 
-def _check_trials(trials: int) -> int:
-    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 10**8:
-        raise ValueError(f"trials = {trials!r} is out of range: expected an int 1 … 10^8")
-    return trials
+def _check(value: object, name: str, *, positive: bool = False) -> float:
+    if positive:
+        return _v.number(value, name, gt=0, le=_MAX_SECONDS, what="number of seconds")
+    return _v.number(value, name, ge=0, le=_MAX_SECONDS, what="number of seconds")
+
+
+def _check_trials(trials: object) -> int:
+    return _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS, what="a number of trials")
+
+
+def _check_model(send_model: object) -> str:
+    return _v.choice(send_model, "send_model", _MODELS)
+
+
+def _time_waits(value: object) -> npt.NDArray[np.float64]:
+    """TIME-WAIT length(s): one number or an array/sequence of them, finite and ≥ 0."""
+    if isinstance(value, np.ndarray):
+        if value.size > _MAX_POINTS or not (
+            np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
+        ):
+            raise ValueError(
+                f"time_wait = {_v.short(value)}: expected at most {_MAX_POINTS:,} "
+                "numbers of seconds"
+            )
+        arr = value.astype(float)
+        if not np.all(np.isfinite(arr) & (arr >= 0) & (arr <= _MAX_SECONDS)):
+            raise ValueError(
+                f"time_wait = {_v.short(value)}: expected finite numbers of seconds "
+                f"in 0 … {_MAX_SECONDS:g}"
+            )
+        return arr
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        return np.asarray(_check(value, "time_wait"), dtype=float)
+    items = _v.sequence(value, "time_wait", max_len=_MAX_POINTS, item=_check)
+    return np.asarray(items, dtype=float)
 
 
 def sample_arrivals(
@@ -69,9 +95,8 @@ def sample_arrivals(
     """``trials`` arrival times (s after the final ACK) of an old duplicate."""
     life = _check(lifetime, "lifetime", positive=True)
     n = _check_trials(trials)
-    if send_model not in _MODELS:
-        raise ValueError(f"send_model = {send_model!r}: expected one of {', '.join(_MODELS)}")
-    rng = np.random.default_rng(seed)
+    send_model = _check_model(send_model)
+    rng = np.random.default_rng(_v.seed(seed, optional=False))
     d_ack = rng.uniform(0.0, life, n)
     d_dup = rng.uniform(0.0, life, n)
     if send_model == "uniform":
@@ -95,13 +120,9 @@ def p_old_duplicate_accepted(
     ``time_wait`` may be a number (returns a float) or an array of TIME-WAIT lengths
     (returns an array; the same samples serve every length, so the curve is smooth).
     """
-    p = _check(p_in_window, "p_in_window")
-    if p > 1:
-        raise ValueError(f"p_in_window = {p_in_window!r} is out of range: expected 0 … 1")
+    p = _v.probability(p_in_window, "p_in_window")
     reuse = _check(reuse_delay, "reuse_delay")
-    tw = np.asarray(time_wait, dtype=float)
-    if np.any(~np.isfinite(tw)) or np.any(tw < 0):
-        raise ValueError(f"time_wait = {time_wait!r} is out of range: expected finite values ≥ 0")
+    tw = _time_waits(time_wait)
     arrivals = np.sort(sample_arrivals(lifetime, trials, seed=seed, send_model=send_model))
     start = np.maximum(tw, reuse)
     # arrivals after `start`: one binary search per TIME-WAIT value
@@ -125,10 +146,11 @@ def p_accept_exact(
     P(A > t) = 1 − t²/(2L²) for t ≤ L, (2L − t)²/(2L²) for L ≤ t ≤ 2L, 0 beyond.
     """
     life = _check(lifetime, "lifetime", positive=True)
-    t = np.maximum(np.asarray(time_wait, dtype=float), _check(reuse_delay, "reuse_delay"))
+    p = _v.probability(p_in_window, "p_in_window")
+    t = np.maximum(_time_waits(time_wait), _check(reuse_delay, "reuse_delay"))
     t = np.clip(t, 0.0, 2 * life)
     tail = np.where(t <= life, 1 - t**2 / (2 * life**2), (2 * life - t) ** 2 / (2 * life**2))
-    res = tail * _check(p_in_window, "p_in_window")
+    res = tail * p
     if np.ndim(res) == 0:
         return float(res)
     out: npt.NDArray[np.float64] = np.asarray(res, dtype=float)
@@ -171,7 +193,10 @@ def timewait_sweep(
 ) -> SweepResult:
     """P(accepted) over TIME-WAIT lengths (default: 0 … 2.5·lifetime, 101 points)."""
     life = _check(lifetime, "lifetime", positive=True)
-    tw = np.linspace(0, 2.5 * life, 101) if time_wait is None else np.asarray(time_wait, float)
+    reuse_delay = _check(reuse_delay, "reuse_delay")
+    send_model = _check_model(send_model)
+    tw = np.linspace(0, 2.5 * life, 101) if time_wait is None else _time_waits(time_wait)
+    tw = np.atleast_1d(tw)
     est = np.asarray(
         p_old_duplicate_accepted(
             tw,

@@ -4,7 +4,9 @@ Theory of operation
 -------------------
 :class:`Network` owns the only clock. It keeps a heap of future events — a segment
 arriving, an endpoint's timer falling due, a scripted user action — ordered by
-``(time, insertion order)``, so equal times resolve the same way on every run. Each
+``(time, timers last, insertion order)``, so equal times resolve the same way on every
+run, and a segment arriving exactly when a timer is due is handled first (a kernel timer
+fires at or after its deadline). Each
 :class:`Host` has an address, listeners (a passive OPEN template per port) and a table
 of connections keyed by the 4-tuple; a SYN to a listening port creates a new
 :class:`tcplab.endpoint.Endpoint` (as Linux forks a request socket from a listener), a
@@ -438,7 +440,7 @@ class Network:
         self.hosts: dict[str, Host] = {}
         self.rules: list[Rule] = []
         self.now = 0.0
-        self._heap: list[tuple[float, int, str, Any]] = []
+        self._heap: list[tuple[float, int, int, str, Any]] = []
         self._order = itertools.count()
         self._records: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
@@ -469,7 +471,12 @@ class Network:
         return self.add_rule(Rule("drop", kind, **kw))
 
     def _push(self, t: float, kind: str, data: Any) -> None:
-        heapq.heappush(self._heap, (t, next(self._order), kind, data))
+        # At equal times arrivals and actions come before timers: a kernel timer fires at
+        # or after its deadline (jiffies, timer-wheel slack), a segment is handled when it
+        # arrives — so a retransmitted SYN reaching a listener just as its SYN-ACK timer
+        # falls due is seen first, as on the wire (facts.md §13, lost SYN-ACK).
+        prio = 1 if kind == "timer" else 0
+        heapq.heappush(self._heap, (t, prio, next(self._order), kind, data))
 
     def at(self, t: float, action: Callable[[float], object], label: str = "") -> None:
         """Run ``action(now)`` at time ``t`` (a user call, a crash, ...)."""
@@ -683,7 +690,7 @@ class Network:
         processed = 0
         self._flush(self.now)
         while self._heap:
-            t, _, kind, data = self._heap[0]
+            t, _, _, kind, data = self._heap[0]
             if until is not None and t > until:
                 break
             heapq.heappop(self._heap)

@@ -252,9 +252,10 @@ def _hs_lost_syn(*, losses: int = 1, **p: Any) -> tuple[Network, float | None]:
 @_register(
     "handshake-lost-synack",
     "The server's SYN-ACK is lost.",
-    "Both sides retransmit: B's SYN-ACK timer (1 s) fires and A's SYN retransmission "
-    "reaches B in SYN-RECEIVED, where Linux answers with the SYN-ACK again; A ACKs the "
-    "first copy and re-ACKs the duplicate. Both ESTABLISHED.",
+    "A's SYN retransmission (1 s) reaches B in SYN-RECEIVED just as B's SYN-ACK timer "
+    "falls due; Linux answers the SYN with the SYN-ACK again and re-arms the timer, so "
+    "no second SYN-ACK follows: SYN, SYN-ACK (lost), SYN, SYN-ACK, ACK (as on Linux 6.18). "
+    "With timers='rfc' the SYN draws an ACK and B's timer resends. Both ESTABLISHED.",
     (2,),
 )
 def _hs_lost_synack(**p: Any) -> tuple[Network, float | None]:
@@ -324,7 +325,9 @@ def _data_third(
     "simultaneous-open",
     "A and B each do an active OPEN to the other at the same moment (fixed ports).",
     "Each receives a SYN in SYN-SENT → SYN-RECEIVED and sends SYN-ACK; each SYN-ACK "
-    "acknowledges the other's SYN → both ESTABLISHED. Four segments, one connection.",
+    "acknowledges the other's SYN → both ESTABLISHED; each side then ACKs the peer's "
+    "SYN-ACK (it repeats a SYN already received). Six segments, one connection (Linux "
+    "6.18 on the wire; RFC 9293 Figure 8 draws four).",
     (2,),
 )
 def _simultaneous_open(
@@ -415,18 +418,28 @@ def _close4(*, server_close_after: float = 0.5, **p: Any) -> tuple[Network, floa
 
 @_register(
     "close-three-way",
-    "B delays its ACK (200 ms) and its application closes at once on end-of-file.",
-    "The ACK rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → TIME-WAIT directly "
-    "(no FIN-WAIT-2). The last segment is an ACK, not a FIN.",
+    "A sends a request first, so B is in delayed-ACK mode (Linux: ~40 ms after data has "
+    "been received); A closes at 1 s and B's application closes 10 ms after end-of-file.",
+    "B's ACK of the FIN waits and rides on B's FIN: FIN, FIN+ACK, ACK. A goes FIN-WAIT-1 → "
+    "TIME-WAIT directly (no FIN-WAIT-2). Linux does this only after receiving data: with "
+    "nothing received it ACKs a FIN at once (a four-way close, facts.md §13).",
     (3,),
-    server_delayed_ack=0.2,
+    server_delayed_ack=0.04,
     server_close_after=0.01,
+    client_data=b"GET /\r\n",
 )
 def _close3(
-    *, server_delayed_ack: float = 0.2, server_close_after: float = 0.01, **p: Any
+    *,
+    server_delayed_ack: float = 0.04,
+    server_close_after: float = 0.01,
+    client_data: bytes = b"GET /\r\n",
+    **p: Any,
 ) -> tuple[Network, float | None]:
     return _lifecycle(
-        server_delayed_ack=server_delayed_ack, server_close_after=server_close_after, **p
+        server_delayed_ack=server_delayed_ack,
+        server_close_after=server_close_after,
+        client_data=client_data,
+        **p,
     )
 
 
@@ -639,8 +652,9 @@ def _refused(
     "B still has the old connection ESTABLISHED.",
     "A's SYN hits the ESTABLISHED TCB: B sends a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT>; "
     "A (SYN-SENT) finds the ACK unacceptable and sends RST seq=SEG.ACK, which is exactly "
-    "B's RCV.NXT: B resets the old connection. A's SYN retransmission (1 s later) then "
-    "opens a fresh connection.",
+    "B's RCV.NXT: B resets the old connection. Linux re-sends A's SYN at TCP_TIMEOUT_MIN "
+    "(8 ms after its RST; timers='rfc': at the next RTO, 1 s) and it opens a fresh "
+    "connection.",
     (8,),
     new_client_iss=None,
 )
@@ -659,7 +673,8 @@ def _rebooted(*, new_client_iss: int | None = None, **p: Any) -> tuple[Network, 
     "A has keepalive on; B's host crashes at t = 10 s (peer='down') or crashes and "
     "reboots (peer='rebooted').",
     "peer='down': after 7200 s of silence A sends 9 probes 75 s apart, hears nothing and "
-    "aborts 75 s after the last one (7875 s after the last segment heard): RST, "
+    "aborts 75 s after the last one (7875 s after the last segment heard): RST+ACK "
+    "(Linux; a bare RST with timers='rfc'), "
     "'connection timed out'. peer='rebooted': the first probe meets no TCB and draws an "
     "RST at RCV.NXT: 'connection reset'.",
     (8,),
