@@ -376,6 +376,18 @@ class Spec:
     """Why the kernel's trace may vary between runs (the test then tries up to 3 times)."""
 
 
+def lost_ack_then_data(lab: Lab, p: dict[str, Any]) -> None:
+    """handshake-lost-ack with client_data: the data (at 0.5 s) carries the lost ACK."""
+    data = p.pop("client_data")
+    lifecycle(lab, p, lose="ack3", close=False)
+    lab.at(0.5, lambda: lab.client.sendall(data))  # type: ignore[attr-defined]
+
+
+def old_syn_to_a_dead_client(lab: Lab, p: dict[str, Any]) -> None:
+    lab.crash("A")
+    old_duplicate_syn(lab, p)
+
+
 def _lc(
     lose: str = "none", close: bool = True, keep: bool = False
 ) -> Callable[[Lab, dict[str, Any]], None]:
@@ -441,12 +453,30 @@ SPECS: dict[str, Spec] = {
         },
     ),
     "rst-injection": Spec(rst_injection, 4.0),
+    # variants: "scenario[what differs]", with the parameters in .params
+    "handshake-lost-syn[losses=2]": Spec(_lc("syn", close=False), 4.0, params={"losses": 2}),
+    "handshake-lost-ack[client_data]": Spec(
+        lost_ack_then_data, 3.5, params={"client_data": b"hello"}
+    ),
+    "old-duplicate-syn[client_up=False]": Spec(
+        old_syn_to_a_dead_client,
+        9.0,
+        {"B": {"net.ipv4.tcp_synack_retries": 2}},
+        {"synack_retries": 2},
+        {"client_up": False},
+    ),
 }
+
+
+def scenario_of(key: str) -> str:
+    """The scenario a SPECS key replays: ``"old-duplicate-syn[client_up=False]"`` →
+    ``"old-duplicate-syn"``."""
+    return key.split("[")[0]
 
 
 def sim_run(name: str, spec: Spec) -> Any:
     """The simulator's run of scenario ``name`` with the replay's timer changes."""
-    scenario = get_scenario(name)
+    scenario = get_scenario(scenario_of(name))
     timers = LINUX.with_(**spec.timers) if spec.timers else "linux"
     params = {k: v for k, v in spec.params.items() if k in scenario.params}
     return scenario.run(seed=1, timers=timers, **params)
@@ -474,7 +504,7 @@ def kernel_rows(name: str, sync: str | None = None) -> Replay:
     """Replay scenario ``name`` on the kernel: the normalised wire trace and the errors
     the applications saw (connection refused, timed out…)."""
     spec = SPECS[name]
-    params = {**get_scenario(name).params, **spec.params}
+    params = {**get_scenario(scenario_of(name)).params, **spec.params}
     with namespaces("A", "B", prefix=f"tk{abs(hash(name)) % 10000}") as ns:
         lab = Lab(ns, spec.sysctls)
         wait_for_go(sync, name)
@@ -525,12 +555,32 @@ def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Replay]:
 
 def test_every_scenario_is_replayed_or_says_why_not() -> None:
     names = set(list_scenarios())
-    assert names == set(SPECS) | set(NOT_REPRODUCIBLE), "a scenario has no kernel replay"
+    replayed = {scenario_of(key) for key in SPECS}
+    assert names == replayed | set(NOT_REPRODUCIBLE), "a scenario has no kernel replay"
+    assert not replayed & set(NOT_REPRODUCIBLE)
     for name in NOT_REPRODUCIBLE:
         assert "kernel" in get_scenario(name).description.lower(), name
 
 
-@pytest.mark.parametrize("name", list(SPECS))
+#: Scenarios where the simulator still disagrees with the kernel, and how (strict: a fix
+#: makes the test fail until the entry is removed).
+DIVERGES = {
+    "simultaneous-close": "the simulator answers the ACK that takes CLOSING to TIME-WAIT with "
+    "one more ACK on each side (9 segments); Linux sends none (7): a bare ACK at RCV.NXT "
+    "gets no reply (tcp_timewait_state_process())",
+}
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=DIVERGES[k]))
+        if k in DIVERGES
+        else k
+        for k in SPECS
+    ]
+
+
+@pytest.mark.parametrize("name", _cases())
 def test_kernel_matches_simulator(name: str, kernel_runs: dict[str, Replay]) -> None:
     spec = SPECS[name]
     kernel, _errors, _problems = kernel_runs[name]
