@@ -52,7 +52,25 @@ __all__ = [
 ]
 
 
-class State(Enum):
+#: Most events one :meth:`TcpStateMachine.run` call applies.
+MAX_RUN = 100_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Enum(Enum):
+    """An Enum whose failed lookup names the value (shortened) and the members."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Enum:
+        names = ", ".join(m.name for m in cls)
+        raise ValueError(f"{cls.__name__} = {_short(value)}: expected one of {names}")
+
+
+class State(_Enum):
     """The eleven connection states of RFC 9293 §3.3.2 (CLOSED = no TCB)."""
 
     CLOSED = "CLOSED"
@@ -123,7 +141,7 @@ _SYNCHRONIZED: tuple[State, ...] = (  # in diagram order, for the table's loops 
 SYNCHRONIZED_STATES: frozenset[State] = frozenset(_SYNCHRONIZED)
 
 
-class Event(Enum):
+class Event(_Enum):
     """What can happen to a connection: user calls, arriving segments, the 2MSL timer."""
 
     # User calls (RFC 9293 §3.9.1)
@@ -160,7 +178,7 @@ _USER_CALLS = frozenset(
 )
 
 
-class Send(Enum):
+class Send(_Enum):
     """The segment a transition emits."""
 
     NONE = "—"
@@ -176,7 +194,7 @@ class Send(Enum):
         return self.value
 
 
-class Timer(Enum):
+class Timer(_Enum):
     """What a transition does to the TIME-WAIT (2·MSL) timer."""
 
     NONE = "—"
@@ -188,7 +206,7 @@ class Timer(Enum):
         return self.value
 
 
-class Origin(Enum):
+class Origin(_Enum):
     """How a connection was opened; decides where SYN-RECEIVED returns on RST."""
 
     PASSIVE = "passive"
@@ -811,21 +829,23 @@ def arcs_from(state: State) -> list[Arc]:
     return [a for a in ARCS if a.source is state]
 
 
-def legal_events(state: State) -> list[Event]:
+def legal_events(state: State | str) -> list[Event]:
     """The events that mean something in ``state``, in :class:`Event` order."""
-    return [ev for ev in Event if (state, ev) in TRANSITIONS]
+    st = _coerce_state(state)
+    return [ev for ev in Event if (st, ev) in TRANSITIONS]
 
 
 class InvalidTransition(ValueError):
     """An event that means nothing in the current state. The state is left unchanged."""
 
-    def __init__(self, state: State, event: Event) -> None:
+    def __init__(self, state: State, event: Event, *, call: str = "") -> None:
         self.state = state
         self.event = event
         self.legal = legal_events(state)
         legal = ", ".join(ev.name for ev in self.legal) or "none"
+        prefix = f"{call}: " if call else ""
         super().__init__(
-            f"event {event.name} ({event.value}) means nothing in state {state.name}; "
+            f"{prefix}event {event.name} ({event.value}) means nothing in state {state.name}; "
             f"legal events in {state.name}: {legal}"
         )
 
@@ -856,7 +876,22 @@ def _coerce_event(event: Event | str) -> Event:
         except KeyError:
             pass
     names = ", ".join(e.name for e in Event)
-    raise ValueError(f"unknown event {event!r}: expected one of {names}")
+    raise ValueError(f"unknown event {_short(event)}: expected one of {names}")
+
+
+def _coerce_state(state: State | str, name: str = "state") -> State:
+    """A :class:`State`, its name (``"SYN_SENT"``) or its value (``"SYN-SENT"``)."""
+    if isinstance(state, State):
+        return state
+    if isinstance(state, str):
+        key = state.strip().upper()
+        if key in State.__members__:
+            return State[key]
+        for st in State:
+            if st.value == key:
+                return st
+    names = ", ".join(st.name for st in State)
+    raise ValueError(f"{name} = {_short(state)}: expected a State or one of {names}")
 
 
 @dataclass
@@ -873,6 +908,14 @@ class TcpStateMachine:
     state: State = State.CLOSED
     origin: Origin | None = None
     history: list[Transition] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Accept the enum, its name or its value; anything else is refused here, not on use.
+        self.state = _coerce_state(self.state)
+        if self.origin is not None and not isinstance(self.origin, Origin):
+            self.origin = Origin(self.origin)
+        if not isinstance(self.history, list):
+            raise TypeError(f"history = {_short(self.history)}: expected a list of Transition")
 
     def arc_for(self, event: Event | str) -> Arc:
         """The arc ``event`` would take now, without taking it.
@@ -923,6 +966,10 @@ class TcpStateMachine:
 
     def run(self, events: list[Event | str] | tuple[Event | str, ...]) -> list[Transition]:
         """Apply several events in order; stops at (and raises) the first illegal one."""
+        if isinstance(events, str | bytes) or not isinstance(events, list | tuple):
+            raise TypeError(f"events = {_short(events)}: expected a list or tuple of events")
+        if len(events) > MAX_RUN:
+            raise ValueError(f"events = {_short(events)}: expected at most {MAX_RUN} events")
         return [self.handle(ev) for ev in events]
 
     def legal_events(self) -> list[Event]:

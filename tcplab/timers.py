@@ -119,7 +119,10 @@ class RetryRule:
 
     def __post_init__(self) -> None:
         if self.retries is None and self.budget is None:
-            raise ValueError("RetryRule needs retries or budget: expected at least one set")
+            raise ValueError(
+                "retries = None and budget = None: RetryRule needs retries or budget "
+                "(expected at least one set)"
+            )
         if self.retries is not None:
             _count(self.retries, "retries", 255)
         _positive(self.initial_rto, "initial_rto")
@@ -537,6 +540,8 @@ def keepalive_timeline(p: TimerPreset = LINUX, *, last_heard: float = 0.0) -> Ke
     Linux: first probe after 7200 s idle, then one every 75 s; after 9 unanswered probes
     the connection is aborted 75 s after the last one (7200 + 9 × 75 = 7875 s).
     """
-    t0 = float(last_heard) + p.keepalive_time
+    if not isinstance(p, TimerPreset):
+        raise TypeError(f"p = {p!r:.80}: expected a TimerPreset (LINUX, RFC, …)")
+    t0 = _positive(last_heard, "last_heard", allow_zero=True) + p.keepalive_time
     probes = tuple(t0 + k * p.keepalive_intvl for k in range(p.keepalive_probes))
     return KeepaliveTimeline(probes, t0 + p.keepalive_probes * p.keepalive_intvl)

@@ -197,6 +197,10 @@ def _sweep_frame() -> Any:
 
 
 GOOD: dict[str, Callable[[], Any]] = {
+    # timers (wt/core): linux_model_timeout, from_sysctl_values
+    "boundary": lambda: 6,
+    "rto_base": lambda: 1.0,
+    "values": lambda: {"tcp_syn_retries": "6"},
     # seq / numbers
     "value": lambda: 1,
     "s": lambda: 1,

@@ -28,6 +28,11 @@ class TimerKind(Enum):
     KEEPALIVE = "keepalive"
     TIME_WAIT = "time_wait"
 
+    @classmethod
+    def _missing_(cls, value: object) -> TimerKind:
+        names = ", ".join(k.value for k in cls)
+        raise ValueError(f"TimerKind = {value!r:.80}: expected one of {names}")
+
 
 @dataclass
 class Deadlines:

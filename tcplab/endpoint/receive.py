@@ -161,7 +161,8 @@ class ReceivePath(EndpointCore):
     # ------------------------------------------------------------ §3.10.7.4 "otherwise"
     def _rcv_other(self, seg: Segment) -> None:
         """SYN-RECEIVED and the synchronized states: RFC 9293 §3.10.7.4."""
-        if self.state is State.TIME_WAIT and self.timers.time_wait_ack_all:
+        in_time_wait = self.state is State.TIME_WAIT  # before this segment, not because of it
+        if in_time_wait and self.timers.time_wait_ack_all:
             self._rcv_time_wait_linux(seg)
             return
         # first: sequence number; second: RST (RFC 5961 §3 three cases)
@@ -180,7 +181,7 @@ class ReceivePath(EndpointCore):
             return
         if not self._rcv_ack(seg):
             return
-        if self.state is State.TIME_WAIT:
+        if in_time_wait:  # the ACK that moved CLOSING → TIME-WAIT is not answered
             self._time_wait_reply(seg)
             return
         if self.tcb.ts_ok and seg.options.ts is not None:
