@@ -564,11 +564,7 @@ def test_every_scenario_is_replayed_or_says_why_not() -> None:
 
 #: Scenarios where the simulator still disagrees with the kernel, and how (strict: a fix
 #: makes the test fail until the entry is removed).
-DIVERGES = {
-    "simultaneous-close": "the simulator answers the ACK that takes CLOSING to TIME-WAIT with "
-    "one more ACK on each side (9 segments); Linux sends none (7): a bare ACK at RCV.NXT "
-    "gets no reply (tcp_timewait_state_process())",
-}
+DIVERGES: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:
