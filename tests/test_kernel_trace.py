@@ -54,7 +54,6 @@ from tcplab.sim.scenarios import get_scenario, list_scenarios
 from tcplab.timers import LINUX
 
 A_PORT, B_PORT = 40000, 80
-OK, WHY = netns_available()
 pytestmark = pytest.mark.live
 
 #: Scenarios no kernel can replay, and why (their descriptions say so too).
@@ -539,8 +538,9 @@ def replay(name: str, sync: str | None = None) -> Replay:
 @pytest.fixture(scope="module")
 def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Replay]:
     """Every replay at once, started together once all have set up their namespaces."""
-    if not OK:
-        pytest.skip(f"kernel trace test needs network namespaces: {WHY}")
+    ok, why = netns_available()
+    if not ok:
+        pytest.skip(f"kernel trace test needs network namespaces: {why}")
     sync = tmp_path_factory.mktemp("kernel-sync")
     with ThreadPoolExecutor(max_workers=len(SPECS)) as pool:
         futures = {name: pool.submit(replay, name, str(sync)) for name in SPECS}
