@@ -99,6 +99,13 @@ class Drop:
 
 
 @dataclass
+class Slow(Drop):
+    """Deliver the matching segments ``extra`` seconds late instead of dropping them."""
+
+    extra: float = 0.0
+
+
+@dataclass
 class Wire:
     """The wire between TUN ``fd_a`` (host A) and ``fd_b`` (host B)."""
 
@@ -106,6 +113,7 @@ class Wire:
     fd_b: int
     delay: float = 0.05
     drops: list[Drop] = field(default_factory=list)
+    slow: list[Slow] = field(default_factory=list)
     down: set[str] = field(default_factory=set)
     log: list[Captured] = field(default_factory=list)
     fin_seq: dict[str, int] = field(default_factory=dict)
@@ -169,9 +177,9 @@ class Wire:
                 fate = "to a crashed host"
             self.log.append(Captured(self.now(), sender, seg, fate))
             if fate == "delivered":
-                self._push(
-                    time.monotonic() + self.delay, self.fd_b if sender == "A" else self.fd_a, raw
-                )
+                extra = sum(r.extra for r in self.slow if r.applies(self, sender, seg))
+                to = self.fd_b if sender == "A" else self.fd_a
+                self._push(time.monotonic() + self.delay + extra, to, raw)
 
     def _track(self, sender: str, seg: Segment) -> None:
         if seg.is_fin:
