@@ -5,9 +5,16 @@ user-space wire (tests/kernel_wire.py: 50 ms one way, the scenario's losses, cap
 the normalised kernel trace must equal the simulator's trace of the same scenario under
 the LINUX preset: the same segments (direction, flags, SEQ/ACK relative to each ISN,
 payload length, MSS option presence) and every gap between segments within 20 % + 70 ms.
+The applications must also be told the same errors (refused, timed out, reset).
+
 Where a scenario waits for a timeout, the namespace's sysctl (or socket option) is
-shortened and the simulator is run with the same value. All scenarios run concurrently,
-once per session, in the ``kernel_runs`` fixture.
+shortened and the simulator is run with the same value. Each replay is a child process
+(inside an unprivileged user namespace when the test is not root), all start together,
+once per session, in the ``kernel_runs`` fixture (shared by pytest-xdist workers). The
+scenarios no kernel can replay are listed in NOT_REPRODUCIBLE and say so in their
+descriptions; a scenario that still disagrees goes in DIVERGES (strict xfail, with the
+difference). To see one replay's traces: ``python -c "import sys; sys.path.insert(0,
+'tests'); import test_kernel_trace as t; print(t.kernel_rows('close-four-way'))"`` as root.
 """
 
 from __future__ import annotations
