@@ -7,8 +7,9 @@ the LINUX preset: the same segments (direction, flags, SEQ/ACK relative to each 
 payload length, MSS option presence) and every gap between segments within 20 % + 70 ms.
 The applications must also be told the same errors (refused, timed out, reset).
 
-Where a scenario waits for a timeout, the namespace's sysctl (or socket option) is
-shortened and the simulator is run with the same value. Each replay is a child process
+Where a scenario waits for a timeout, the namespace's sysctl is shortened, and the
+simulator runs with the preset read back from the namespaces' sysctls
+(tcplab.live.sysctls.kernel_preset), so the numbers are written once. Each replay is a child process
 (inside an unprivileged user namespace when the test is not root), all start together,
 once per session, in the ``kernel_runs`` fixture (shared by pytest-xdist workers). The
 scenarios no kernel can replay are listed in NOT_REPRODUCIBLE and say so in their
@@ -59,9 +60,10 @@ from tcplab.live.netns import (
     netns_available,
     userns_command,
 )
+from tcplab.live.sysctls import kernel_preset
 from tcplab.segment import Flags, Segment
 from tcplab.sim.scenarios import get_scenario, list_scenarios
-from tcplab.timers import LINUX
+from tcplab.timers import LINUX, TimerPreset
 
 A_PORT, B_PORT = 40000, 80
 pytestmark = pytest.mark.live
@@ -337,13 +339,11 @@ def rebooted_client(lab: Lab, p: dict[str, Any]) -> None:
     lab.at(7.0, reboot_and_reconnect)
 
 
-def keepalive_dead_peer(lab: Lab, p: dict[str, Any], ka: tuple[int, int, int]) -> None:
+def keepalive_dead_peer(lab: Lab, p: dict[str, Any]) -> None:
+    """Keepalive timing comes from A's sysctls (see SPECS), as the simulator's preset does."""
     lab.serve(None)
     a = lab.sock("A", A_PORT)
     a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    a.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, ka[0])
-    a.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, ka[1])
-    a.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, ka[2])
     lab.connect(a, 0.0)
     lab.at(1.0, lambda: a.sendall(b"ping"))
     lab.at(10.0, lambda: lab.crash("B"))
@@ -373,13 +373,12 @@ def rst_injection(lab: Lab, p: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Spec:
-    """How to replay one scenario: the driver, how long to capture, the sysctls per host,
-    and the simulator's matching timer changes and parameters."""
+    """How to replay one scenario: the driver, how long to capture, the sysctls per host
+    (the simulator's timers are read back from them) and the scenario's parameters."""
 
     driver: Callable[[Lab, dict[str, Any]], None]
     horizon: float = 3.0
     sysctls: dict[str, dict[str, int]] = field(default_factory=dict)
-    timers: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     slow: tuple[Slow, ...] = ()
     """Segments the wire delivers a little late, to break a tie the way the simulator
@@ -404,7 +403,6 @@ def _lc(
     return lambda lab, p: lifecycle(lab, p, lose=p.get("lose", lose), close=close, keep=keep)
 
 
-KA = (3, 1, 3)
 SPECS: dict[str, Spec] = {
     "connection": Spec(_lc()),
     "handshake": Spec(_lc(close=False), 2.0),
@@ -422,14 +420,12 @@ SPECS: dict[str, Spec] = {
         _lc("syn", close=False),
         8.0,
         {"A": {"net.ipv4.tcp_syn_retries": 2}},
-        {"syn_retries": 2},
         {"lose_times": None},
     ),
     "synack-timeout": Spec(
         lambda lab, p: (lifecycle(lab, p, close=False), lab.crash_after_first_segment("A")),
         9.0,
         {"B": {"net.ipv4.tcp_synack_retries": 2}},
-        {"synack_retries": 2},
     ),
     "data-on-third-segment": Spec(_lc(close=False), 2.0),
     "simultaneous-open": Spec(simultaneous_open, 2.0),
@@ -449,19 +445,19 @@ SPECS: dict[str, Spec] = {
         fin_wait_2_timeout,
         7.0,
         {"A": {"net.ipv4.tcp_fin_timeout": 3}},
-        {"fin_wait_2": 3.0},
         {"server_close_at": 6.0},
     ),
     "connection-refused": Spec(connection_refused, 1.0),
     "rebooted-client": Spec(rebooted_client, 9.0),
     "keepalive-dead-peer": Spec(
-        lambda lab, p: keepalive_dead_peer(lab, p, KA),
+        keepalive_dead_peer,
         18.0,
-        {},
         {
-            "keepalive_time": float(KA[0]),
-            "keepalive_intvl": float(KA[1]),
-            "keepalive_probes": KA[2],
+            "A": {
+                "net.ipv4.tcp_keepalive_time": 3,
+                "net.ipv4.tcp_keepalive_intvl": 1,
+                "net.ipv4.tcp_keepalive_probes": 3,
+            }
         },
     ),
     "rst-injection": Spec(rst_injection, 4.0),
@@ -474,7 +470,6 @@ SPECS: dict[str, Spec] = {
         old_syn_to_a_dead_client,
         9.0,
         {"B": {"net.ipv4.tcp_synack_retries": 2}},
-        {"synack_retries": 2},
         {"client_up": False},
     ),
 }
@@ -486,16 +481,17 @@ def scenario_of(key: str) -> str:
     return key.split("[")[0]
 
 
-def sim_run(name: str, spec: Spec) -> Any:
-    """The simulator's run of scenario ``name`` with the replay's timer changes."""
+def sim_run(name: str, timers: dict[str, TimerPreset]) -> Any:
+    """The simulator's run of scenario ``name`` with the timers each namespace's sysctls
+    gave (kernel_preset(); the client's preset, with the server's SYN-ACK retries)."""
     scenario = get_scenario(scenario_of(name))
-    timers = LINUX.with_(**spec.timers) if spec.timers else "linux"
-    params = {k: v for k, v in spec.params.items() if k in scenario.params}
-    return scenario.run(seed=1, timers=timers, **params)
+    preset = timers["A"].with_(synack_retries=timers["B"].synack_retries)
+    params = {k: v for k, v in SPECS[name].params.items() if k in scenario.params}
+    return scenario.run(seed=1, timers=preset, **params)
 
 
-def sim_rows(name: str, spec: Spec) -> list[Row]:
-    return normalise(sim_items(sim_run(name, spec), spec.horizon))
+def sim_rows(name: str, timers: dict[str, TimerPreset]) -> list[Row]:
+    return normalise(sim_items(sim_run(name, timers), SPECS[name].horizon))
 
 
 def wait_for_go(sync: str | None, name: str) -> None:
@@ -509,7 +505,8 @@ def wait_for_go(sync: str | None, name: str) -> None:
         time.sleep(0.01)
 
 
-Replay = tuple[list[Row], dict[str, list[str]], list[str]]
+#: (wire rows, errors per host, driver problems, each host's preset from its sysctls)
+Replay = tuple[list[Row], dict[str, list[str]], list[str], dict[str, TimerPreset]]
 
 
 def kernel_rows(name: str, sync: str | None = None) -> Replay:
@@ -519,6 +516,10 @@ def kernel_rows(name: str, sync: str | None = None) -> Replay:
     params = {**get_scenario(scenario_of(name)).params, **spec.params}
     with namespaces("A", "B", prefix=f"tk{abs(hash(name)) % 10000}") as ns:
         lab = Lab(ns, spec.sysctls)
+        timers = {}
+        for host in ("A", "B"):
+            with ns[host].entered():
+                timers[host] = kernel_preset()
         lab.wire.slow += [replace(rule) for rule in spec.slow]
         wait_for_go(sync, name)
         lab.wire.start()
@@ -528,7 +529,7 @@ def kernel_rows(name: str, sync: str | None = None) -> Replay:
         finally:
             lab.finish()
     errors = {host: sorted(words) for host, words in lab.errors.items()}
-    return normalise(wire_items(lab.wire, spec.horizon)), errors, lab.problems
+    return normalise(wire_items(lab.wire, spec.horizon)), errors, lab.problems, timers
 
 
 def replay(name: str, sync: str | None = None) -> Replay:
@@ -606,19 +607,25 @@ def _cases() -> list[Any]:
 
 @pytest.mark.parametrize("name", _cases())
 def test_kernel_matches_simulator(name: str, kernel_runs: dict[str, Replay]) -> None:
-    spec = SPECS[name]
-    kernel, _errors, _problems = kernel_runs[name]
+    kernel, _errors, _problems, timers = kernel_runs[name]
     assert kernel, f"{name}: nothing captured on the wire"
-    sim = sim_rows(name, spec)
+    sim = sim_rows(name, timers)
     problem = compare(kernel, sim)
     assert not problem, f"{name}: {problem}"
+
+
+def test_a_fresh_namespace_runs_the_linux_preset(kernel_runs: dict[str, Replay]) -> None:
+    """The simulator's LINUX preset is what this kernel does with untouched sysctls."""
+    timers = kernel_runs["handshake"][3]
+    for host in ("A", "B"):
+        assert replace(timers[host], name=LINUX.name) == LINUX, (host, timers[host])
 
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_applications_are_told_the_same(name: str, kernel_runs: dict[str, Replay]) -> None:
     """The errors each application sees (refused, timed out, reset) agree too."""
-    _rows, errors, problems = kernel_runs[name]
-    sim = sim_run(name, SPECS[name]).errors()
+    _rows, errors, problems, timers = kernel_runs[name]
+    sim = sim_run(name, timers).errors()
     expected = {host: sorted(set(sim.get(host, []))) for host in ("A", "B")}
     assert errors == expected, f"{name}: kernel {errors}, simulator {expected}; {problems}"
 
