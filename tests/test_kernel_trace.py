@@ -438,6 +438,72 @@ def sim_hole_filled(timers: TimerPreset) -> Any:
     return net.run(until=4.0)
 
 
+def aborted(lab: Lab, p: dict[str, Any]) -> None:
+    """A sends 5 bytes, B answers 5, then A aborts (SO_LINGER 0 and close())."""
+    lab.serve(None)
+    a = lab.sock("A", A_PORT)
+    lab.connect(a, 0.0)
+    lab.at(0.5, lambda: a.sendall(b"hello"))
+    lab.at(0.7, lambda: lab.socks[2].sendall(b"world"))
+    lab.at(1.0, lambda: abort(a))
+
+
+def sim_aborted(timers: TimerPreset) -> Any:
+    net, a, b = _sim_pair(timers)
+    net.at(0.5, lambda t: a.endpoint().send(b"hello", t))
+    net.at(0.7, lambda t: b.endpoint().send(b"world", t))
+    net.at(1.0, lambda t: a.endpoint().abort(t))
+    return net.run(until=2.0)
+
+
+#: In-window SYNs forged from A at these times: Linux answers each with a challenge ACK,
+#: at most one per tcp_invalid_ratelimit (500 ms) per socket.
+SYN_TIMES = (1.0, 1.2, 1.7)
+
+
+def challenge_acks(lab: Lab, p: dict[str, Any]) -> None:
+    lab.serve(None)
+    lab.connect(lab.sock("A", A_PORT), 0.0)
+
+    def forge(t: float) -> Callable[[], None]:
+        def go() -> None:
+            seq = (lab.wire.snd_nxt["A"] + 100) % (1 << 32)
+            syn = Segment(
+                seq=seq,
+                flags=Flags.SYN,
+                src_addr=A_ADDR,
+                src_port=A_PORT,
+                dst_addr=B_ADDR,
+                dst_port=B_PORT,
+            )
+            lab.wire.inject(syn, sent_at=t, arrive_at=t + 0.05, fate="forged")
+
+        return go
+
+    for t in SYN_TIMES:
+        lab.at(t, forge(t))
+
+
+def sim_challenge_acks(timers: TimerPreset) -> Any:
+    net, a, _b = _sim_pair(timers)
+
+    def forge(t: float) -> None:
+        seq = (a.endpoint().snd_nxt + 100) % (1 << 32)
+        syn = Segment(
+            seq=seq,
+            flags=Flags.SYN,
+            src_addr=A_ADDR,
+            src_port=A_PORT,
+            dst_addr=B_ADDR,
+            dst_port=B_PORT,
+        )
+        net.inject(t + 0.05, syn, sent_at=t, note="forged SYN", fate="forged")
+
+    for t in SYN_TIMES:
+        net.at(t, forge)
+    return net.run(until=3.0)
+
+
 def _sim_pair(timers: TimerPreset) -> tuple[Network, Any, Any]:
     """The simulator's A and B as in every scenario, B listening, A connecting at 0."""
     net = Network(delay=0.05, seed=1, timers=timers)
@@ -525,6 +591,8 @@ SPECS: dict[str, Spec] = {
         orphaned=("A",),
     ),
     "wire:one-cumulative-ack": Spec(hole_filled, 4.0, sim=sim_hole_filled),
+    "wire:abort": Spec(aborted, 2.0, sim=sim_aborted, orphaned=("A",)),
+    "wire:challenge-ack-rate-limit": Spec(challenge_acks, 3.0, sim=sim_challenge_acks),
     "old-duplicate-syn[client_up=False]": Spec(
         old_syn_to_a_dead_client,
         9.0,
