@@ -504,6 +504,69 @@ def sim_challenge_acks(timers: TimerPreset) -> Any:
     return net.run(until=3.0)
 
 
+#: Segments forged from B to A in TIME-WAIT: (time, SEQ offset from A's RCV.NXT, payload).
+#: Linux stays silent only for the bare ACK at RCV.NXT; it ACKs the others (at most one
+#: reply per 500 ms, hence the spacing). tcp_minisocks.c tcp_timewait_state_process().
+TW_PROBES = ((2.0, 0, b""), (2.6, 100, b"zz"), (3.2, 100, b""))
+
+
+def _tw_probe(seq: int, ack: int, data: bytes) -> Segment:
+    return Segment(
+        seq=seq % (1 << 32),
+        ack=ack % (1 << 32),
+        flags=Flags.ACK,
+        payload=data,
+        src_addr=B_ADDR,
+        src_port=B_PORT,
+        dst_addr=A_ADDR,
+        dst_port=A_PORT,
+    )
+
+
+def time_wait_replies(lab: Lab, p: dict[str, Any], *, rst_lost: bool = True) -> None:
+    """Probe A's TIME-WAIT. B, CLOSED by then, answers A's ACKs with an RST at exactly
+    A's RCV.NXT; with ``rst_lost=False`` that RST arrives and ends TIME-WAIT early
+    (tcp_rfc1337 = 0: RFC 1337's assassination), so the last probe draws an RST."""
+    if rst_lost:
+        lab.wire.drops.append(Drop("B", "RST", None))
+    lifecycle(lab, p)  # A closes at 1 s, B 0.5 s after end-of-file: A in TIME-WAIT at 1.6 s
+
+    def forge(t: float, off: int, data: bytes) -> Callable[[], None]:
+        def go() -> None:
+            w = lab.wire
+            seg = _tw_probe(w.fin_seq["B"] + 1 + off, w.fin_seq["A"] + 1, data)
+            w.inject(seg, sent_at=t, arrive_at=t + 0.05, fate="forged")
+
+        return go
+
+    for t, off, data in TW_PROBES:
+        lab.at(t, forge(t, off, data))
+
+
+def sim_time_wait_replies(timers: TimerPreset, *, rst_lost: bool = True) -> Any:
+    net, a, b = _sim_pair(timers)
+    if rst_lost:
+        net.add_rule(Rule("drop", "RST", sender="B", times=None))
+    net.at(1.0, lambda t: a.endpoint().close(t))
+
+    def on_eof(ep: Any, now: float) -> None:
+        net.at(now + 0.5, lambda t: ep.close(t))
+
+    b.on_eof = on_eof
+
+    def forge(off: int, data: bytes) -> Callable[[float], None]:
+        def go(t: float) -> None:
+            ep = a.endpoint()
+            seg = _tw_probe(ep.rcv_nxt + off, ep.snd_nxt, data)
+            net.inject(t + 0.05, seg, sent_at=t, note="forged", fate="forged")
+
+        return go
+
+    for t, off, data in TW_PROBES:
+        net.at(t, forge(off, data))
+    return net.run(until=4.0)
+
+
 def _sim_pair(timers: TimerPreset) -> tuple[Network, Any, Any]:
     """The simulator's A and B as in every scenario, B listening, A connecting at 0."""
     net = Network(delay=0.05, seed=1, timers=timers)
@@ -591,6 +654,12 @@ SPECS: dict[str, Spec] = {
         orphaned=("A",),
     ),
     "wire:one-cumulative-ack": Spec(hole_filled, 4.0, sim=sim_hole_filled),
+    "wire:time-wait-replies": Spec(time_wait_replies, 4.0, sim=sim_time_wait_replies),
+    "wire:time-wait-assassination": Spec(
+        lambda lab, p: time_wait_replies(lab, p, rst_lost=False),
+        4.0,
+        sim=lambda timers: sim_time_wait_replies(timers, rst_lost=False),
+    ),
     "wire:abort": Spec(aborted, 2.0, sim=sim_aborted, orphaned=("A",)),
     "wire:challenge-ack-rate-limit": Spec(challenge_acks, 3.0, sim=sim_challenge_acks),
     "old-duplicate-syn[client_up=False]": Spec(
