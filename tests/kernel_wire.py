@@ -106,6 +106,14 @@ class Slow(Drop):
 
 
 @dataclass
+class Replace(Drop):
+    """Drop the matching segment and send ``make(segment)`` in its place (recorded as
+    forged, sent at the same moment)."""
+
+    make: Callable[[Segment], Segment] = lambda seg: seg
+
+
+@dataclass
 class Wire:
     """The wire between TUN ``fd_a`` (host A) and ``fd_b`` (host B)."""
 
@@ -171,11 +179,17 @@ class Wire:
         with self._lock:
             self._track(sender, seg)
             fate = "delivered"
-            if any(d.applies(self, sender, seg) for d in self.drops):
+            hit = next((d for d in self.drops if d.applies(self, sender, seg)), None)
+            if hit is not None:
                 fate = "lost"
             elif ("B" if sender == "A" else "A") in self.down:
                 fate = "to a crashed host"
             self.log.append(Captured(self.now(), sender, seg, fate))
+            if isinstance(hit, Replace):
+                forged = hit.make(seg)
+                self.log.append(Captured(self.now(), sender, forged, "forged"))
+                to = self.fd_b if sender == "A" else self.fd_a
+                self._push(time.monotonic() + self.delay, to, segment_to_packet(forged))
             if fate == "delivered":
                 extra = sum(r.extra for r in self.slow if r.applies(self, sender, seg))
                 to = self.fd_b if sender == "A" else self.fd_a

@@ -43,6 +43,7 @@ from kernel_wire import (
     A_ADDR,
     B_ADDR,
     Drop,
+    Replace,
     Row,
     Slow,
     Wire,
@@ -61,7 +62,7 @@ from tcplab.live.netns import (
     userns_command,
 )
 from tcplab.live.sysctls import kernel_preset
-from tcplab.segment import Flags, Segment
+from tcplab.segment import Flags, Options, Segment
 from tcplab.sim.network import Network, Rule
 from tcplab.sim.scenarios import get_scenario, list_scenarios
 from tcplab.timers import LINUX, TimerPreset
@@ -567,6 +568,41 @@ def sim_time_wait_replies(timers: TimerPreset, *, rst_lost: bool = True) -> Any:
     return net.run(until=4.0)
 
 
+def _with_data(synack: Segment) -> Segment:
+    return replace(synack, payload=b"early")
+
+
+def synack_with_data(lab: Lab, p: dict[str, Any]) -> None:
+    """B's SYN-ACK replaced on the wire by the same SYN-ACK carrying 5 bytes: Linux
+    (no Fast Open) ACKs the SYN only (ACK y+1) and drops the data (RFC 9293 §3.10.7.3
+    would continue at the sixth step and take it)."""
+    lab.wire.drops.append(Replace("B", "SYN-ACK", 1, make=_with_data))
+    lifecycle(lab, p, close=False)
+
+
+def sim_synack_with_data(timers: TimerPreset) -> Any:
+    net, _a, b = _sim_pair(timers)
+    net.add_rule(Rule("drop", "SYN-ACK", sender="B", times=1))
+
+    def forge(t: float) -> None:
+        ep = b.endpoint()
+        seg = Segment(
+            seq=ep.iss,
+            ack=ep.rcv_nxt,
+            flags=Flags.SYN | Flags.ACK,
+            payload=b"early",
+            options=Options(mss=ep.mss),
+            src_addr=B_ADDR,
+            src_port=B_PORT,
+            dst_addr=A_ADDR,
+            dst_port=A_PORT,
+        )
+        net.inject(0.1, seg, sent_at=0.05, note="SYN-ACK with data", fate="forged")
+
+    net.at(0.06, forge)
+    return net.run(until=3.0)
+
+
 def _sim_pair(timers: TimerPreset) -> tuple[Network, Any, Any]:
     """The simulator's A and B as in every scenario, B listening, A connecting at 0."""
     net = Network(delay=0.05, seed=1, timers=timers)
@@ -660,6 +696,7 @@ SPECS: dict[str, Spec] = {
         4.0,
         sim=lambda timers: sim_time_wait_replies(timers, rst_lost=False),
     ),
+    "wire:synack-with-data": Spec(synack_with_data, 3.0, sim=sim_synack_with_data),
     "wire:abort": Spec(aborted, 2.0, sim=sim_aborted, orphaned=("A",)),
     "wire:challenge-ack-rate-limit": Spec(challenge_acks, 3.0, sim=sim_challenge_acks),
     "old-duplicate-syn[client_up=False]": Spec(
