@@ -603,6 +603,31 @@ def sim_synack_with_data(timers: TimerPreset) -> Any:
     return net.run(until=3.0)
 
 
+SYN_FIN = Segment(
+    seq=90,
+    flags=Flags.SYN | Flags.FIN,
+    src_addr=A_ADDR,
+    src_port=A_PORT,
+    dst_addr=B_ADDR,
+    dst_port=B_PORT,
+)
+
+
+def syn_fin_to_listener(lab: Lab, p: dict[str, Any]) -> None:
+    """A forged SYN+FIN reaches B's listener: Linux discards it (tcp_rcv_state_process(),
+    LISTEN); RFC 9293 would treat it as a SYN."""
+    lab.serve(None)
+    lab.at(0.45, lambda: lab.wire.inject(SYN_FIN, sent_at=0.45, arrive_at=0.5, fate="forged"))
+
+
+def sim_syn_fin_to_listener(timers: TimerPreset) -> Any:
+    net = Network(delay=0.05, seed=1, timers=timers)
+    net.add_host("A", A_ADDR)
+    net.add_host("B", B_ADDR).listen(B_PORT)
+    net.inject(0.5, SYN_FIN, sent_at=0.45, note="SYN+FIN", fate="forged")
+    return net.run(until=2.0)
+
+
 def _sim_pair(timers: TimerPreset) -> tuple[Network, Any, Any]:
     """The simulator's A and B as in every scenario, B listening, A connecting at 0."""
     net = Network(delay=0.05, seed=1, timers=timers)
@@ -697,6 +722,7 @@ SPECS: dict[str, Spec] = {
         sim=lambda timers: sim_time_wait_replies(timers, rst_lost=False),
     ),
     "wire:synack-with-data": Spec(synack_with_data, 3.0, sim=sim_synack_with_data),
+    "wire:syn-fin-to-listener": Spec(syn_fin_to_listener, 2.0, sim=sim_syn_fin_to_listener),
     "wire:abort": Spec(aborted, 2.0, sim=sim_aborted, orphaned=("A",)),
     "wire:challenge-ack-rate-limit": Spec(challenge_acks, 3.0, sim=sim_challenge_acks),
     "old-duplicate-syn[client_up=False]": Spec(
