@@ -710,7 +710,9 @@ ARCS: tuple[Arc, ...] = (
             linux=(
                 "Linux may instead accept a new SYN in TIME-WAIT when its SEQ is after RCV.NXT "
                 "or its timestamp is newer (RFC 6191 style), reopening with ISN "
-                "SND.NXT + 65537 (tcp_timewait_state_process())."
+                "SND.NXT + 65537 (tcp_timewait_state_process()). The simulator models the "
+                "SEQ test for a host with a listener on the port (timers.time_wait_reopen): "
+                "TIME-WAIT ends and the listener opens the new connection."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),
@@ -757,8 +759,10 @@ ARCS: tuple[Arc, ...] = (
             rfc=_USER_TIMEOUT,
             note="Data or FIN retransmissions exhausted: delete the TCB, "
             "'connection timed out'. No RST.",
-            linux="tcp_retries2 = 15 retransmissions (a time budget of about 924.6 s in "
-            "ip-sysctl.rst).",
+            linux="A time budget, not a count: give up at the first timeout 924.6 s or more "
+            "after the first retransmission (tcp_model_timeout(tcp_retries2 = 15, 200 ms), "
+            "ip-sysctl.rst); an orphaned socket uses tcp_orphan_retries (0 means 8: 102.2 s). "
+            "The RFC preset uses R2 = 100 s (RFC 1122 §4.2.3.5).",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
     ),

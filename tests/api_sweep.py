@@ -316,6 +316,10 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.check.Result": {"label": lambda: "m1.q1"},
     "tcplab.doctor.Check": {"name": lambda: "x"},
     "tcplab.sim.network.Host": {"name": lambda: "h"},
+    # wt/core: the public seams of the simulator (record_event, mark_state, PassiveOpen)
+    "tcplab.sim.network.Network.record_event": {"host": lambda: "A", "kind": lambda: "note"},
+    "tcplab.sim.network.Network.mark_state": {"ep": _endpoint},
+    "tcplab.sim.network.PassiveOpen": {"kwargs": lambda: {}},
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
@@ -368,6 +372,7 @@ def _samples() -> dict[str, Callable[[], Any]]:
             _segment(), "A", "B", 1, "", State.SYN_SENT
         ),
         "tcplab.sim.network.SimResult": _result,
+        "tcplab.sim.result.SimResult": _result,  # SimResult's home since wt/core b5eb72d
         "tcplab.sim.scenarios.Scenario": lambda: scenarios.get_scenario("handshake"),
         "tcplab.syncookie.CheckResult": lambda: syncookie.check_cookie(
             _keys(), "10.0.0.1", "10.0.0.2", 1000, 80, 1, 2, 0.0

@@ -13,6 +13,7 @@ its timer side effects done.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -185,6 +186,8 @@ class EndpointCore:
         self._now = 0.0
         self._out: list[Outgoing] = []
         self.log: list[LogEntry] = []
+        #: How many of the oldest log entries were dropped (absolute index = dropped + i).
+        self.log_dropped = 0
 
     # ------------------------------------------------------------------ properties
     @property
@@ -236,11 +239,15 @@ class EndpointCore:
 
     # ------------------------------------------------------------------ helpers
     def _set_now(self, now: float) -> None:
-        t = V.number(now, "now", ge=0, le=V.MAX_SECONDS, what="a time in seconds")
+        if type(now) is float and 0.0 <= now < math.inf:  # fast path (NaN fails)
+            t = now
+        else:
+            t = V.number(now, "now", ge=0, what="a time in seconds")
         # Bounded memory: keep the newest undrained segments and log entries only.
         if len(self._out) > MAX_UNDRAINED:
             del self._out[:-MAX_UNDRAINED]
         if len(self.log) > MAX_LOG:
+            self.log_dropped += len(self.log) - MAX_LOG
             del self.log[:-MAX_LOG]
         if t < self._now - 1e-12:
             raise ValueError(f"now = {V.short(now)}: time went backwards (previous {self._now})")

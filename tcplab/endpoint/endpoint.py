@@ -26,7 +26,7 @@ from tcplab.timers import RetryRule
 
 __all__ = ["MAX_SEND", "Endpoint", "IssChooser"]
 
-#: Most bytes one send() call queues (bounds the send buffer; 16 MiB).
+#: Most bytes one send() call queues, and most unsent bytes the send buffer holds (16 MiB).
 MAX_SEND = 1 << 24
 
 
@@ -78,6 +78,12 @@ class Endpoint(ReceivePath):
             raise V.ArgumentTypeError(f"data = {V.short(data)}: expected non-empty bytes or str")
         if len(data) > MAX_SEND:
             raise ValueError(f"data = {len(data)} bytes: expected at most {MAX_SEND} per send()")
+        if len(self._send_buffer) + len(data) > MAX_SEND:
+            # A real socket would block (or EAGAIN) until the peer's window drains it.
+            raise ValueError(
+                f"data = {len(data)} bytes: the send buffer already holds "
+                f"{len(self._send_buffer)} unsent bytes; at most {MAX_SEND} may wait"
+            )
         if self._fin_queued:
             raise ValueError(f"send() after close(): the connection is closing ({self.state.name})")
         arc = self._check_call(Event.SEND, f"send({V.short(bytes(data), 30)}, now={now!r})")
