@@ -505,17 +505,24 @@ def sim_challenge_acks(timers: TimerPreset) -> Any:
     return net.run(until=3.0)
 
 
-#: Segments forged from B to A in TIME-WAIT: (time, SEQ offset from A's RCV.NXT, payload).
-#: Linux stays silent only for the bare ACK at RCV.NXT; it ACKs the others (at most one
-#: reply per 500 ms, hence the spacing). tcp_minisocks.c tcp_timewait_state_process().
-TW_PROBES = ((2.0, 0, b""), (2.6, 100, b"zz"), (3.2, 100, b""))
+#: Segments forged from B to A in TIME-WAIT: (time, SEQ offset from A's RCV.NXT, payload,
+#: flags). Linux stays silent only for the bare ACK at RCV.NXT; it ACKs the others (at most
+#: one reply per 500 ms, hence the spacing). tcp_minisocks.c tcp_timewait_state_process().
+Probe = tuple[float, int, bytes, str]
+TW_PROBES: tuple[Probe, ...] = (
+    (2.0, 0, b"", "ACK"),
+    (2.6, 100, b"zz", "ACK"),
+    (3.2, 100, b"", "ACK"),
+)
+#: FINs without the ACK bit (RFC 9293 drops a segment without ACK; Linux answers it).
+TW_FIN_PROBES: tuple[Probe, ...] = ((2.0, -1, b"", "FIN"), (2.6, 0, b"", "FIN"))
 
 
-def _tw_probe(seq: int, ack: int, data: bytes) -> Segment:
+def _tw_probe(seq: int, ack: int, data: bytes, flags: str) -> Segment:
     return Segment(
         seq=seq % (1 << 32),
         ack=ack % (1 << 32),
-        flags=Flags.ACK,
+        flags=flags,
         payload=data,
         src_addr=B_ADDR,
         src_port=B_PORT,
@@ -524,7 +531,9 @@ def _tw_probe(seq: int, ack: int, data: bytes) -> Segment:
     )
 
 
-def time_wait_replies(lab: Lab, p: dict[str, Any], *, rst_lost: bool = True) -> None:
+def time_wait_replies(
+    lab: Lab, p: dict[str, Any], *, rst_lost: bool = True, probes: tuple[Probe, ...] = TW_PROBES
+) -> None:
     """Probe A's TIME-WAIT. B, CLOSED by then, answers A's ACKs with an RST at exactly
     A's RCV.NXT; with ``rst_lost=False`` that RST arrives and ends TIME-WAIT early
     (tcp_rfc1337 = 0: RFC 1337's assassination), so the last probe draws an RST."""
@@ -532,19 +541,21 @@ def time_wait_replies(lab: Lab, p: dict[str, Any], *, rst_lost: bool = True) -> 
         lab.wire.drops.append(Drop("B", "RST", None))
     lifecycle(lab, p)  # A closes at 1 s, B 0.5 s after end-of-file: A in TIME-WAIT at 1.6 s
 
-    def forge(t: float, off: int, data: bytes) -> Callable[[], None]:
+    def forge(t: float, off: int, data: bytes, flags: str) -> Callable[[], None]:
         def go() -> None:
             w = lab.wire
-            seg = _tw_probe(w.fin_seq["B"] + 1 + off, w.fin_seq["A"] + 1, data)
+            seg = _tw_probe(w.fin_seq["B"] + 1 + off, w.fin_seq["A"] + 1, data, flags)
             w.inject(seg, sent_at=t, arrive_at=t + 0.05, fate="forged")
 
         return go
 
-    for t, off, data in TW_PROBES:
-        lab.at(t, forge(t, off, data))
+    for t, off, data, flags in probes:
+        lab.at(t, forge(t, off, data, flags))
 
 
-def sim_time_wait_replies(timers: TimerPreset, *, rst_lost: bool = True) -> Any:
+def sim_time_wait_replies(
+    timers: TimerPreset, *, rst_lost: bool = True, probes: tuple[Probe, ...] = TW_PROBES
+) -> Any:
     net, a, b = _sim_pair(timers)
     if rst_lost:
         net.add_rule(Rule("drop", "RST", sender="B", times=None))
@@ -555,16 +566,16 @@ def sim_time_wait_replies(timers: TimerPreset, *, rst_lost: bool = True) -> Any:
 
     b.on_eof = on_eof
 
-    def forge(off: int, data: bytes) -> Callable[[float], None]:
+    def forge(off: int, data: bytes, flags: str) -> Callable[[float], None]:
         def go(t: float) -> None:
             ep = a.endpoint()
-            seg = _tw_probe(ep.rcv_nxt + off, ep.snd_nxt, data)
+            seg = _tw_probe(ep.rcv_nxt + off, ep.snd_nxt, data, flags)
             net.inject(t + 0.05, seg, sent_at=t, note="forged", fate="forged")
 
         return go
 
-    for t, off, data in TW_PROBES:
-        net.at(t, forge(off, data))
+    for t, off, data, flags in probes:
+        net.at(t, forge(off, data, flags))
     return net.run(until=4.0)
 
 
@@ -716,6 +727,11 @@ SPECS: dict[str, Spec] = {
     ),
     "wire:one-cumulative-ack": Spec(hole_filled, 4.0, sim=sim_hole_filled),
     "wire:time-wait-replies": Spec(time_wait_replies, 4.0, sim=sim_time_wait_replies),
+    "wire:time-wait-fin-without-ack": Spec(
+        lambda lab, p: time_wait_replies(lab, p, probes=TW_FIN_PROBES),
+        4.0,
+        sim=lambda timers: sim_time_wait_replies(timers, probes=TW_FIN_PROBES),
+    ),
     "wire:time-wait-assassination": Spec(
         lambda lab, p: time_wait_replies(lab, p, rst_lost=False),
         4.0,
