@@ -16,6 +16,8 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    if not isinstance(parser, argparse.ArgumentParser):
+        raise TypeError(f"parser = {parser!r:.80}: expected an argparse.ArgumentParser")
     parser.add_argument("name", nargs="?", help="scenario name (see --list)")
     parser.add_argument("--list", action="store_true", help="print scenario names and exit")
     parser.add_argument(
@@ -74,6 +76,8 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not isinstance(args, argparse.Namespace):
+        raise TypeError(f"args = {args!r:.80}: expected an argparse.Namespace")
     from tcplab.sim.scenarios import get_scenario, list_scenarios
 
     if args.list:

@@ -72,6 +72,7 @@ class SimResult:
 
 def check_result(value: object, name: str = "result") -> SimResult:
     """``value`` if it is a :class:`SimResult`; otherwise a TypeError naming it."""
+    name = V.string(name, "name", max_len=80)
     if not isinstance(value, SimResult):
         raise V.ArgumentTypeError(
             f"{name} = {V.short(value)}: expected a SimResult (from run_scenario or Network.run)"
