@@ -59,7 +59,7 @@ typecheck: env
 	$(RUN) mypy tcplab
 
 pytest: env
-	@scripts/ensure-tools.sh dot tshark chromium npm || exit 1
+	@scripts/ensure-tools.sh dot tshark chromium npm ip || exit 1
 	$(RUN) pytest -n 2
 
 test: lint typecheck pytest

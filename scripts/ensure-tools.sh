@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system tools the course uses are present, installing them with
-# apt-get where that is possible. Usage: scripts/ensure-tools.sh dot [tshark] [chromium]
+# apt-get where that is possible. Usage: scripts/ensure-tools.sh dot [tshark] [chromium] [ip]
 # It never fails the build for an optional tool: it prints one clear line instead,
 # and the tests that need that tool skip with the reason. `dot` is required.
 set -u
@@ -13,6 +13,7 @@ pkg_for() {  # command -> Debian package
     tshark) echo tshark ;;
     chromium) echo chromium ;;
     npm) echo npm ;;
+    ip) echo iproute2 ;;
     *) echo "$1" ;;
   esac
 }
@@ -22,6 +23,7 @@ hint_for() {
     dot) echo "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), 'sudo dnf install graphviz' (Fedora)" ;;
     tshark) echo "install Wireshark's tshark: 'sudo apt-get install tshark', 'brew install wireshark' or 'sudo dnf install wireshark-cli' (the pcap tests skip without it)" ;;
     chromium) echo "install Chromium: 'sudo apt-get install chromium' or your distribution's package (the site's browser check skips without it)" ;;
+    ip) echo "install iproute2: 'sudo apt-get install iproute2' (the kernel trace test, which replays the scenarios in private network namespaces, skips without it)" ;;
     npm) echo "install Node.js's npm: 'sudo apt-get install npm', 'brew install node' or your distribution's package (the site build fetches two locked browser scripts with it)" ;;
   esac
 }

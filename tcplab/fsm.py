@@ -410,6 +410,7 @@ ARCS: tuple[Arc, ...] = (
         S.LISTEN,
         origin=Origin.PASSIVE,
         rfc=_RST + "; Note 1",
+        figure5=True,  # Figure 5 draws it: "rcv RST (note 1)" from SYN-RECEIVED to LISTEN
         note="Came from a passive OPEN: return to LISTEN; the user need not be informed.",
     ),
     Arc(

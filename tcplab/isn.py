@@ -8,9 +8,10 @@ RFC 9293 §3.4.1 asks for two things at once:
 * **monotonicity per 4-tuple** (MUST-8): a 32-bit "clock" that "typically increments at
   least once every roughly 4 microseconds", so that a new incarnation of a connection
   starts above the sequence numbers an old duplicate could carry; and
-* **unpredictability across 4-tuples** (MUST-9, SHLD-1): ``ISN = M + F(localip, localport,
-  remoteip, remoteport, secretkey)`` where M is the clock and F a pseudorandom function
-  that "MUST NOT be computable from the outside".
+* **unpredictability across 4-tuples**: the RFC recommends (SHLD-1) ``ISN = M +
+  F(localip, localport, remoteip, remoteport, secretkey)`` where M is the clock and F a
+  pseudorandom function; what it requires (MUST-9) is only that F "MUST NOT be computable
+  from the outside".
 
 This module implements five generators that each satisfy one, both or neither, with
 *time passed in* (``now`` in seconds) and secrets/seeds passed in, so a course run is
@@ -40,7 +41,13 @@ little-endian host hashes the 12 bytes of the three 32-bit words in that order.
 
 The analysis helpers (:func:`isn_trace`, :func:`per_tuple_monotonicity`,
 :func:`attacker_prediction`, :func:`blind_injection`) return pandas DataFrames; pandas is
-imported inside them so that ``import tcplab.isn`` stays light.
+imported inside them so that ``import tcplab.isn`` stays light. The attacker's odds are
+*computed* (:func:`guess_probability`), not sampled: a sample of n trials cannot show a
+probability below 1/n. For a clock-only generator the attacker's error is
+``−floor(Δ + D)`` with Δ the difference of two uniform tick fractions (triangular on
+(−1, 1)) and D its timing uncertainty in ticks (uniform); for a keyed or random generator
+``F(victim) − F(attacker)`` is, to the attacker, uniform over 2^32; for the constant one
+the error is 0.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ import math
 import random
 import secrets
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -76,9 +83,11 @@ __all__ = [
     "attacker_prediction",
     "blind_injection",
     "clock_cycle_seconds",
+    "guess_probability",
     "isn_trace",
     "make_generator",
     "per_tuple_monotonicity",
+    "rst_odds",
     "siphash24",
 ]
 
@@ -535,6 +544,78 @@ def attacker_prediction(
     return pd.DataFrame(rows)
 
 
+def _triangular_expectation(fn: Callable[[float], float], cuts: Iterable[float]) -> float:
+    """E[fn(Δ)] for Δ triangular on (−1, 1) (density 1 − |Δ|), exact when ``fn`` is linear
+    between ``cuts``: two-point Gauss–Legendre on every piece integrates the quadratic
+    product exactly."""
+    points = sorted({-1.0, 0.0, 1.0, *(c for c in cuts if -1.0 < c < 1.0)})
+    total = 0.0
+    for a, b in itertools.pairwise(points):
+        mid, half = (a + b) / 2, (b - a) / 2
+        for x in (mid - half / math.sqrt(3), mid + half / math.sqrt(3)):
+            total += half * (1 - abs(x)) * fn(x)
+    return total
+
+
+def _clock_error_cdf(s: float, n: float) -> float:
+    """P(Δ + D <= s), Δ triangular on (−1, 1), D uniform on [−n, n] (n ticks; 0 = exact)."""
+    if n == 0:
+        return _triangular_expectation(lambda d: 1.0 if d <= s else 0.0, (s,))
+    return _triangular_expectation(
+        lambda d: min(1.0, max(0.0, (s - d + n) / (2 * n))), (s - n, s + n)
+    )
+
+
+def guess_probability(
+    generator: IsnGenerator | str, lo: int, hi: int, time_uncertainty: float = 1e-3
+) -> float:
+    """P(lo <= error <= hi) for the attacker of :func:`attacker_prediction`, computed.
+
+    ``error`` is actual − predicted ISN. Constant generator: the error is 0. Clock only
+    (:class:`Rfc793Clock`): error = −floor(Δ + D) (see the module docstring), so e.g.
+    P(error = 0) = tick / (2·time_uncertainty) = 0.002 for 4 µs and ±1 ms. Keyed or random:
+    (hi − lo + 1) / 2^32.
+
+    >>> guess_probability("rfc793-clock", 0, 0)
+    0.002
+    >>> guess_probability("linux", 0, 0) == 1 / 2**32
+    True
+    """
+    if lo > hi:
+        raise ValueError(f"lo={lo!r} > hi={hi!r}: expected an interval lo <= hi")
+    if time_uncertainty < 0:
+        raise ValueError(f"time_uncertainty={time_uncertainty!r}: expected >= 0 seconds")
+    g = make_generator(generator) if isinstance(generator, str) else generator
+    width = min(hi - lo + 1, MOD32)
+    if isinstance(g, ConstantIsn):
+        return 1.0 if lo <= 0 <= hi else 0.0
+    tick = _tick_of(g)
+    if tick is None or hasattr(g, "f"):
+        return width / MOD32
+    n = time_uncertainty / tick
+    # error in [lo, hi]  <=>  -hi <= floor(Δ + D) <= -lo  <=>  -hi <= Δ + D < 1 - lo
+    p = _clock_error_cdf(1 - lo, n) - _clock_error_cdf(-hi, n)
+    return round(min(1.0, max(0.0, p)), 15)
+
+
+def rst_odds(
+    generator: IsnGenerator | str, rcv_wnd: int = 65535, time_uncertainty: float = 1e-3
+) -> tuple[float, float]:
+    """(P(RST in window) before RFC 5961, P(RST exactly at RCV.NXT) with RFC 5961) for one
+    spoofed RST aimed at the centre of the window around the attacker's prediction.
+
+    >>> rst_odds("rfc793-clock")
+    (1.0, 0.002)
+    """
+    rcv_wnd = _v.integer(rcv_wnd, "rcv_wnd", ge=1, le=MOD32 - 1, what="a window in bytes")
+    # A guess at prediction + W/2 lands in [RCV.NXT, RCV.NXT+W) iff -W/2 < error <= W/2.
+    half = rcv_wnd // 2
+    return (
+        guess_probability(generator, half - rcv_wnd + 1, half, time_uncertainty),
+        guess_probability(generator, 0, 0, time_uncertainty),
+    )
+
+
 def blind_injection(
     generators: Sequence[IsnGenerator | str] = GENERATORS,
     rcv_wnd: int = 65535,
@@ -549,46 +630,43 @@ def blind_injection(
     resets, an in-window one draws a challenge ACK. Data is accepted in window.
 
     The attacker aims at the centre of the window around its prediction of RCV.NXT
-    (:func:`attacker_prediction`); a guess succeeds when the actual error puts it in the
-    window (or, for the RFC 5961 RST, exactly on RCV.NXT). Per generator the probability
-    is the larger of the empirical hit share and the blind odds of a uniform guess
-    (``rcv_wnd / 2^32``, resp. ``1 / 2^32``): an attacker can always guess blindly.
-    ``p_data_rfc5961`` also requires the ACK field within MAX.SND.WND (taken equal to
-    ``rcv_wnd``) of the peer's ISN, predicted the same way.
+    (:func:`attacker_prediction`); a guess succeeds when the error puts it in the window
+    (or, for the RFC 5961 RST, exactly on RCV.NXT). The probabilities are computed by
+    :func:`guess_probability`, not sampled. Spoofed *data* also needs an acceptable ACK
+    field, which the attacker predicts the same way (the peer's ISN). Before RFC 5961
+    (RFC 793, RFC 9293 §3.10.7.4 fifth step without MAY-12) any ACK not beyond SND.NXT is
+    kept — half of all values: the attacker succeeds with the better of a blind value
+    (½) and its prediction landing within 2^31. RFC 5961 §5 narrows the range to
+    MAX.SND.WND (taken equal to ``rcv_wnd``), so ``p_data_rfc5961 <= p_data`` always: RFC
+    5961 never makes injection easier, it only stops helping when the ISN is predictable.
 
-    Columns: ``generator, rcv_wnd, median_abs_error, p_rst_in_window (pre-RFC 5961),
-    p_rst_exact (RFC 5961), p_data (pre-RFC 5961), p_data_rfc5961, guesses_for_50pct``.
+    Columns: ``generator, rcv_wnd, median_abs_error`` (of a sampled
+    :func:`attacker_prediction`, to show the size of the error), ``p_rst_in_window``
+    (pre-RFC 5961), ``p_rst_exact`` (RFC 5961), ``p_data`` (pre-RFC 5961),
+    ``p_data_rfc5961``, ``guesses_for_50pct`` (in-window RSTs for an even chance).
     """
     import numpy as np
     import pandas as pd
 
     rcv_wnd = _v.integer(rcv_wnd, "rcv_wnd", ge=1, le=MOD32 - 1, what="a window in bytes")
-    pred = attacker_prediction(
-        generators, trials=trials, time_uncertainty=time_uncertainty, seed=seed
-    )
+    gens = _generators(generators, seed)
+    pred = attacker_prediction(gens, trials=trials, time_uncertainty=time_uncertainty, seed=seed)
     rows: list[dict[str, object]] = []
-    for name, grp in pred.groupby("generator", sort=False):
-        errs = grp["error"].to_numpy()
-        # A guess at prediction + W/2 lands in [RCV.NXT, RCV.NXT+W) iff -W/2 < error <= W/2.
-        in_win = float(((errs > -rcv_wnd / 2) & (errs <= rcv_wnd / 2)).mean())
-        exact = float((errs == 0).mean())
-        p_win = max(in_win, rcv_wnd / MOD32)
-        p_exact = max(exact, 1 / MOD32)
-        # RFC 9293 §3.10.7.4 (fifth, ESTABLISHED): SEG.ACK > SND.NXT is dropped, a
-        # duplicate (SEG.ACK =< SND.UNA) is ignored but its data kept: about half of all
-        # ACK values pass. RFC 5961 §5 (MAY-12) narrows that to MAX.SND.WND.
-        p_data = p_win * 0.5
-        p_data_5961 = p_win * p_win
+    for g in gens:
+        errs = pred.loc[pred["generator"] == g.name, "error"].to_numpy()
+
+        p_win, p_exact = rst_odds(g, rcv_wnd, time_uncertainty)
+        p_ack_old = max(0.5, guess_probability(g, -(1 << 30), 1 << 30, time_uncertainty))
         guesses = math.ceil(math.log(0.5) / math.log1p(-p_win)) if p_win < 1 else 1
         rows.append(
             {
-                "generator": name,
+                "generator": g.name,
                 "rcv_wnd": rcv_wnd,
                 "median_abs_error": float(np.median(np.abs(errs))),
                 "p_rst_in_window": p_win,
                 "p_rst_exact": p_exact,
-                "p_data": p_data,
-                "p_data_rfc5961": p_data_5961,
+                "p_data": p_win * p_ack_old,
+                "p_data_rfc5961": p_win * p_win,
                 "guesses_for_50pct": guesses,
             }
         )

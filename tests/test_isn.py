@@ -83,12 +83,36 @@ def test_blind_injection_odds():
     df = isn.blind_injection(rcv_wnd=65535, trials=300, seed=2).set_index("generator")
     assert df.loc["constant", "p_rst_in_window"] == 1.0
     assert df.loc["rfc793-clock", "p_rst_in_window"] == 1.0
-    # RFC 5961: an exact hit is much harder than an in-window one for the clock
-    assert df.loc["rfc793-clock", "p_rst_exact"] < 0.05
+    # RFC 5961: an exact hit is much harder than an in-window one for the clock: the
+    # attacker's ±1 ms is ±250 ticks of 4 µs, so exactly one value in 500 (computed, not
+    # the 1/trials floor a sample would give)
+    assert df.loc["rfc793-clock", "p_rst_exact"] == pytest.approx(0.002)
     for g in ("rfc9293", "linux", "random"):
         assert df.loc[g, "p_rst_in_window"] == pytest.approx(65535 / 2**32)
         assert df.loc[g, "p_rst_exact"] == pytest.approx(1 / 2**32)
         assert df.loc[g, "guesses_for_50pct"] > 40_000
+
+
+@pytest.mark.parametrize("wnd", [1024, 65535, 1 << 20])
+def test_rfc5961_never_makes_injection_easier(wnd):
+    df = isn.blind_injection(rcv_wnd=wnd, trials=50, seed=0).set_index("generator")
+    assert (df["p_data_rfc5961"] <= df["p_data"]).all(), df
+    assert (df["p_rst_exact"] <= df["p_rst_in_window"]).all(), df
+    # a predictable ISN: RFC 5961 does not help data injection at all
+    assert df.loc["constant", "p_data"] == df.loc["constant", "p_data_rfc5961"] == 1.0
+
+
+def test_guess_probability_agrees_with_the_sampled_attacker():
+    u = 3e-6  # under one tick of uncertainty: the error is -1, 0, 1 or 2
+    errs = isn.attacker_prediction(["rfc793-clock"], trials=4000, time_uncertainty=u, seed=4)
+    for k in (-1, 0, 1, 2):
+        exact = isn.guess_probability("rfc793-clock", k, k, u)
+        assert (errs["error"] == k).mean() == pytest.approx(exact, abs=0.03), k
+    total = isn.guess_probability("rfc793-clock", -1, 2, u)
+    assert total == pytest.approx(1.0)
+    assert isn.guess_probability("rfc793-clock", 0, 0, 0.0) == 0.5  # off by one tick or not
+    with pytest.raises(ValueError, match="lo=3 > hi=1"):
+        isn.guess_probability("linux", 3, 1)
 
 
 def test_bad_input_names_the_value():

@@ -36,6 +36,7 @@ def test_every_table_arc_is_in_the_diagram_source():
 def test_figure5_subset_and_main_subset():
     fig5 = edges_in_source(sd.diagram_source("figure5"))
     assert ("SYN_SENT", "SYN_RECEIVED") in fig5  # simultaneous open is in Figure 5
+    assert ("SYN_RECEIVED", "LISTEN") in fig5  # "rcv RST (note 1)": Figure 5 draws it
     assert ("ESTABLISHED", "ESTABLISHED") not in fig5
     assert (
         all(

@@ -400,7 +400,8 @@ def _old_dup_syn_two_way(**p: Any) -> tuple[Network, float | None]:
 
 _REGISTRY["old-duplicate-syn-two-way"] = Scenario(
     "old-duplicate-syn-two-way",
-    "The same old duplicate SYN against a two-way handshake variant (NOT TCP).",
+    "The same old duplicate SYN against a two-way handshake variant (NOT TCP; no real "
+    "kernel can replay it).",
     _REGISTRY["old-duplicate-syn"].expected,
     _old_dup_syn_two_way,
     {"client_up": True},
@@ -564,7 +565,8 @@ def _fw2(*, server_close_at: float = 100.0, **p: Any) -> tuple[Network, float | 
 @_register(
     "timewait-old-duplicate-data",
     "2MSL reason (b): a duplicate of B's data wanders 20 s in the network; A reuses the same "
-    "4-tuple as soon as TIME-WAIT allows, and both incarnations use the same ISNs.",
+    "4-tuple as soon as TIME-WAIT allows, and both incarnations use the same ISNs (forced: "
+    "a real kernel picks its own ISNs and a fixed 60 s TIME-WAIT, so it cannot replay this).",
     "With TIME-WAIT 5 s (too short) the new incarnation exists when the old duplicate "
     "arrives: it sits exactly at RCV.NXT and is accepted — A's application reads the OLD "
     "bytes, the real new data is then dropped as a duplicate: corrupted. With time_wait ≥ "
@@ -736,7 +738,8 @@ def _rst_injection(**p: Any) -> tuple[Network, float | None]:
 
 @_register(
     "lossy-transfer",
-    "A sends 20 kB over a channel that loses 10 % of segments at random (seeded).",
+    "A sends 20 kB over a channel that loses 10 % of segments at random (seeded; a real "
+    "kernel's segment sizes and congestion control differ, so it is not replayed on one).",
     "Every byte arrives exactly once and in order despite the losses; which segments are "
     "lost — and so the retransmissions — depend only on the seed.",
     (3,),

@@ -51,10 +51,7 @@ class IsnExplorer(W.VBox):  # type: ignore[misc]
     def _odds(self, gens: tuple[str, ...], wnd: int) -> str:
         rows = []
         for g in gens:
-            err = self._errors.loc[self._errors["generator"] == g, "error"]
-            hit = float(((err > -wnd / 2) & (err <= wnd / 2)).mean())
-            p_win = max(hit, wnd / 2**32)
-            p_exact = max(float((err == 0).mean()), 1 / 2**32)
+            p_win, p_exact = isn.rst_odds(g, wnd)  # computed, not sampled
             rows.append(
                 f"<tr><td>{html.escape(g)}</td><td>{p_win:.3g}</td><td>{p_exact:.3g}</td></tr>"
             )

@@ -1,0 +1,192 @@
+"""Private Linux network namespaces joined by a wire the caller controls.
+
+Theory of operation: :func:`namespaces` creates uniquely named namespaces with
+``ip netns add`` and always deletes them again; each is a :class:`Netns`. A thread *enters*
+a namespace with ``setns(2)`` (per thread, so several experiments can run side by side),
+and everything it creates there — sockets, TUN devices — stays in that namespace after
+the thread leaves. :meth:`Netns.tun` makes a point-to-point TUN interface: every IP
+packet the namespace's kernel sends to the peer address arrives at the returned file
+descriptor, and every packet written to it is received by that kernel. Joining two TUNs
+with a user-space loop gives a wire whose delay, losses and capture are the caller's
+code, which works on any kernel with TUN (no netem, no nftables needed).
+
+Needs the ``ip`` command and either root (CAP_NET_ADMIN and CAP_SYS_ADMIN), or, for an
+ordinary user, unprivileged user namespaces and a TUN device the user may open: then the
+work runs in a child process started by :func:`userns_command` (``unshare --user
+--map-root-user --net --mount``, with a private ``/run`` for ``ip netns``), where the user
+is root over its own namespaces only. :func:`netns_available` says which way works here,
+and why neither does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["Netns", "namespaces", "needs_user_namespace", "netns_available", "userns_command"]
+
+_CLONE_NEWNET = 0x40000000
+_TUNSETIFF = 0x400454CA
+_IFF_TUN, _IFF_NO_PI = 0x0001, 0x1000
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, check=False)
+
+
+def _probe() -> str:
+    """ "" if namespaces with a TUN device can be made here and now, else why not."""
+    try:
+        with namespaces("probe") as ns:
+            os.close(ns["probe"].tun("tcplabprobe", "10.255.0.1", "10.255.0.2"))
+    except (OSError, RuntimeError) as exc:
+        return f"cannot create a network namespace with a TUN device: {exc}"
+    return ""
+
+
+def needs_user_namespace() -> bool:
+    """True when this process is not root (or ``TCPLAB_NETNS_USERNS=1`` asks for it), so
+    namespace work must run under :func:`userns_command`."""
+    return os.geteuid() != 0 or os.environ.get("TCPLAB_NETNS_USERNS") == "1"
+
+
+def userns_command(argv: list[str]) -> list[str]:
+    """``argv`` prefixed so that it runs as root of a fresh user namespace, with its own
+    network and mount namespaces and a private ``/run`` (where ``ip netns`` keeps names)."""
+    setup = 'mount -t tmpfs tmpfs /run && exec "$@"'
+    return [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--net",
+        "--mount",
+        "sh",
+        "-c",
+        setup,
+        "sh",
+        *argv,
+    ]
+
+
+def netns_available() -> tuple[bool, str]:
+    """(True, "") if network namespaces with TUN devices can be created — directly as
+    root, or under :func:`userns_command` otherwise; else (False, the reason in one line)."""
+    if not sys.platform.startswith("linux"):
+        return False, f"network namespaces need Linux (this is {sys.platform})"
+    if shutil.which("ip") is None:
+        return False, "the 'ip' command (iproute2) is missing"
+    if not os.path.exists("/dev/net/tun"):
+        return False, "/dev/net/tun is missing (no TUN support)"
+    if not needs_user_namespace():
+        why = _probe()
+        return (not why), why
+    if shutil.which("unshare") is None:
+        return False, "not root, and 'unshare' (util-linux) is missing for a user namespace"
+    code = "from tcplab.live.netns import _probe; print(_probe(), end='')"
+    try:
+        res = subprocess.run(
+            userns_command([sys.executable, "-c", code]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"not root, and no user namespace: {exc}"
+    if res.returncode:
+        last = (res.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return False, f"not root, and unprivileged user namespaces are not available: {last}"
+    if res.stdout:
+        return False, f"not root; in a user namespace: {res.stdout}"
+    return True, ""
+
+
+@dataclass(frozen=True)
+class Netns:
+    """One named network namespace (``/run/netns/<name>``)."""
+
+    name: str
+
+    @property
+    def path(self) -> str:
+        return f"/run/netns/{self.name}"
+
+    def ip(self, *args: str) -> str:
+        """Run ``ip -n <name> …``; RuntimeError with ip's message if it fails."""
+        res = _run("ip", "-n", self.name, *args)
+        if res.returncode:
+            raise RuntimeError(f"ip -n {self.name} {' '.join(args)}: {res.stderr.strip()}")
+        return res.stdout
+
+    def sysctl(self, key: str, value: int | str) -> None:
+        """Set ``net.ipv4.…`` style ``key`` inside this namespace only."""
+        path = "/proc/sys/" + key.replace(".", "/")
+        with self.entered(), open(path, "w") as f:
+            f.write(str(value))
+
+    def read_sysctl(self, key: str) -> str:
+        """Read ``key`` as seen inside this namespace."""
+        with self.entered(), open("/proc/sys/" + key.replace(".", "/")) as f:
+            return f.read().strip()
+
+    @contextlib.contextmanager
+    def entered(self) -> Iterator[None]:
+        """Move the *calling thread* into this namespace for the ``with`` block."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        target = os.open(self.path, os.O_RDONLY)
+        try:
+            if libc.setns(target, _CLONE_NEWNET) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, f"setns({self.name}): {os.strerror(err)}")
+            try:
+                yield
+            finally:
+                libc.setns(own, _CLONE_NEWNET)
+        finally:
+            os.close(own)
+            os.close(target)
+
+    def tun(self, ifname: str, addr: str, peer: str) -> int:
+        """Create TUN ``ifname`` here with ``addr`` and point-to-point ``peer``, bring it
+        and ``lo`` up, and return its file descriptor (raw IPv4 packets, no header)."""
+        with self.entered():
+            fd = os.open("/dev/net/tun", os.O_RDWR)
+            fcntl.ioctl(fd, _TUNSETIFF, struct.pack("16sH", ifname.encode(), _IFF_TUN | _IFF_NO_PI))
+        self.ip("link", "set", "lo", "up")
+        self.ip("addr", "add", addr, "peer", peer, "dev", ifname)
+        self.ip("link", "set", ifname, "up")
+        return fd
+
+
+@contextlib.contextmanager
+def namespaces(*roles: str, prefix: str = "tcplab") -> Iterator[dict[str, Netns]]:
+    """Create one fresh namespace per role (unique names) and delete them all afterwards.
+
+    >>> with namespaces("A", "B") as ns:                  # doctest: +SKIP
+    ...     ns["A"].sysctl("net.ipv4.tcp_syn_retries", 2)
+    """
+    if not roles:
+        raise ValueError("namespaces() needs at least one role name, e.g. namespaces('A', 'B')")
+    tag = f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    made: dict[str, Netns] = {}
+    try:
+        for role in roles:
+            ns = Netns(f"{tag}-{role}")
+            res = _run("ip", "netns", "add", ns.name)
+            if res.returncode:
+                raise RuntimeError(f"ip netns add {ns.name}: {res.stderr.strip()}")
+            made[role] = ns
+        yield made
+    finally:
+        for ns in made.values():
+            _run("ip", "netns", "delete", ns.name)
