@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use(matplotlib.get_backend() or "Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 

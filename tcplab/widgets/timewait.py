@@ -14,9 +14,6 @@ from __future__ import annotations
 import io
 
 import ipywidgets as W
-import matplotlib
-
-matplotlib.use(matplotlib.get_backend() or "Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
