@@ -37,6 +37,11 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
         self.rate.observe(lambda _c: self.update(), names="value")
         self.defences.observe(lambda _c: self.update(), names="value")
         super().__init__([W.HBox([self.defences, self.rate]), self.picture])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-flood")
+        self.picture.add_class("tcplab-view")
         if precompute:  # every preset rate for the default defences: slider moves stay fast
             for r in _RATES:
                 for n in _DEFAULT:

@@ -69,6 +69,11 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         self.lose.observe(lambda _c: self.update(), names="value")
         self.timers.observe(lambda _c: self.update(), names="value")
         super().__init__([W.HBox([self.phase, self.lose, self.timers]), self.diagram, self.info])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-handshake")
+        self.diagram.add_class("tcplab-view")
         self.update()
 
     @staticmethod

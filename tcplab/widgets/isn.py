@@ -40,6 +40,12 @@ class IsnExplorer(W.VBox):  # type: ignore[misc]
         self.generators.observe(lambda _c: self.update(), names="value")
         self.window.observe(lambda _c: self.update(), names="value")
         super().__init__([W.HBox([self.generators, self.window]), self.picture, self.table])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-isn")
+        self.picture.add_class("tcplab-view")
+        self.table.add_class("tcplab-view")
         self.update()
 
     def _plot(self, gens: tuple[str, ...]) -> str:

@@ -43,6 +43,11 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
         for w in (self.backlog, self.accept_rate, self.abort):
             w.observe(lambda _change: self.update(), names="value")
         super().__init__([W.HBox([self.backlog, self.accept_rate, self.abort]), self.picture])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-listener")
+        self.picture.add_class("tcplab-view")
         self.update()
 
     def _render(self, backlog: int, accept: float, abort: bool) -> str:

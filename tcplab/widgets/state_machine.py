@@ -80,6 +80,11 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             ]
         )
         super().__init__([controls, W.HBox([self.diagram]), self.info, self.history])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-state_machine")
+        self.diagram.add_class("tcplab-view")
         self._message = _panel(
             "Start",
             "The connection is CLOSED: no TCB exists yet. "

@@ -71,6 +71,11 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         for s in (self.time_wait, self.lifetime, self.reuse_delay):
             s.observe(lambda _c: self.update(), names="value")
         super().__init__([self.time_wait, self.lifetime, self.reuse_delay, self.plot, self.info])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-timewait")
+        self.plot.add_class("tcplab-view")
         self.update()
 
     def _sorted(self, lifetime: float) -> np.ndarray:

@@ -1,0 +1,120 @@
+"""The course as a student sees it: JupyterLab (started like `make lab`) in real Chromium.
+
+For every notebook in notebooks/ and one exercise notebook: Run All from the Run menu,
+then read the page. No traceback; no figure shown as `<Figure size …>` text; every cell
+that draws a picture shows one; every widget view rendered; in each explorer one user
+action changes what is shown; the exercise's check cell says "not solved yet". A
+screenshot of each notebook goes to build/screens/ for a reviewer.
+Skips with the reason where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pathlib
+import pkgutil
+import re
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the driver lives beside the benchmark that shares it
+
+from bench import _jupyterlab as jl  # noqa: E402
+
+SCREENS = ROOT / "build" / "screens"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISE = ROOT / "exercises" / "01_exercises.ipynb"
+PAGES = [*NOTEBOOKS, EXERCISE]
+
+pytestmark = pytest.mark.slow
+
+
+def _picture_functions() -> set[str]:
+    """Names of the tcplab.viz functions whose result displays as a picture."""
+    import tcplab.viz
+
+    names = set()
+    for info in pkgutil.iter_modules(tcplab.viz.__path__):
+        mod = importlib.import_module(f"tcplab.viz.{info.name}")
+        for name, fn in vars(mod).items():
+            if inspect.isfunction(fn) and fn.__module__ == mod.__name__ and name[0] != "_":
+                ret = str(inspect.signature(fn).return_annotation)
+                if ret in ("Figure", "StateDiagram") or name.endswith("_diagram"):
+                    names.add(name)
+    return names
+
+
+PICTURE_CALL = re.compile(rf"^(?:{'|'.join(sorted(_picture_functions()))})\(|^(?:fig|\w+\.figure)$")
+NOT_RENDERED = re.compile(r"Loading widget|\b[VH]Box\(|<Figure size|<Axes|<matplotlib\.")
+
+
+def _last_line(source: str) -> str:
+    lines = [x for x in source.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+    return lines[-1].strip() if lines else ""
+
+
+@pytest.fixture(scope="module")
+def session():
+    """One JupyterLab and one Chromium for every notebook."""
+    try:
+        with jl.lab_server() as lab, jl.chromium() as ctx:
+            yield lab, ctx
+    except jl.Unavailable as exc:
+        pytest.skip(str(exc))
+
+
+def _problems(cells: list[dict]) -> list[str]:
+    out = []
+    for c in cells:
+        where = f"cell {c['index']} ({_last_line(c['source'])[:60]!r})"
+        if c["tracebacks"]:
+            out.append(f"{where}: error {c['tracebacks'][0][-300:]!r}")
+        bad = NOT_RENDERED.search(c["text"])
+        if bad:
+            out.append(f"{where}: shows {bad.group(0)!r} instead of a picture or widget")
+        if c["broken_images"]:
+            out.append(f"{where}: {c['broken_images']} image(s) failed to load")
+        if PICTURE_CALL.search(_last_line(c["source"])) and not c["images"]:
+            out.append(f"{where}: draws a picture, but no image is shown")
+        if c["widget_views"] and not c["text"].strip() and not c["images"]:
+            out.append(f"{where}: widget view is empty")
+        if c["prompt"].strip() in ("[ ]:", "[*]:"):
+            out.append(f"{where}: did not run ({c['prompt'].strip()})")
+    return out
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_notebook_in_the_browser(session, path):
+    lab, ctx = session
+    before = path.stat().st_mtime_ns
+    page = ctx.new_page()
+    try:
+        nb = jl.Notebook(page, lab, str(path.relative_to(ROOT)))
+        nb.open()
+        nb.run_all()
+        cells = nb.outputs()
+        problems = _problems(cells)
+        # One user action per explorer must change what it shows.
+        roots = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .tcplab-explorer")
+        for k in range(roots.count()):
+            root = roots.nth(k)
+            root.scroll_into_view_if_needed()
+            kind = jl.explorer_kind(root)
+            try:
+                jl.click_ms(page, root)
+            except Exception as exc:  # a timeout: nothing changed on screen
+                problems.append(f"explorer {kind}: an action changed nothing ({exc!s:.200})")
+        nb.screenshot(SCREENS / f"{path.parent.name}-{path.stem}.png")
+    finally:
+        page.close()
+        jl.shutdown_kernels(lab)
+    assert path.stat().st_mtime_ns == before, f"{path.name} was written by the browser run"
+    if path == EXERCISE:
+        checks = [c for c in cells if "check(" in _last_line(c["source"])]
+        assert checks, "the exercise notebook has no check cell"
+        assert "not solved yet" in checks[0]["text"], checks[0]["text"][:300]
+    assert not problems, "\n".join(problems)
+    assert any(c["prompt"].strip().startswith("[1]") for c in cells), "no cell ran"
