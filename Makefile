@@ -53,6 +53,7 @@ tools:
 
 # The same launcher the browser test starts (tests/test_browser.py).
 lab: env tools
+	@scripts/ensure-tools.sh cjk-font
 	PORT=$(PORT) scripts/lab.sh $(LAB_ARGS)
 
 lint: env
@@ -63,7 +64,7 @@ typecheck: env
 	$(RUN) mypy tcplab
 
 pytest: env
-	@scripts/ensure-tools.sh dot tshark chromium npm || exit 1
+	@scripts/ensure-tools.sh dot tshark chromium cjk-font npm || exit 1
 	$(RUN) pytest -n 2
 
 test: lint typecheck pytest
