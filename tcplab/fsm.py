@@ -693,8 +693,9 @@ ARCS: tuple[Arc, ...] = (
         rfc=_USER_TIMEOUT,
         note="The SYN was never answered: connect() fails with 'connection timed out'. "
         "No RST is sent.",
-        linux="tcp_syn_retries = 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s; give up at 127 s "
-        "(ETIMEDOUT).",
+        linux="Linux ≥ 6.5 (tcp_syn_retries = 6, tcp_syn_linear_timeouts = 4): SYNs at 0, "
+        "1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; give up at 131 s (ETIMEDOUT). Before 6.5: "
+        "0, 1, 3, 7, 15, 31, 63 s; give up at 127 s. RFC 9293 MUST-23: at least 3 minutes.",
     ),
     Arc(
         S.SYN_RECEIVED,
@@ -878,7 +879,16 @@ class TcpStateMachine:
 
     def handle(self, event: Event | str) -> Transition:
         """Apply one event and return the record of the transition taken."""
-        arc = self.arc_for(event)
+        return self.take(self.arc_for(event))
+
+    def take(self, arc: Arc) -> Transition:
+        """Follow ``arc`` from the current state: the one place state, origin and history
+        change. :meth:`handle` picks the arc from the table; a caller with an arc that is
+        not in the table (the two-way variant) passes it here."""
+        if not isinstance(arc, Arc):
+            raise TypeError(f"arc = {arc!r:.80}: expected a tcplab.fsm.Arc")
+        if arc.source is not self.state:
+            raise InvalidTransition(self.state, arc.event)
         # Remember how the TCB was opened: RFC 9293 sends SYN-RECEIVED back to LISTEN
         # only for a passive OPEN, and SEND on a listener makes it active (§3.10.2).
         if arc.event is Event.PASSIVE_OPEN:

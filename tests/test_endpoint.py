@@ -5,7 +5,7 @@ import pytest
 from tcplab.endpoint import TWO_WAY_ARC, Endpoint
 from tcplab.fsm import ARCS, InvalidTransition, State
 from tcplab.segment import Segment
-from tcplab.timers import LINUX, RFC
+from tcplab.timers import LINUX, LINUX_PRE_6_5, RFC
 
 A_ADDR, B_ADDR = ("10.0.0.1", 40000), ("10.0.0.2", 80)
 WRAP = 2**32 - 2
@@ -244,17 +244,34 @@ def test_closed_answers_syn_with_rst_ack_and_ack_with_rst():
     )
 
 
-def test_syn_retransmissions_follow_the_linux_timeline_and_give_up_at_127():
-    a, _ = pair(1000, 5000)
+@pytest.mark.parametrize(
+    ("timers", "give_up"), [(LINUX, 131), (LINUX_PRE_6_5, 127), (RFC, 247)], ids=lambda x: str(x)
+)
+def test_syn_retransmissions_follow_the_preset_timeline_and_give_up(timers, give_up):
+    # The endpoint steps through the same timers.RetryRule as syn_timeline().
+    a, _ = pair(1000, 5000, timers=timers)
     a.open(0.0)
     sends = [0.0]
     while a.state is State.SYN_SENT:
         t = a.next_timer()
         out = a.handle_timer(t)
         sends += [t for s in out if s.is_syn]
-    assert sends == list(LINUX.syn_timeline().send_times)
-    assert t == LINUX.syn_timeline().give_up == 127
+    assert sends == list(timers.syn_timeline().send_times)
+    assert t == timers.syn_timeline().give_up == give_up
     assert a.state is State.CLOSED and a.error == "connection timed out"
+
+
+def test_synack_retransmissions_follow_the_preset_timeline():
+    for timers in (LINUX, LINUX_PRE_6_5, RFC):
+        a, b = pair(1000, 5000, timers=timers)
+        (syn,) = a.open(0.0)
+        b.receive(syn, 0.0)
+        sends = [0.0]
+        while b.state is State.SYN_RECEIVED:
+            t = b.next_timer()
+            sends += [t for s in b.handle_timer(t) if s.is_syn]
+        assert sends == list(timers.synack_timeline().send_times)
+        assert t == timers.synack_timeline().give_up
 
 
 def test_retransmitted_syn_in_syn_received_linux_resends_synack_rfc_acks():
@@ -345,3 +362,60 @@ def test_every_scenario_moves_only_along_table_arcs():
             for ep in host.endpoints:
                 for step in ep.history:
                     assert step.arc in allowed, (name, step)
+
+
+# --------------------------------------------------------------------- the split (issue 15)
+def test_an_illegal_user_call_raises_before_anything_is_logged():
+    a, _ = pair(1000, 5000)
+    before = list(a.log)
+    with pytest.raises(InvalidTransition):
+        a.send(b"x", 0.0)  # SEND in CLOSED means nothing
+    with pytest.raises(InvalidTransition):
+        a.close(0.0)
+    assert a.log == before and a.drain() == []
+
+
+def test_transitions_go_through_one_state_machine_method():
+    from tcplab.fsm import Event, TcpStateMachine
+
+    m = TcpStateMachine()
+    step = m.take(m.arc_for(Event.ACTIVE_OPEN))
+    assert m.state is State.SYN_SENT and m.history == [step]
+    with pytest.raises(InvalidTransition):
+        m.take(TWO_WAY_ARC)  # its source is LISTEN, not SYN-SENT
+    with pytest.raises(TypeError, match="Arc"):
+        m.take("ACTIVE_OPEN")  # type: ignore[arg-type]
+
+
+def test_timers_are_typed_fields():
+    from tcplab.endpoint.deadlines import Deadlines, TimerKind
+
+    a, _ = pair(1000, 5000)
+    a.open(0.0)
+    assert isinstance(a.deadlines, Deadlines)
+    assert a.deadlines.rtx == 1.0 and a.timers_pending() == {"rtx": 1.0}
+    assert [k.value for k in TimerKind] == ["delack", "rtx", "fin_wait_2", "keepalive", "time_wait"]
+
+
+def test_out_of_order_queue_frees_segments_behind_rcv_nxt():
+    # issue 13: one-byte-ahead + in-order rounds used to leave every early segment queued.
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    base = b.rcv_nxt
+    for k in range(200):
+        t = 0.2 + k * 0.001
+        ahead = Segment(
+            seq=(base + 2 * k + 1) % 2**32,
+            ack=a.snd_nxt,
+            flags="ACK",
+            payload=b"y",
+            src_addr=A_ADDR[0],
+            src_port=A_ADDR[1],
+            dst_addr=B_ADDR[0],
+            dst_port=B_ADDR[1],
+        )
+        both = ahead.replace(seq=(base + 2 * k) % 2**32, payload=b"xy")
+        b.receive(ahead, t)
+        b.receive(both, t)
+    assert bytes(b.received) == b"xy" * 200
+    assert b.reassembly.ooo == {}

@@ -282,8 +282,10 @@ def _hs_lost_ack(*, client_data: bytes = b"", **p: Any) -> tuple[Network, float 
 @_register(
     "syn-timeout",
     "Nobody answers: every SYN is lost (server unreachable, SYNs filtered).",
-    "Linux: SYNs at 0, 1, 3, 7, 15, 31, 63 s (6 retries); A gives up at 127 s: CLOSED, "
-    "'connection timed out'. Nothing is sent when it gives up.",
+    "Linux ≥ 6.5: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s (tcp_syn_retries 6 + "
+    "tcp_syn_linear_timeouts 4); A gives up at 131 s (timers=linux-pre-6.5: SYNs at 0, 1, "
+    "3, 7, 15, 31, 63 s, 127 s): CLOSED, 'connection timed out'. Nothing is sent when it "
+    "gives up.",
     (2,),
 )
 def _syn_timeout(**p: Any) -> tuple[Network, float | None]:
