@@ -107,6 +107,7 @@ def test_notebook_in_the_browser(session, path):
                 jl.click_ms(page, root)
             except Exception as exc:  # a timeout: nothing changed on screen
                 problems.append(f"explorer {kind}: an action changed nothing ({exc!s:.200})")
+            root.screenshot(path=str(SCREENS / f"{path.parent.name}-{path.stem}-{kind}-{k}.png"))
         nb.screenshot(SCREENS / f"{path.parent.name}-{path.stem}.png")
     finally:
         page.close()
