@@ -113,8 +113,8 @@ def ladder_rows(result: SimResult | pd.DataFrame, *, relative: bool = True) -> l
         if ack is not None and not (isinstance(ack, float) and ack != ack) and str(ack) != "<NA>":
             a = int(ack)
             parts.append(f"ack={_rel(a, syms.get(receiver, [])) if relative else a}")
-        if r["len"]:
-            parts.append(f"len={r['len']}")
+        if r["payload"]:
+            parts.append(f"len={r['payload']}")
         arr = r["arrive"]
         arrive = None if arr is None or arr != arr else float(arr)
         rows.append(
