@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from tcplab.seq import MOD
+from tcplab.viz._svg import responsive_svg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -368,8 +369,7 @@ def ladder_svg(result: SimResult | pd.DataFrame, **kw: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg") :]
+    return responsive_svg(buf.getvalue())
 
 
 def ladder_png_data_uri(result: SimResult | pd.DataFrame, *, dpi: int = 90, **kw: Any) -> str:

@@ -10,14 +10,15 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from tcplab.viz._svg import responsive_svg
+
 
 def figure_svg(fig: Figure) -> str:
-    """The figure as an inline ``<svg>`` string (closed afterwards)."""
+    """The figure as an inline, column-fitting ``<svg>`` string (closed afterwards)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return responsive_svg(buf.getvalue())
 
 
 class LRU:

@@ -16,7 +16,7 @@ import ipywidgets as W
 
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
-from tcplab.timers import preset
+from tcplab.timers import PRESETS, preset
 from tcplab.viz.ladder import ladder_svg
 
 __all__ = ["HandshakeExplorer", "handshake_explorer"]
@@ -25,6 +25,7 @@ _PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": 
 
 
 def _timeline_html(timers: str) -> str:
+    """The preset's schedules in words: every number comes from tcplab.timers."""
     p = preset(timers)
     syn, synack = p.syn_timeline(), p.synack_timeline()
 
@@ -32,10 +33,18 @@ def _timeline_html(timers: str) -> str:
         return ", ".join(f"{t:g}" for t in ts)
 
     return (
-        f"<b>{p.name} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() gives up at "
-        f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
-        f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<b>{html.escape(p.name)} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() "
+        f"gives up at {syn.give_up:g} s; SYN-ACKs at {fmt(synack.send_times)} s (counted from "
+        f"the first), request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<br><span style='color:#666'>Source: {html.escape(p.source)}</span>"
     )
+
+
+def _why(note: str) -> str:
+    """A retransmission's reason in words (the trace's note says which mechanism sent it)."""
+    if "retransmitted SYN" in note:
+        return "in answer to the retransmitted SYN (Linux resends at once)"
+    return "its retransmission timer fired"
 
 
 class HandshakeExplorer(W.VBox):  # type: ignore[misc]
@@ -55,20 +64,38 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             raise ValueError(f"lose = {lose!r}: expected one of {', '.join(_PHASES[phase])}")
         self.seed = seed
         self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
-        self.phase = W.Dropdown(options=list(_PHASES), value=phase, description="phase")
+        narrow = {"description_width": "42px"}
+        self.phase = W.Dropdown(
+            options=list(_PHASES),
+            value=phase,
+            description="phase",
+            style=narrow,
+            layout=W.Layout(width="200px"),
+        )
         self.lose = W.Dropdown(
             options=self._lose_options(phase),
             value=lose,
             description="lose",
-            layout=W.Layout(width="380px"),
+            style=narrow,
+            layout=W.Layout(width="300px"),
         )
-        self.timers = W.Dropdown(options=["linux", "rfc"], value=timers, description="timers")
+        self.timers = W.Dropdown(
+            options=list(PRESETS),
+            value=timers,
+            description="timers",
+            style=narrow,
+            layout=W.Layout(width="170px"),
+        )
         self.diagram = W.HTML(layout=W.Layout(width="100%"))
         self.info = W.HTML()
         self.phase.observe(self._on_phase, names="value")
         self.lose.observe(lambda _c: self.update(), names="value")
         self.timers.observe(lambda _c: self.update(), names="value")
-        super().__init__([W.HBox([self.phase, self.lose, self.timers]), self.diagram, self.info])
+        # 200 + 300 + 170 px fit a 688 px notebook column; narrower ones wrap the row.
+        controls = W.HBox(
+            [self.phase, self.lose, self.timers], layout=W.Layout(flex_flow="row wrap")
+        )
+        super().__init__([controls, self.diagram, self.info])
         # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
         # and which element shows the result of a click.
         self.add_class("tcplab-explorer")
@@ -118,12 +145,14 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         result = run_scenario(
             "connection", seed=self.seed, lose=lose, timers=timers, close=phase != "handshake"
         )
-        svg = ladder_svg(result, title=f"{phase}: lose {LOSS_POINTS[lose][0]}")
+        what = "nothing lost" if lose == "none" else f"lose {LOSS_POINTS[lose][0]}"
+        svg = ladder_svg(result, title=f"{phase}: {what}")
         rtx = retransmissions(result.trace)
         items = (
             "".join(
                 f"<li>t = {r.time:g} s: <b>{html.escape(str(r.sender))}</b> retransmits "
-                f"{html.escape(str(r.kind))} ({html.escape(str(r.fate))})</li>"
+                f"{html.escape(str(r.kind))} — {_why(str(r.note))} "
+                f"({html.escape(str(r.fate))})</li>"
                 for r in rtx.itertuples()
             )
             or "<li>no retransmission</li>"
