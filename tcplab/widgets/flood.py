@@ -6,8 +6,10 @@ it); ``.click(i)`` moves to the i-th preset and redraws (used by ``make bench``)
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from tcplab.defences import DEFENCES
 from tcplab.flood import FloodConfig, simulate_flood
@@ -55,7 +57,8 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
 
     def _plot(self, rate: float, names: tuple[str, ...]) -> str:
         rows = [self._summary(n, rate) for n in names]
-        fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(names)))
+        fig = Figure(figsize=(7, 0.9 + 0.3 * len(names)))  # not pyplot: also drawn in a thread
+        ax = fig.add_subplot()
         fig.subplots_adjust(
             left=0.2,
             right=0.62,
@@ -102,6 +105,10 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
         rate = float(self.rate.value)
         names = tuple(self.defences.value) or ("none",)
         self.picture.value = self._pictures.get((rate, names), lambda: self._plot(rate, names))
+        # The other attack rates for this selection, nearest first: slider moves are instant.
+        i = _RATES.index(rate) if rate in _RATES else 0
+        near = sorted(_RATES, key=lambda r: abs(_RATES.index(r) - i))
+        self._pictures.warm(((r, names), functools.partial(self._plot, r, names)) for r in near)
 
     def click(self, i: int) -> None:
         """Select the i-th attack rate and redraw once (for benchmarks and tests)."""

@@ -7,10 +7,11 @@ the controls to the i-th preset and redraws (used by ``make bench``).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from tcplab.listener import ListenerConfig, simulate_listen_queue
 from tcplab.viz.queue_plots import plot_listen_queue
@@ -61,7 +62,8 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
             seed=self.seed,
         )
         out = Counter(str(c["outcome"]) for c in clients)
-        fig, ax = plt.subplots(figsize=(6.5, 3.0))
+        fig = Figure(figsize=(6.5, 3.0))  # not pyplot: the cache renders in a thread too
+        ax = fig.add_subplot()
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9)
         plot_listen_queue(samples, max_ack_backlog=cfg.max_ack_backlog, ax=ax)
         last = samples[-1]
@@ -77,6 +79,20 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
         """Redraw for the current control values (cached per setting)."""
         key = (self.backlog.value, float(self.accept_rate.value), bool(self.abort.value))
         self.picture.value = self._cache.get(key, lambda: self._render(*key))
+        self._cache.warm((k, functools.partial(self._render, *k)) for k in self._neighbours(*key))
+
+    def _neighbours(
+        self, backlog: int, accept: float, abort: bool
+    ) -> list[tuple[int, float, bool]]:
+        """The settings one or two slider steps away (and the other checkbox state)."""
+        b, a = self.backlog, self.accept_rate
+        out: list[tuple[int, float, bool]] = []
+        for d in (1, -1, 2, -2):
+            if b.min <= backlog + d <= b.max:
+                out.append((backlog + d, accept, abort))
+            if a.min <= accept + d * a.step <= a.max:
+                out.append((backlog, float(accept + d * a.step), abort))
+        return [*out, (backlog, accept, not abort)]
 
     def click(self, i: int) -> None:
         """Move the controls to preset ``i`` and redraw once (for benchmarks and tests)."""

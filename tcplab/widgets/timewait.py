@@ -14,11 +14,12 @@ from __future__ import annotations
 import io
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from tcplab.sim.montecarlo import p_accept_exact, sample_arrivals
+from tcplab.viz._svg import responsive_svg
+from tcplab.widgets._render import LRU
 
 __all__ = ["TimeWaitExplorer", "timewait_explorer"]
 
@@ -37,6 +38,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
     ) -> None:
         self.trials, self.seed = trials, seed
         self._samples: dict[float, np.ndarray] = {}
+        self._pictures = LRU(128)
         style = {"description_width": "150px"}
         lay = W.Layout(width="520px")
         self.time_wait = W.FloatSlider(
@@ -56,6 +58,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             description="network lifetime (s)",
             style=style,
             layout=lay,
+            continuous_update=False,  # each position re-samples 100,000 lifetimes: on release
         )
         self.reuse_delay = W.FloatSlider(
             value=reuse_delay,
@@ -65,6 +68,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             description="reuse after (s)",
             style=style,
             layout=lay,
+            continuous_update=False,  # a redraw per position: on release
         )
         self.plot = W.HTML()
         self.info = W.HTML()
@@ -112,14 +116,22 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
                     slider.observe(lambda _c: self.update(), names="value")
         self.update()
 
-    def update(self) -> None:
-        tw0, life, reuse = self.time_wait.value, self.lifetime.value, self.reuse_delay.value
-        grid = np.linspace(0, max(2.6 * life, tw0 * 1.1, 260.0), 120)
+    # The axes' place in the figure (fractions) and their y range: the marker overlay and
+    # the cached background agree on these.
+    _AXES = (0.09, 0.15, 0.88, 0.78)
+    _YLIM = (-0.03, 1.12)
+
+    def _background(self, life: float, reuse: float, xmax: float) -> str:
+        """The curves and references for one (lifetime, reuse, x range): drawn once, cached.
+
+        Moving the TIME-WAIT slider only moves the marker (an HTML overlay), so it costs no
+        drawing at all; the other sliders redraw here, once per position.
+        """
+        grid = np.linspace(0, xmax, 120)
         est = self.probabilities(grid, life, reuse)
         exact = np.asarray(p_accept_exact(grid, life, reuse), dtype=float)
-        p_now = float(self.probabilities(np.array([tw0]), life, reuse)[0])
         fig = Figure(figsize=(7.0, 3.4))
-        ax = fig.add_axes((0.09, 0.15, 0.88, 0.78))
+        ax = fig.add_axes(self._AXES)
         ax.plot(grid, exact, color="#1f77b4", lw=2, label="exact (worst case)")
         ax.plot(
             grid[::4],
@@ -136,7 +148,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             (240, "RFC 2·MSL", "#8c564b", 0.93),
         )
         for x, lab, c, y in refs:
-            if x <= grid[-1]:
+            if x <= xmax:
                 ax.axvline(x, color=c, ls=":", lw=1)
                 ax.text(
                     x,
@@ -148,17 +160,38 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
                     color=c,
                     bbox=dict(fc="white", ec="none", pad=0.5),
                 )
-        ax.plot([tw0], [p_now], "D", color="#d62728", ms=8, zorder=5)
         ax.set_xlabel("TIME-WAIT length (s)")
         ax.set_ylabel("P(old duplicate accepted)")
-        ax.set_ylim(-0.03, 1.12)
-        ax.set_xlim(0, grid[-1])
+        ax.set_ylim(*self._YLIM)
+        ax.set_xlim(0, xmax)
         ax.legend(loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.86))
         buf = io.StringIO()
         fig.savefig(buf, format="svg")
-        plt.close(fig)
-        svg = buf.getvalue()
-        self.plot.value = svg[svg.index("<svg") :]
+        return responsive_svg(buf.getvalue())
+
+    def _marker(self, tw0: float, p_now: float, xmax: float) -> str:
+        """The current setting: a red diamond placed over the cached picture."""
+        x0, y0, w, h = self._AXES
+        lo, hi = self._YLIM
+        left = 100 * (x0 + w * tw0 / xmax)
+        top = 100 * (1 - (y0 + h * (p_now - lo) / (hi - lo)))
+        return (
+            f"<div title='TIME-WAIT {tw0:g} s: P = {p_now:.3f}' style='position:absolute;"
+            f"left:{left:.2f}%;top:{top:.2f}%;width:12px;height:12px;margin:-6px 0 0 -6px;"
+            "background:#d62728;transform:rotate(45deg);pointer-events:none'></div>"
+        )
+
+    def update(self) -> None:
+        tw0, life, reuse = self.time_wait.value, self.lifetime.value, self.reuse_delay.value
+        xmax = float(max(2.6 * life, tw0 * 1.1, 260.0))
+        if tw0 * 1.1 > 260.0 and tw0 * 1.1 > 2.6 * life:
+            xmax = float(np.ceil(tw0 * 1.1 / 100) * 100)  # steps of 100 s: fewer redraws
+        p_now = float(self.probabilities(np.array([tw0]), life, reuse)[0])
+        svg = self._pictures.get((life, reuse, xmax), lambda: self._background(life, reuse, xmax))
+        self.plot.value = (
+            "<div style='position:relative;display:inline-block;max-width:100%'>"
+            f"{svg}{self._marker(tw0, p_now, xmax)}</div>"
+        )
         start = max(tw0, reuse)
         verdict = (
             "safe: every old segment has died before the 4-tuple can be reused"
