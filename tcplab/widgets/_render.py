@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
@@ -37,6 +39,7 @@ class LRU:
         self._lock = threading.RLock()
         self._pending: list[tuple[Hashable, Callable[[], Any]]] = []
         self._worker: threading.Thread | None = None
+        _CACHES.add(self)
 
     def clear(self) -> None:
         with self._lock:
@@ -75,8 +78,25 @@ class LRU:
                 key, make = self._pending.pop(0)
             self.get(key, make)
 
+    def stop(self) -> None:
+        """Drop pending renders and let the current one finish."""
+        with self._lock:
+            self._pending.clear()
+        self.wait()
+
     def wait(self, timeout: float = 30.0) -> None:
         """Until the background renders are done (for tests and benchmarks)."""
         worker = self._worker
         if worker is not None:
             worker.join(timeout)
+
+
+# A render thread still inside matplotlib when the interpreter exits aborts the process:
+# stop every cache's warming first.
+_CACHES: weakref.WeakSet[LRU] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_warming() -> None:
+    for cache in list(_CACHES):
+        cache.stop()
