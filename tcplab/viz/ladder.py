@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -339,7 +340,8 @@ def ladder(
             level = stacked.get((e["host"], y), 0)
             stacked[(e["host"], y)] = level + 1
             what = str(e["what"])
-            what = what if len(what) <= 34 else what[:33] + "…"
+            # Two short lines rather than one cut by the figure's edge.
+            what = textwrap.fill(what, 30, max_lines=2, placeholder=" …")
             ax.text(
                 x + side * 0.03,
                 y + 0.22 + 0.24 * level,

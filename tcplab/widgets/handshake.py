@@ -70,14 +70,14 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             value=phase,
             description="phase",
             style=narrow,
-            layout=W.Layout(width="200px"),
+            layout=W.Layout(width="210px"),
         )
         self.lose = W.Dropdown(
             options=self._lose_options(phase),
             value=lose,
             description="lose",
             style=narrow,
-            layout=W.Layout(width="300px"),
+            layout=W.Layout(width="290px"),
         )
         self.timers = W.Dropdown(
             options=list(PRESETS),
@@ -91,7 +91,7 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         self.phase.observe(self._on_phase, names="value")
         self.lose.observe(lambda _c: self.update(), names="value")
         self.timers.observe(lambda _c: self.update(), names="value")
-        # 200 + 300 + 170 px fit a 688 px notebook column; narrower ones wrap the row.
+        # 210 + 290 + 170 px (+ margins) fit a 688 px notebook column; narrower ones wrap.
         controls = W.HBox(
             [self.phase, self.lose, self.timers], layout=W.Layout(flex_flow="row wrap")
         )
