@@ -62,9 +62,9 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
             seed=self.seed,
         )
         out = Counter(str(c["outcome"]) for c in clients)
-        fig = Figure(figsize=(6.5, 3.0))  # not pyplot: the cache renders in a thread too
+        fig = Figure(figsize=(8.0, 3.0))  # not pyplot: the cache renders in a thread too
         ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9)
+        fig.subplots_adjust(left=0.08, right=0.7, bottom=0.16, top=0.9)  # legend on the right
         plot_listen_queue(samples, max_ack_backlog=cfg.max_ack_backlog, ax=ax)
         last = samples[-1]
         ax.set_title(
