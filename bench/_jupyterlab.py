@@ -238,6 +238,10 @@ class Notebook:
         """The whole notebook in one picture: a tall viewport for the moment of the shot."""
         page = self.page
         size = page.viewport_size
+        page.evaluate(  # from the top of the notebook, not wherever Run All left it
+            """() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) *')
+                 .forEach(e => { if (e.scrollTop) e.scrollTop = 0; })"""
+        )
         extra = page.evaluate(
             """() => Math.max(...[...document.querySelectorAll(
                  '.jp-NotebookPanel:not(.lm-mod-hidden) *')]
