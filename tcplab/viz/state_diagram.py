@@ -268,6 +268,21 @@ class StateDiagram:
             print(exc)  # one friendly line instead of a traceback in the notebook
             return None
 
+    def _repr_html_(self) -> str | None:
+        """Wide diagrams only: at their own size in a box that scrolls sideways.
+
+        Jupyter shows an SVG output as an image squeezed to the column, which leaves the
+        every-table-row diagram with 6 px labels; as HTML it keeps legible labels. Narrow
+        diagrams return None and display as plain SVG.
+        """
+        try:
+            svg = self.svg
+        except GraphvizMissing:
+            return None  # _repr_svg_ prints the one friendly line
+        if "max-width:none" not in svg[: svg.index(">")]:
+            return None
+        return f'<div style="overflow-x:auto;max-width:100%">{svg}</div>'
+
     def __repr__(self) -> str:
         cur = self.current.name if self.current else "none"
         return f"<TCP state diagram: {self.arcs} arcs, current={cur}>"
