@@ -48,6 +48,8 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
             for r in _RATES:
                 for n in _DEFAULT:
                     self._summary(n, float(r))
+                # ... and its picture, so no background render competes with the first moves
+                self._pictures.get((float(r), _DEFAULT), functools.partial(self._plot, r, _DEFAULT))
         self.update()
 
     def _summary(self, defence: str, rate: float) -> dict[str, float]:
@@ -122,7 +124,8 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
 def flood_explorer(config: FloodConfig | None = None, precompute: bool = True) -> FloodExplorer:
     """The SYN-flood defence explorer (see :class:`FloodExplorer`).
 
-    With ``precompute`` (default) the default defences are simulated at every preset
-    attack rate up front (about a second), so moving the slider only redraws.
+    With ``precompute`` (default) the default defences are simulated and drawn at every
+    preset attack rate up front (a second or two), so moving the slider shows a ready
+    picture; another selection of defences renders its other rates in the background.
     """
     return FloodExplorer(config, precompute)

@@ -84,12 +84,13 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
     def _neighbours(
         self, backlog: int, accept: float, abort: bool
     ) -> list[tuple[int, float, bool]]:
-        """The settings one or two slider steps away (and the other checkbox state)."""
+        """The settings a student is likely to pick next: backlog ±1, ±2, accept ±1, the toggle."""
         b, a = self.backlog, self.accept_rate
         out: list[tuple[int, float, bool]] = []
         for d in (1, -1, 2, -2):
             if b.min <= backlog + d <= b.max:
                 out.append((backlog + d, accept, abort))
+        for d in (1, -1):
             if a.min <= accept + d * a.step <= a.max:
                 out.append((backlog, float(accept + d * a.step), abort))
         return [*out, (backlog, accept, not abort)]
