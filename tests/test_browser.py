@@ -86,6 +86,40 @@ def _problems(cells: list[dict]) -> list[str]:
     return out
 
 
+# Measured in the 1400 x 1000 window: controls, diagram and explanation in one view.
+MAX_HEIGHT = {"state_machine": 750}
+_LAYOUT = """(root) => ({
+  height: root.getBoundingClientRect().height,
+  overflow: root.scrollWidth - root.clientWidth,
+  cut: [...root.querySelectorAll('button, select, label, .widget-label')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+    .map(e => e.innerText || e.value || e.tagName),
+})"""
+
+
+_ROW_AT_688 = """(root) => {
+  const old = root.style.width;
+  root.style.width = '688px';
+  const tops = [...root.querySelectorAll('select')].map(e => Math.round(e.getBoundingClientRect().top));
+  root.style.width = old;
+  return tops;
+}"""
+
+
+def _layout_problems(root, kind: str) -> list[str]:
+    got = root.evaluate(_LAYOUT)
+    out = [f"label cut off: {t!r}" for t in got["cut"]]
+    if got["overflow"] > 1:
+        out.append(f"{got['overflow']} px wider than its column (sideways scrollbar)")
+    if got["height"] > MAX_HEIGHT.get(kind, 10_000):
+        out.append(f"{got['height']:.0f} px tall (at most {MAX_HEIGHT[kind]}: one view)")
+    if kind == "handshake":  # its three dropdowns share one row in a 688 px column
+        tops = root.evaluate(_ROW_AT_688)
+        if len(set(tops)) != 1:
+            out.append(f"controls do not fit one row of a 688 px column (tops {tops})")
+    return out
+
+
 def _check_page(lab, ctx, path: pathlib.Path) -> list[str]:
     """Run one notebook in the browser; what a student would find wrong with it."""
     before = path.stat().st_mtime_ns
@@ -102,6 +136,7 @@ def _check_page(lab, ctx, path: pathlib.Path) -> list[str]:
             root = roots.nth(k)
             root.scroll_into_view_if_needed()
             kind = jl.explorer_kind(root)
+            problems += [f"explorer {kind}: {p}" for p in _layout_problems(root, kind)]
             try:
                 jl.click_ms(page, root)
             except Exception as exc:  # a timeout: nothing changed on screen

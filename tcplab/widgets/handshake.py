@@ -86,7 +86,8 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             style=narrow,
             layout=W.Layout(width="170px"),
         )
-        self.diagram = W.HTML(layout=W.Layout(width="100%"))
+        # No margin: width 100% plus the default 2 px margins overflowed the column by 4 px.
+        self.diagram = W.HTML(layout=W.Layout(width="100%", margin="0"))
         self.info = W.HTML()
         self.phase.observe(self._on_phase, names="value")
         self.lose.observe(lambda _c: self.update(), names="value")

@@ -215,8 +215,9 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             arcs=self._arcs,
         )
         try:
-            # A diagram too wide to shrink legibly scrolls sideways inside its own box.
-            self.diagram.value = f"<div style='overflow-x:auto'>{d.svg}</div>"
+            # A diagram too big to shrink legibly (every table row) scrolls inside its own
+            # box, so the controls and the explanation stay in view (≤ 750 px in all).
+            self.diagram.value = f"<div style='overflow:auto;max-height:610px'>{d.svg}</div>"
         except GraphvizMissing as exc:
             self.diagram.value = f"<p>{html.escape(str(exc))}</p>"
         for ev, b in self.buttons.items():
