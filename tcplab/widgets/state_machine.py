@@ -93,7 +93,7 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
     def __init__(self, events: Iterable[Event | str] = (), *, arcs: ArcSet = "main") -> None:
         self.machine = TcpStateMachine()
         self._arcs: ArcSet = arcs
-        self.diagram = W.HTML(layout=W.Layout(flex="1 1 62%", min_width="0"))
+        self.diagram = W.HTML(layout=W.Layout(flex="1 1 62%", min_width="0", overflow="hidden"))
         self.info = W.HTML()
         self.history = W.HTML()
         self.buttons: dict[Event, W.Button] = {}
@@ -217,7 +217,9 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
         try:
             # A diagram too big to shrink legibly (every table row) scrolls inside its own
             # box, so the controls and the explanation stay in view (≤ 750 px in all).
-            self.diagram.value = f"<div style='overflow:auto;max-height:610px'>{d.svg}</div>"
+            self.diagram.value = (
+                f"<div style='overflow:auto;max-height:610px;width:100%;min-width:0'>{d.svg}</div>"
+            )
         except GraphvizMissing as exc:
             self.diagram.value = f"<p>{html.escape(str(exc))}</p>"
         for ev, b in self.buttons.items():

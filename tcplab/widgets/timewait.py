@@ -70,16 +70,23 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             layout=lay,
             continuous_update=False,  # a redraw per position: on release
         )
-        self.plot = W.HTML()
+        # The picture (cached per lifetime/reuse) and, laid over it, the marker of the
+        # current TIME-WAIT: a TIME-WAIT move re-sends a few hundred bytes, not the SVG.
+        flush = W.Layout(margin="0")
+        self.marker = W.HTML(layout=flush)
+        self.plot = W.HTML(layout=flush)
         self.info = W.HTML()
         for s in (self.time_wait, self.lifetime, self.reuse_delay):
             s.observe(lambda _c: self.update(), names="value")
-        super().__init__([self.time_wait, self.lifetime, self.reuse_delay, self.plot, self.info])
+        super().__init__(
+            [self.time_wait, self.lifetime, self.reuse_delay, self.marker, self.plot, self.info]
+        )
         # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
         # and which element shows the result of a click.
         self.add_class("tcplab-explorer")
         self.add_class("tcplab-explorer-timewait")
         self.plot.add_class("tcplab-view")
+        self.marker.add_class("tcplab-view")
         self.update()
 
     def _sorted(self, lifetime: float) -> np.ndarray:
@@ -120,6 +127,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
     # the cached background agree on these.
     _AXES = (0.09, 0.15, 0.88, 0.78)
     _YLIM = (-0.03, 1.12)
+    _FIGSIZE = (7.0, 3.4)  # inches; drawn at 96 px per inch (1 pt = 4/3 px)
 
     def _background(self, life: float, reuse: float, xmax: float) -> str:
         """The curves and references for one (lifetime, reuse, x range): drawn once, cached.
@@ -130,7 +138,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         grid = np.linspace(0, xmax, 120)
         est = self.probabilities(grid, life, reuse)
         exact = np.asarray(p_accept_exact(grid, life, reuse), dtype=float)
-        fig = Figure(figsize=(7.0, 3.4))
+        fig = Figure(figsize=self._FIGSIZE)
         ax = fig.add_axes(self._AXES)
         ax.plot(grid, exact, color="#1f77b4", lw=2, label="exact (worst case)")
         ax.plot(
@@ -170,15 +178,23 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         return responsive_svg(buf.getvalue())
 
     def _marker(self, tw0: float, p_now: float, xmax: float) -> str:
-        """The current setting: a red diamond placed over the cached picture."""
+        """A red diamond at (TIME-WAIT, P), in a box of the picture's size laid over it.
+
+        The box sits in a zero-height wrapper just above the picture and has the figure's
+        width and aspect ratio, so percentages inside it are figure fractions.
+        """
         x0, y0, w, h = self._AXES
         lo, hi = self._YLIM
         left = 100 * (x0 + w * tw0 / xmax)
         top = 100 * (1 - (y0 + h * (p_now - lo) / (hi - lo)))
+        width, height = self._FIGSIZE
         return (
+            "<div style='position:relative;height:0;z-index:1;pointer-events:none'>"
+            f"<div style='position:absolute;top:0;left:0;width:{width * 96:.0f}px;"
+            f"max-width:100%;aspect-ratio:{width}/{height}'>"
             f"<div title='TIME-WAIT {tw0:g} s: P = {p_now:.3f}' style='position:absolute;"
             f"left:{left:.2f}%;top:{top:.2f}%;width:12px;height:12px;margin:-6px 0 0 -6px;"
-            "background:#d62728;transform:rotate(45deg);pointer-events:none'></div>"
+            "background:#d62728;transform:rotate(45deg)'></div></div></div>"
         )
 
     def update(self) -> None:
@@ -188,10 +204,9 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             xmax = float(np.ceil(tw0 * 1.1 / 100) * 100)  # steps of 100 s: fewer redraws
         p_now = float(self.probabilities(np.array([tw0]), life, reuse)[0])
         svg = self._pictures.get((life, reuse, xmax), lambda: self._background(life, reuse, xmax))
-        self.plot.value = (
-            "<div style='position:relative;display:inline-block;max-width:100%'>"
-            f"{svg}{self._marker(tw0, p_now, xmax)}</div>"
-        )
+        if self.plot.value != svg:  # unchanged picture: nothing re-sent to the browser
+            self.plot.value = svg
+        self.marker.value = self._marker(tw0, p_now, xmax)
         start = max(tw0, reuse)
         verdict = (
             "safe: every old segment has died before the 4-tuple can be reused"
