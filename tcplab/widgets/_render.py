@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import io
 import threading
 import weakref
 from collections import OrderedDict
@@ -13,15 +12,14 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from tcplab.viz._svg import responsive_svg
+from tcplab.viz._svg import figure_to_svg
 
 
 def figure_svg(fig: Figure) -> str:
     """The figure as an inline, column-fitting ``<svg>`` string (closed afterwards)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    svg = figure_to_svg(fig)
     plt.close(fig)
-    return responsive_svg(buf.getvalue())
+    return svg
 
 
 class LRU:

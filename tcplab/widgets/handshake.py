@@ -10,6 +10,7 @@ the benchmark can time one update.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ipywidgets as W
@@ -18,6 +19,7 @@ from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
 from tcplab.timers import PRESETS, preset
 from tcplab.viz.ladder import ladder_svg
+from tcplab.widgets._render import LRU
 
 __all__ = ["HandshakeExplorer", "handshake_explorer"]
 
@@ -63,7 +65,7 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         if lose not in _PHASES[phase]:
             raise ValueError(f"lose = {lose!r}: expected one of {', '.join(_PHASES[phase])}")
         self.seed = seed
-        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._cache = LRU(256)  # every (phase, lose, timers): 3 x 16 at most
         narrow = {"description_width": "42px"}
         self.phase = W.Dropdown(
             options=list(_PHASES),
@@ -139,10 +141,11 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
 
     def render(self, phase: str, lose: str, timers: str) -> tuple[str, str]:
         """(SVG, info HTML) for one combination — simulated and drawn once, then cached."""
-        key = (phase, lose, timers)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        return self._cache.get(  # type: ignore[no-any-return]
+            (phase, lose, timers), functools.partial(self._render, phase, lose, timers)
+        )
+
+    def _render(self, phase: str, lose: str, timers: str) -> tuple[str, str]:
         result = run_scenario(
             "connection", seed=self.seed, lose=lose, timers=timers, close=phase != "handshake"
         )
@@ -166,13 +169,16 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             + (f" Errors: {html.escape(errs)}." if errs else "")
             + f"<br>{_timeline_html(timers)}</div>"
         )
-        self._cache[key] = (svg, info)
         return svg, info
 
     def update(self) -> None:
         """Redraw for the current dropdown values."""
-        svg, info = self.render(self.phase.value, self.lose.value, self.timers.value)
+        phase, timers = self.phase.value, self.timers.value
+        svg, info = self.render(phase, self.lose.value, timers)
         self.diagram.value = svg
+        # The other losses of this phase, drawn in the background: the next pick is ready.
+        keys = [(phase, k, timers) for k in _PHASES[phase]]
+        self._cache.warm((k, functools.partial(self._render, *k)) for k in keys)
         self.info.value = info
 
 

@@ -11,14 +11,12 @@ Linux's 60 s and RFC 9293's 240 s drawn as references. Sorted samples are cached
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
 from tcplab.sim.montecarlo import p_accept_exact, sample_arrivals
-from tcplab.viz._svg import responsive_svg
+from tcplab.viz._svg import figure_to_svg
 from tcplab.widgets._render import LRU
 
 __all__ = ["TimeWaitExplorer", "timewait_explorer"]
@@ -173,9 +171,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         ax.set_ylim(*self._YLIM)
         ax.set_xlim(0, xmax)
         ax.legend(loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.86))
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg")
-        return responsive_svg(buf.getvalue())
+        return figure_to_svg(fig)
 
     def _marker(self, tw0: float, p_now: float, xmax: float) -> str:
         """A red diamond at (TIME-WAIT, P), in a box of the picture's size laid over it.
