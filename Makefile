@@ -13,15 +13,19 @@ RUN    := $(UV) run --locked --no-sync
 # Never let uv download a Python: use the machine's python3 (>= 3.11).
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
-# Quiet, deterministic notebooks and tests.
+# Quiet notebooks and tests. Nothing exported here may change how a kernel displays: no
+# MPLBACKEND (tests pick their backend inside the test process, tests/conftest.py).
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
-export MPLBACKEND := Agg
+
+# make lab PORT=8899 LAB_ARGS="--no-browser"  (LAB_ARGS: any extra `jupyter lab` options)
+PORT     ?= 8888
+LAB_ARGS ?=
 
 .PHONY: help lab test lint typecheck pytest bench exercises site site-instructor site-clean env tools clean
 
 help:
-	@echo "make lab        start JupyterLab on the course (notebooks/)"
+	@echo "make lab        start JupyterLab on the course (PORT=8888, LAB_ARGS=extra options)"
 	@echo "make test       lint, type-check and run every test (incl. notebooks)"
 	@echo "make bench      run the benchmarks, print a table, write bench-results.json"
 	@echo "make exercises  regenerate exercises/ from solutions/"
@@ -48,8 +52,10 @@ env: .venv/.synced
 tools:
 	@scripts/ensure-tools.sh dot
 
+# The same launcher the browser test starts (tests/test_browser.py).
 lab: env tools
-	$(RUN) jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+	@scripts/ensure-tools.sh cjk-font
+	PORT=$(PORT) scripts/lab.sh $(LAB_ARGS)
 
 lint: env
 	$(RUN) ruff check .
@@ -59,7 +65,7 @@ typecheck: env
 	$(RUN) mypy tcplab
 
 pytest: env
-	@scripts/ensure-tools.sh dot tshark chromium npm ip || exit 1
+	@scripts/ensure-tools.sh dot tshark chromium cjk-font npm ip || exit 1
 	$(RUN) pytest -n 2
 
 test: lint typecheck pytest

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system tools the course uses are present, installing them with
-# apt-get where that is possible. Usage: scripts/ensure-tools.sh dot [tshark] [chromium] [ip]
+# apt-get where that is possible. Usage: scripts/ensure-tools.sh dot [tshark] [chromium] [ip] [cjk-font]
 # It never fails the build for an optional tool: it prints one clear line instead,
 # and the tests that need that tool skip with the reason. `dot` is required.
 set -u
@@ -14,6 +14,7 @@ pkg_for() {  # command -> Debian package
     chromium) echo chromium ;;
     npm) echo npm ;;
     ip) echo iproute2 ;;
+    cjk-font) echo fonts-noto-cjk ;;
     *) echo "$1" ;;
   esac
 }
@@ -24,6 +25,7 @@ hint_for() {
     tshark) echo "install Wireshark's tshark: 'sudo apt-get install tshark', 'brew install wireshark' or 'sudo dnf install wireshark-cli' (the pcap tests skip without it)" ;;
     chromium) echo "install Chromium: 'sudo apt-get install chromium' or your distribution's package (the site's browser check skips without it)" ;;
     ip) echo "install iproute2: 'sudo apt-get install iproute2' (the kernel trace test, which replays the scenarios in private network namespaces, skips without it)" ;;
+    cjk-font) echo "install a CJK font: 'sudo apt-get install fonts-noto-cjk' or your distribution's Noto CJK package (the glossary's Chinese terms show as boxes without it)" ;;
     npm) echo "install Node.js's npm: 'sudo apt-get install npm', 'brew install node' or your distribution's package (the site build fetches two locked browser scripts with it)" ;;
   esac
 }
@@ -46,15 +48,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
 }
 
+have() {  # a command on PATH; cjk-font: a font covering Chinese that fontconfig knows
+  case "$1" in
+    cjk-font) command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
 status=0
 for tool in "${want[@]}"; do
-  if command -v "$tool" >/dev/null 2>&1; then continue; fi
+  if have "$tool"; then continue; fi
   pkg=$(pkg_for "$tool")
   if can_apt; then
     echo "tcplab: installing $pkg (for '$tool') with apt-get ..."
     apt_install "$pkg" || true
   fi
-  if ! command -v "$tool" >/dev/null 2>&1; then
+  if ! have "$tool"; then
     echo "tcplab: '$tool' is missing — $(hint_for "$tool")"
     [ "$tool" = dot ] && status=1
   fi

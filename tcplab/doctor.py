@@ -117,10 +117,15 @@ def check_environment() -> list[Check]:
     ]
 
 
+_NO = '<b style="color:#b00">NO</b>'
+
+
 class _Report(list[Check]):
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{'✅' if c.ok else '❌'}</td><td>{html.escape(c.name)}</td>"
+            # Words, not emoji: an emoji font may be missing, and a box means nothing.
+            f"<tr><td>{'ok' if c.ok else _NO}</td>"
+            f"<td>{html.escape(c.name)}</td>"
             f"<td>{html.escape(c.detail)}</td><td>{html.escape(c.fix)}</td></tr>"
             for c in self
         )

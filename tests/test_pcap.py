@@ -64,7 +64,7 @@ def test_tshark_agrees_with_the_trace(tmp_path, name):
         if seg.has_ack:
             assert int(ack) == t.ack
         assert tcp_ok == "1" and ip_ok == "1"  # 1 = "Good" in Wireshark
-        assert int(length) == t.len
+        assert int(length) == t.payload
 
 
 @needs_tshark

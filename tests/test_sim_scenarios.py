@@ -132,8 +132,8 @@ def test_synack_timeout_expires_at_63s_back_to_listen():
 def test_data_on_third_segment():
     r = run_scenario("data-on-third-segment")
     third = r.trace.iloc[2]
-    assert third["sender"] == A and third["len"] > 0 and third["flags"] == "PSH+ACK"
-    assert (r.trace.iloc[0]["len"], r.trace.iloc[1]["len"]) == (0, 0)
+    assert third["sender"] == A and third["payload"] > 0 and third["flags"] == "PSH+ACK"
+    assert (r.trace.iloc[0]["payload"], r.trace.iloc[1]["payload"]) == (0, 0)
     assert bytes(r.endpoint(B).received).startswith(b"GET /")
 
 

@@ -107,3 +107,10 @@ def test_without_dot_jupyter_display_prints_one_line(monkeypatch, capsys):
             _ = d.svg
     finally:
         sd._base_svg.cache_clear()
+
+
+@needs_dot
+def test_wide_diagrams_keep_legible_labels_and_narrow_ones_shrink_to_fit():
+    wide, narrow = sd.state_diagram(arcs="all"), sd.state_diagram(arcs="main")
+    assert "max-width:none" in wide.svg[:300] and "overflow-x:auto" in wide._repr_html_()
+    assert "max-width:100%" in narrow.svg[:300] and narrow._repr_html_() is None

@@ -45,7 +45,7 @@ def test_handshake_explorer_rejects_unknown_choices():
 
 def test_timewait_explorer_marks_the_2msl_boundary():
     x = timewait_explorer(time_wait=120, lifetime=120)
-    assert x.plot.value.startswith("<svg")
+    assert "<svg" in x.plot.value and "rotate(45deg)" in x.marker.value  # picture + marker
     assert "UNSAFE" in x.info.value
     p = float(re.search(r"P ≈ <b>([0-9.]+)</b>", x.info.value).group(1))
     assert p == pytest.approx(0.5, abs=0.01)  # 1·lifetime: half the late duplicates land

@@ -28,7 +28,10 @@ def test_press_follows_the_table_and_explains_illegal_events():
     assert "ESTABLISHED" in x.info.value and "ACK" in x.info.value
     assert x.press(Event.TIMEOUT) is None
     assert x.state is State.ESTABLISHED
-    assert "illegal" in x.info.value and "CLOSE" in x.info.value  # names what is legal
+    assert "not possible in ESTABLISHED" in x.info.value and "CLOSE" in x.info.value
+    assert x.press(Event.RCV_ACK) is None  # the ACK of our SYN/FIN: none is outstanding
+    assert "normal processing" in x.info.value  # ... while an ordinary ACK changes nothing
+    assert x.press(Event.SEND) is not None and "no state change" in x.info.value
     assert "<td>SYN_SENT</td>" in x.history.value
 
 

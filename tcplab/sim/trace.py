@@ -11,7 +11,7 @@ column                    meaning
 ``sport``, ``dport``      ports
 ``flags``, ``kind``       ``SYN+ACK`` …; SYN, SYN-ACK, ACK, FIN, DATA or RST
 ``seq``, ``ack``          absolute sequence numbers (``ack`` is <NA> without the ACK flag)
-``len``, ``window``       payload bytes, window field
+``payload``, ``window``   payload bytes (SEG.LEN minus 1 for a SYN or FIN), window field
 ``fate``                  delivered, lost, duplicate, reordered, delayed, old duplicate
 ``note``                  why it was sent (``retransmission #1 (SYN)``, ``challenge ACK`` …)
 ``src_state_before/after``  the sender's state before / after the event that sent it
@@ -60,7 +60,7 @@ SEGMENT_COLUMNS = [
     "kind",
     "seq",
     "ack",
-    "len",
+    "payload",
     "window",
     "fate",
     "note",
@@ -87,6 +87,8 @@ def segments_frame(result: SimResult) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for r in result.records:
         row = {c: r.get(c) for c in SEGMENT_COLUMNS}
+        # "payload", not "len": SEG.LEN counts SYN and FIN too (RFC 9293 §3.4); this is bytes.
+        row["payload"] = r.get("len")
         for c in ("src_state_before", "src_state_after", "dst_state_before", "dst_state_after"):
             row[c] = _state_name(row[c])
         rows.append(row)

@@ -8,10 +8,11 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
 from tcplab import isn
 
-__all__ = ["plot_isn_over_time", "plot_prediction_error"]
+__all__ = ["generator_color", "plot_isn_over_time", "plot_prediction_error"]
 
 
 def plot_isn_over_time(
@@ -32,27 +33,42 @@ def plot_isn_over_time(
         df = isn.isn_trace(generators, times=times, seed=seed)
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 3.6))
+        fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     styles = ["-", "--", ":", "-."]
-    for gi, (gen, g) in enumerate(df.groupby("generator", sort=False)):
-        for ti, (tup, d) in enumerate(g.groupby("tuple", sort=False)):
+    for gen, g in df.groupby("generator", sort=False):
+        color = generator_color(str(gen))
+        for ti, (_tup, d) in enumerate(g.groupby("tuple", sort=False)):
             ax.plot(
                 d["t"],
                 d["isn"] / 2**32,
                 styles[ti % 4],
-                color=f"C{gi}",
+                color=color,
                 marker="." if gen == "random" else None,
                 lw=1.4,
-                label=f"{gen} ({tup})",
             )
+    # One legend entry per generator (its colour) and one per 4-tuple (the line style):
+    # short enough to sit beside the axes without being clipped.
+    shown = list(dict.fromkeys(df["generator"]))
+    handles = [Line2D([], [], color=generator_color(g), lw=2, label=g) for g in shown]
+    handles += [
+        Line2D([], [], color="#555", ls="-", label="victim's 4-tuple"),
+        Line2D([], [], color="#555", ls="--", label="attacker's 4-tuple"),
+    ]
     ax.set_xlabel("time (s)")
     ax.set_ylabel("ISN / 2³²")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("ISN over time: solid = victim, dashed = attacker's own connection")
-    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("ISN over time: solid = victim, dashed = attacker's own connection", fontsize=10)
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if fig is not None:
         plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax
+
+
+def generator_color(name: str) -> str:
+    """One fixed colour per ISN generator, whatever else is shown with it."""
+    names = list(isn.GENERATORS)
+    i = names.index(name) if name in names else len(names)
+    return f"C{i % 10}"
 
 
 def plot_prediction_error(

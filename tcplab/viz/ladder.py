@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use(matplotlib.get_backend() or "Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from tcplab.seq import MOD
+from tcplab.viz._svg import figure_to_svg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,8 +116,8 @@ def ladder_rows(result: SimResult | pd.DataFrame, *, relative: bool = True) -> l
         if ack is not None and not (isinstance(ack, float) and ack != ack) and str(ack) != "<NA>":
             a = int(ack)
             parts.append(f"ack={_rel(a, syms.get(receiver, [])) if relative else a}")
-        if r["len"]:
-            parts.append(f"len={r['len']}")
+        if r["payload"]:
+            parts.append(f"len={r['payload']}")
         arr = r["arrive"]
         arrive = None if arr is None or arr != arr else float(arr)
         rows.append(
@@ -232,8 +232,9 @@ def ladder(
 
     height = max(2.5, 0.42 * (max(ymap.values()) + 2) + 1.0)
     # Through pyplot, so Jupyter's inline backend is set up and the figure shows as an
-    # image even in a fresh kernel; closed below so it does not show twice.
-    fig = plt.figure(figsize=(width, height))
+    # image even in a fresh kernel; closed below so it does not show twice. SVG/PNG output
+    # skips pyplot (its figure list is global: explorers also render in a thread).
+    fig = Figure(figsize=(width, height)) if _OFF_PYPLOT.on else plt.figure(figsize=(width, height))
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.90 if title else 0.93))
     top, bottom = -0.8, max(ymap.values()) + 0.8
     for n, x in xpos.items():
@@ -341,7 +342,8 @@ def ladder(
             level = stacked.get((e["host"], y), 0)
             stacked[(e["host"], y)] = level + 1
             what = str(e["what"])
-            what = what if len(what) <= 34 else what[:33] + "…"
+            # Two short lines rather than one cut by the figure's edge.
+            what = textwrap.fill(what, 30, max_lines=2, placeholder=" …")
             ax.text(
                 x + side * 0.03,
                 y + 0.22 + 0.24 * level,
@@ -365,19 +367,30 @@ def ladder(
     return fig
 
 
+class _OffPyplot(threading.local):
+    on = False
+
+
+_OFF_PYPLOT = _OffPyplot()
+
+
+def _figure_only(result: SimResult | pd.DataFrame, **kw: Any) -> Figure:
+    """:func:`ladder` without pyplot (safe in any thread; nothing shows at cell end)."""
+    _OFF_PYPLOT.on = True
+    try:
+        return ladder(result, **kw)
+    finally:
+        _OFF_PYPLOT.on = False
+
+
 def ladder_svg(result: SimResult | pd.DataFrame, **kw: Any) -> str:
     """The ladder as an SVG document string (for ipywidgets.HTML or a web page)."""
-    fig = ladder(result, **kw)
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg") :]
+    return figure_to_svg(_figure_only(result, **kw))
 
 
 def ladder_png_data_uri(result: SimResult | pd.DataFrame, *, dpi: int = 90, **kw: Any) -> str:
     """The ladder as a ``data:image/png;base64,...`` URI."""
-    fig = ladder(result, **kw)
+    fig = _figure_only(result, **kw)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)

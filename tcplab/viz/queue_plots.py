@@ -72,7 +72,7 @@ def plot_listen_queue(
     df = pd.DataFrame(samples)
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 3.2))
+        fig, ax = plt.subplots(figsize=(7.5, 3.2), layout="constrained")
     ax.step(df["t"], df["syn_queue"], where="post", label="SYN queue (request socks)")
     ax.step(df["t"], df["accept_queue"], where="post", label="accept queue")
     if max_ack_backlog is not None:
@@ -81,7 +81,8 @@ def plot_listen_queue(
         )
     ax.set_xlabel("time (s)")
     ax.set_ylabel("entries")
-    ax.legend(fontsize=8, loc="upper left")
+    # Beside the axes: the queues run along the top of the plot, where a legend would hide them.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if fig is not None:
         plt.close(fig)  # so it shows once, via `ax.figure`, not again at cell end
     return ax

@@ -179,6 +179,10 @@ class GraphvizMissing(RuntimeError):
     """Graphviz's ``dot`` is not installed (the message says how to install it)."""
 
 
+# Widest diagram (px) still drawn smaller to fit a column; wider ones keep their size.
+_SHRINK_MAX = 1000
+
+
 @functools.lru_cache(maxsize=8)
 def _base_svg(arcs: ArcSet) -> str:
     """Lay out once with ``dot`` (the slow step) and cache the SVG."""
@@ -189,10 +193,14 @@ def _base_svg(arcs: ArcSet) -> str:
     svg: str = graphviz.Source(diagram_source(arcs)).pipe(format="svg", encoding="utf-8")
     # Drop the XML prolog and DOCTYPE so the SVG can be inlined in HTML.
     svg = svg[svg.index("<svg") :]
-    # Graphviz writes an explicit pt size; make it scale to the container instead.
+    # Graphviz writes an explicit pt size. Draw one viewBox unit per CSS pixel: a diagram
+    # that fits shrinks with a narrow column, but one too wide to stay legible (every table
+    # row: ~1,500 px) keeps its size and the page scrolls sideways — 6 px labels help no one.
+    width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', svg).group(1))  # type: ignore[union-attr]
+    fit = "max-width:100%;" if width <= _SHRINK_MAX else "max-width:none;"
     svg = re.sub(
         r'<svg width="[^"]+" height="[^"]+"',
-        '<svg style="max-width:100%;height:auto"',
+        f'<svg style="width:{width:.0f}px;{fit}height:auto"',
         svg,
         count=1,
     )
@@ -259,6 +267,21 @@ class StateDiagram:
         except GraphvizMissing as exc:
             print(exc)  # one friendly line instead of a traceback in the notebook
             return None
+
+    def _repr_html_(self) -> str | None:
+        """Wide diagrams only: at their own size in a box that scrolls sideways.
+
+        Jupyter shows an SVG output as an image squeezed to the column, which leaves the
+        every-table-row diagram with 6 px labels; as HTML it keeps legible labels. Narrow
+        diagrams return None and display as plain SVG.
+        """
+        try:
+            svg = self.svg
+        except GraphvizMissing:
+            return None  # _repr_svg_ prints the one friendly line
+        if "max-width:none" not in svg[: svg.index(">")]:
+            return None
+        return f'<div style="overflow-x:auto;max-width:100%">{svg}</div>'
 
     def __repr__(self) -> str:
         cur = self.current.name if self.current else "none"

@@ -6,8 +6,10 @@ it); ``.click(i)`` moves to the i-th preset and redraws (used by ``make bench``)
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from tcplab.defences import DEFENCES
 from tcplab.flood import FloodConfig, simulate_flood
@@ -37,10 +39,17 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
         self.rate.observe(lambda _c: self.update(), names="value")
         self.defences.observe(lambda _c: self.update(), names="value")
         super().__init__([W.HBox([self.defences, self.rate]), self.picture])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-flood")
+        self.picture.add_class("tcplab-view")
         if precompute:  # every preset rate for the default defences: slider moves stay fast
             for r in _RATES:
                 for n in _DEFAULT:
                     self._summary(n, float(r))
+                # ... and its picture, so no background render competes with the first moves
+                self._pictures.get((float(r), _DEFAULT), functools.partial(self._plot, r, _DEFAULT))
         self.update()
 
     def _summary(self, defence: str, rate: float) -> dict[str, float]:
@@ -50,13 +59,12 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
 
     def _plot(self, rate: float, names: tuple[str, ...]) -> str:
         rows = [self._summary(n, rate) for n in names]
-        fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(names)))
-        fig.subplots_adjust(
-            left=0.2,
-            right=0.62,
-            bottom=0.8 / (0.9 + 0.3 * len(names)),
-            top=1 - 0.35 / (0.9 + 0.3 * len(names)),
-        )
+        # Margins in inches, not fractions: the title above and the legend below the axes
+        # keep their room whatever the number of bars; the notes on the right get 38 %.
+        height = 1.55 + 0.3 * len(names)
+        fig = Figure(figsize=(7, height))  # not pyplot: also drawn in a thread
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.2, right=0.62, bottom=1.0 / height, top=1 - 0.4 / height)
         y = range(len(names))
         ax.barh(
             y,
@@ -84,11 +92,17 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.5, 1])
         ax.set_xlabel("share of legitimate clients", fontsize=8)
-        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1), ncol=2, frameon=False)
+        ax.legend(
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(-0.25, -0.5 / (height - 1.4)),  # 0.5 in below the axes
+            ncol=2,
+            frameon=False,
+        )
         ax.set_title(
             f"{rate:g} spoofed SYN/s for {self.config.duration:g} s, backlog {self.config.backlog}",
-            fontsize=8,
-            loc="right",
+            fontsize=9,
+            loc="left",
         )
         return figure_svg(fig)
 
@@ -97,6 +111,10 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
         rate = float(self.rate.value)
         names = tuple(self.defences.value) or ("none",)
         self.picture.value = self._pictures.get((rate, names), lambda: self._plot(rate, names))
+        # The other attack rates for this selection, nearest first: slider moves are instant.
+        i = _RATES.index(rate) if rate in _RATES else 0
+        near = sorted(_RATES, key=lambda r: abs(_RATES.index(r) - i))
+        self._pictures.warm(((r, names), functools.partial(self._plot, r, names)) for r in near)
 
     def click(self, i: int) -> None:
         """Select the i-th attack rate and redraw once (for benchmarks and tests)."""
@@ -106,7 +124,8 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
 def flood_explorer(config: FloodConfig | None = None, precompute: bool = True) -> FloodExplorer:
     """The SYN-flood defence explorer (see :class:`FloodExplorer`).
 
-    With ``precompute`` (default) the default defences are simulated at every preset
-    attack rate up front (about a second), so moving the slider only redraws.
+    With ``precompute`` (default) the default defences are simulated and drawn at every
+    preset attack rate up front (a second or two), so moving the slider shows a ready
+    picture; another selection of defences renders its other rates in the background.
     """
     return FloodExplorer(config, precompute)

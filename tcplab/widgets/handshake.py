@@ -10,14 +10,16 @@ the benchmark can time one update.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ipywidgets as W
 
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
-from tcplab.timers import preset
+from tcplab.timers import PRESETS, preset
 from tcplab.viz.ladder import ladder_svg
+from tcplab.widgets._render import LRU
 
 __all__ = ["HandshakeExplorer", "handshake_explorer"]
 
@@ -25,6 +27,7 @@ _PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": 
 
 
 def _timeline_html(timers: str) -> str:
+    """The preset's schedules in words: every number comes from tcplab.timers."""
     p = preset(timers)
     syn, synack = p.syn_timeline(), p.synack_timeline()
 
@@ -32,10 +35,18 @@ def _timeline_html(timers: str) -> str:
         return ", ".join(f"{t:g}" for t in ts)
 
     return (
-        f"<b>{p.name} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() gives up at "
-        f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
-        f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<b>{html.escape(p.name)} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() "
+        f"gives up at {syn.give_up:g} s; SYN-ACKs at {fmt(synack.send_times)} s (counted from "
+        f"the first), request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<br><span style='color:#666'>Source: {html.escape(p.source)}</span>"
     )
+
+
+def _why(note: str) -> str:
+    """A retransmission's reason in words (the trace's note says which mechanism sent it)."""
+    if "retransmitted SYN" in note:
+        return "in answer to the retransmitted SYN (Linux resends at once)"
+    return "its retransmission timer fired"
 
 
 class HandshakeExplorer(W.VBox):  # type: ignore[misc]
@@ -54,21 +65,45 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         if lose not in _PHASES[phase]:
             raise ValueError(f"lose = {lose!r}: expected one of {', '.join(_PHASES[phase])}")
         self.seed = seed
-        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
-        self.phase = W.Dropdown(options=list(_PHASES), value=phase, description="phase")
+        self._cache = LRU(256)  # every (phase, lose, timers): 3 x 16 at most
+        narrow = {"description_width": "42px"}
+        self.phase = W.Dropdown(
+            options=list(_PHASES),
+            value=phase,
+            description="phase",
+            style=narrow,
+            layout=W.Layout(width="210px"),
+        )
         self.lose = W.Dropdown(
             options=self._lose_options(phase),
             value=lose,
             description="lose",
-            layout=W.Layout(width="380px"),
+            style=narrow,
+            layout=W.Layout(width="290px"),
         )
-        self.timers = W.Dropdown(options=["linux", "rfc"], value=timers, description="timers")
-        self.diagram = W.HTML(layout=W.Layout(width="100%"))
+        self.timers = W.Dropdown(
+            options=list(PRESETS),
+            value=timers,
+            description="timers",
+            style=narrow,
+            layout=W.Layout(width="170px"),
+        )
+        # No margin: width 100% plus the default 2 px margins overflowed the column by 4 px.
+        self.diagram = W.HTML(layout=W.Layout(width="100%", margin="0"))
         self.info = W.HTML()
         self.phase.observe(self._on_phase, names="value")
         self.lose.observe(lambda _c: self.update(), names="value")
         self.timers.observe(lambda _c: self.update(), names="value")
-        super().__init__([W.HBox([self.phase, self.lose, self.timers]), self.diagram, self.info])
+        # 210 + 290 + 170 px (+ margins) fit a 688 px notebook column; narrower ones wrap.
+        controls = W.HBox(
+            [self.phase, self.lose, self.timers], layout=W.Layout(flex_flow="row wrap")
+        )
+        super().__init__([controls, self.diagram, self.info])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-handshake")
+        self.diagram.add_class("tcplab-view")
         self.update()
 
     @staticmethod
@@ -106,19 +141,22 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
 
     def render(self, phase: str, lose: str, timers: str) -> tuple[str, str]:
         """(SVG, info HTML) for one combination — simulated and drawn once, then cached."""
-        key = (phase, lose, timers)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        return self._cache.get(  # type: ignore[no-any-return]
+            (phase, lose, timers), functools.partial(self._render, phase, lose, timers)
+        )
+
+    def _render(self, phase: str, lose: str, timers: str) -> tuple[str, str]:
         result = run_scenario(
             "connection", seed=self.seed, lose=lose, timers=timers, close=phase != "handshake"
         )
-        svg = ladder_svg(result, title=f"{phase}: lose {LOSS_POINTS[lose][0]}")
+        what = "nothing lost" if lose == "none" else f"lose {LOSS_POINTS[lose][0]}"
+        svg = ladder_svg(result, title=f"{phase}: {what}")
         rtx = retransmissions(result.trace)
         items = (
             "".join(
                 f"<li>t = {r.time:g} s: <b>{html.escape(str(r.sender))}</b> retransmits "
-                f"{html.escape(str(r.kind))} ({html.escape(str(r.fate))})</li>"
+                f"{html.escape(str(r.kind))} — {_why(str(r.note))} "
+                f"({html.escape(str(r.fate))})</li>"
                 for r in rtx.itertuples()
             )
             or "<li>no retransmission</li>"
@@ -131,13 +169,16 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             + (f" Errors: {html.escape(errs)}." if errs else "")
             + f"<br>{_timeline_html(timers)}</div>"
         )
-        self._cache[key] = (svg, info)
         return svg, info
 
     def update(self) -> None:
         """Redraw for the current dropdown values."""
-        svg, info = self.render(self.phase.value, self.lose.value, self.timers.value)
+        phase, timers = self.phase.value, self.timers.value
+        svg, info = self.render(phase, self.lose.value, timers)
         self.diagram.value = svg
+        # The other losses of this phase, drawn in the background: the next pick is ready.
+        keys = [(phase, k, timers) for k in _PHASES[phase]]
+        self._cache.warm((k, functools.partial(self._render, *k)) for k in keys)
         self.info.value = info
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from tcplab import isn
 from tcplab.viz.isn_plots import plot_isn_over_time
@@ -40,11 +40,17 @@ class IsnExplorer(W.VBox):  # type: ignore[misc]
         self.generators.observe(lambda _c: self.update(), names="value")
         self.window.observe(lambda _c: self.update(), names="value")
         super().__init__([W.HBox([self.generators, self.window]), self.picture, self.table])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-isn")
+        self.picture.add_class("tcplab-view")
+        self.table.add_class("tcplab-view")
         self.update()
 
     def _plot(self, gens: tuple[str, ...]) -> str:
-        fig, ax = plt.subplots(figsize=(8, 3.2))
-        fig.subplots_adjust(left=0.08, right=0.68, bottom=0.15, top=0.9)
+        fig = Figure(figsize=(8, 3.2), layout="constrained")  # room for the legend
+        ax = fig.add_subplot()
         plot_isn_over_time(self._trace[self._trace["generator"].isin(gens)], ax=ax)
         return figure_svg(fig)
 

@@ -7,10 +7,11 @@ the controls to the i-th preset and redraws (used by ``make bench``).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from tcplab.listener import ListenerConfig, simulate_listen_queue
 from tcplab.viz.queue_plots import plot_listen_queue
@@ -43,6 +44,11 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
         for w in (self.backlog, self.accept_rate, self.abort):
             w.observe(lambda _change: self.update(), names="value")
         super().__init__([W.HBox([self.backlog, self.accept_rate, self.abort]), self.picture])
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-listener")
+        self.picture.add_class("tcplab-view")
         self.update()
 
     def _render(self, backlog: int, accept: float, abort: bool) -> str:
@@ -56,8 +62,9 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
             seed=self.seed,
         )
         out = Counter(str(c["outcome"]) for c in clients)
-        fig, ax = plt.subplots(figsize=(6.5, 3.0))
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9)
+        fig = Figure(figsize=(8.0, 3.0))  # not pyplot: the cache renders in a thread too
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.08, right=0.7, bottom=0.16, top=0.9)  # legend on the right
         plot_listen_queue(samples, max_ack_backlog=cfg.max_ack_backlog, ax=ax)
         last = samples[-1]
         ax.set_title(
@@ -72,6 +79,21 @@ class ListenerExplorer(W.VBox):  # type: ignore[misc]
         """Redraw for the current control values (cached per setting)."""
         key = (self.backlog.value, float(self.accept_rate.value), bool(self.abort.value))
         self.picture.value = self._cache.get(key, lambda: self._render(*key))
+        self._cache.warm((k, functools.partial(self._render, *k)) for k in self._neighbours(*key))
+
+    def _neighbours(
+        self, backlog: int, accept: float, abort: bool
+    ) -> list[tuple[int, float, bool]]:
+        """The settings a student is likely to pick next: backlog ±1, ±2, accept ±1, the toggle."""
+        b, a = self.backlog, self.accept_rate
+        out: list[tuple[int, float, bool]] = []
+        for d in (1, -1, 2, -2):
+            if b.min <= backlog + d <= b.max:
+                out.append((backlog + d, accept, abort))
+        for d in (1, -1):
+            if a.min <= accept + d * a.step <= a.max:
+                out.append((backlog, float(accept + d * a.step), abort))
+        return [*out, (backlog, accept, not abort)]
 
     def click(self, i: int) -> None:
         """Move the controls to preset ``i`` and redraw once (for benchmarks and tests)."""

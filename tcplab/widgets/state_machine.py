@@ -3,9 +3,11 @@
 A thin layer over :class:`tcplab.TcpStateMachine` and
 :func:`tcplab.viz.state_diagram.state_diagram`: one button per :class:`tcplab.Event`
 (legal ones in blue), the diagram with the current state and the last arc highlighted,
-the segment that would be sent, the table row's explanation and sources — and, for an
-illegal event, why it is illegal and what would be legal instead. The diagram's layout
-is computed once, so a click costs well under a millisecond of drawing.
+the segment that would be sent, the table row's explanation and sources; a row that keeps
+the state says "no state change", and an event the table has no row for in this state is
+"not possible here", with what is possible instead. Each abstract event is explained in
+words beside the buttons. The diagram's layout is computed once, so a click costs well
+under a millisecond of drawing.
 """
 
 from __future__ import annotations
@@ -21,10 +23,61 @@ from tcplab.viz.state_diagram import ArcSet, GraphvizMissing, state_diagram
 __all__ = ["StateMachineExplorer", "state_machine_explorer"]
 
 
+# What each abstract event of the table stands for: shown beside the buttons and in the
+# message when an event is not possible. Words only; which event is possible where comes
+# from tcplab.fsm.TRANSITIONS alone.
+MEANING: dict[Event, str] = {
+    Event.PASSIVE_OPEN: "listen() — wait for a client",
+    Event.ACTIVE_OPEN: "connect() — send a SYN",
+    Event.SEND: "send() — data",
+    Event.CLOSE: "close()/shutdown() — send our FIN",
+    Event.ABORT: "abort — send RST, drop everything",
+    Event.RCV_SYN: "a SYN arrives",
+    Event.RCV_SYN_ACK: "a SYN+ACK arrives",
+    Event.RCV_ACK: "the ACK of our SYN or of our FIN",
+    Event.RCV_FIN: "the peer's FIN",
+    Event.RCV_FIN_ACK: "the peer's FIN, acknowledging our FIN too",
+    Event.RCV_RST: "an RST arrives",
+    Event.TIMEOUT: "the 2·MSL TIME-WAIT timer expires",
+    Event.USER_TIMEOUT: "retransmissions give up",
+}
+# Why an ordinary segment of that kind changes nothing where the abstract event has no row.
+_ORDINARY = {
+    Event.RCV_ACK: "An ordinary ACK (of data, or a duplicate) is normal processing in any "
+    "synchronized state, RFC 9293 §3.10.7.4: it moves SND.UNA, not the state.",
+    Event.RCV_FIN_ACK: "A FIN whose ACK covers only data is RCV_FIN.",
+}
+
+
 def _panel(title: str, body: str, color: str = "#333") -> str:
     return (
-        f'<div style="border-left:4px solid {color};padding:4px 10px;margin:4px 0;'
-        f'font-family:sans-serif;font-size:13px"><b>{title}</b><br>{body}</div>'
+        f'<div style="border-left:4px solid {color};padding:4px 10px;margin:0 0 6px 0;'
+        f'font-family:sans-serif;font-size:13px;line-height:1.4"><b>{title}</b><br>{body}</div>'
+    )
+
+
+def _legend() -> str:
+    """The abstract events in words, in the same three groups as the buttons."""
+    groups = (
+        ("user calls", [e for e in Event if e.is_user_call]),
+        ("segments", [e for e in Event if e.is_segment]),
+        ("timers", [Event.TIMEOUT, Event.USER_TIMEOUT]),
+    )
+    rows = "".join(
+        f"<div><b>{title}:</b> "
+        + " · ".join(f"<code>{e.name}</code> {html.escape(MEANING[e])}" for e in events)
+        + "</div>"
+        for title, events in groups
+    )
+    style = "font-family:sans-serif;font-size:12px;line-height:1.35;color:#444"
+    return f"<div style='{style}'>{rows}</div>"
+
+
+def _button(ev: Event) -> W.Button:
+    return W.Button(
+        description=ev.name,
+        tooltip=f"{ev.name}: {MEANING[ev]}",
+        layout=W.Layout(width="auto", min_width="fit-content", margin="1px 2px"),
     )
 
 
@@ -33,53 +86,72 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
 
     ``press(event)`` does what clicking the button does (useful in tests and for a
     notebook that wants to pre-play a story); ``machine`` is the underlying
-    :class:`TcpStateMachine`.
+    :class:`TcpStateMachine`. Controls sit on top, the diagram left and the explanation
+    right, so a click and its explanation are in one view.
     """
 
-    def __init__(self, events: Iterable[Event | str] = (), *, arcs: ArcSet = "all") -> None:
+    def __init__(self, events: Iterable[Event | str] = (), *, arcs: ArcSet = "main") -> None:
         self.machine = TcpStateMachine()
         self._arcs: ArcSet = arcs
-        self.diagram = W.HTML(layout=W.Layout(width="100%"))
+        self.diagram = W.HTML(layout=W.Layout(flex="1 1 62%", min_width="0", overflow="hidden"))
         self.info = W.HTML()
         self.history = W.HTML()
         self.buttons: dict[Event, W.Button] = {}
         for ev in Event:
-            b = W.Button(description=ev.name, tooltip=ev.value, layout=W.Layout(width="auto"))
+            b = _button(ev)
             b.on_click(lambda _b, ev=ev: self.press(ev))
             self.buttons[ev] = b
-        self.reset_button = W.Button(description="reset", icon="undo", button_style="warning")
+        self.reset_button = W.Button(
+            description="reset", icon="undo", layout=W.Layout(width="auto", margin="1px 2px")
+        )
         self.reset_button.on_click(lambda _b: self.reset())
-        self.only_taken = W.Checkbox(value=False, description="only arcs taken so far")
+        self.only_taken = W.Checkbox(
+            value=False,
+            description="only arcs taken so far",
+            indent=False,
+            layout=W.Layout(width="auto"),
+        )
         self.only_taken.observe(lambda _c: self._draw(), names="value")
         self.arc_set = W.Dropdown(
             options=[
-                ("every table row", "all"),
-                ("RFC 9293 Figure 5 only", "figure5"),
                 ("no resets or self-loops", "main"),
+                ("RFC 9293 Figure 5 only", "figure5"),
+                ("every table row", "all"),
             ],
             value=arcs,
             description="arcs",
+            layout=W.Layout(width="260px"),
+            style={"description_width": "40px"},
         )
         self.arc_set.observe(self._on_arc_set, names="value")
+        wrap = W.Layout(flex_flow="row wrap", align_items="center")
+        label = W.Layout(width="80px", min_width="80px")
+
+        def row(title: str, items: list[W.Widget]) -> W.HBox:
+            return W.HBox([W.Label(title, layout=label), *items], layout=wrap)
+
         user = [self.buttons[e] for e in Event if e.is_user_call]
         segs = [self.buttons[e] for e in Event if e.is_segment]
         timer = [self.buttons[Event.TIMEOUT], self.buttons[Event.USER_TIMEOUT]]
         controls = W.VBox(
             [
-                W.HBox([W.Label("user calls:", layout=W.Layout(width="90px")), *user]),
-                W.HBox([W.Label("segments:", layout=W.Layout(width="90px")), *segs]),
-                W.HBox(
-                    [
-                        W.Label("timer:", layout=W.Layout(width="90px")),
-                        *timer,
-                        self.reset_button,
-                        self.only_taken,
-                        self.arc_set,
-                    ]
-                ),
+                row("user calls:", user),
+                row("segments:", segs),
+                row("timers:", [*timer, self.reset_button, self.only_taken, self.arc_set]),
             ]
         )
-        super().__init__([controls, W.HBox([self.diagram]), self.info, self.history])
+        side = W.VBox(
+            [self.info, self.history, W.HTML(_legend())],
+            layout=W.Layout(flex="1 1 38%", min_width="220px", padding="0 0 0 8px"),
+        )
+        super().__init__(
+            [controls, W.HBox([self.diagram, side], layout=W.Layout(align_items="flex-start"))]
+        )
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-state_machine")
+        self.diagram.add_class("tcplab-view")
         self._message = _panel(
             "Start",
             "The connection is CLOSED: no TCB exists yet. "
@@ -91,15 +163,17 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
 
     # --- actions -------------------------------------------------------------------------
     def press(self, event: Event | str) -> Transition | None:
-        """Apply ``event`` like a click; returns the transition, or None if illegal."""
+        """Apply ``event`` like a click; returns the transition, or None if not possible here."""
         try:
             step = self.machine.handle(event)
         except InvalidTransition as exc:
             legal = ", ".join(e.name for e in exc.legal) or "none"
+            ordinary = _ORDINARY.get(exc.event, "")
             self._message = _panel(
-                f"{exc.event.name} is illegal in {exc.state.name}",
-                f"{html.escape(exc.event.value)} means nothing in this state, so the state "
-                f"stays {exc.state.name}. Legal here: {legal}.",
+                f"{exc.event.name} is not possible in {exc.state.name}",
+                f"{exc.event.name} ({html.escape(MEANING[exc.event])}) has no row for "
+                f"{exc.state.name} in the table, so nothing happens: the state stays "
+                f"{exc.state.name}. {ordinary} Possible here: {legal}.",
                 "#d62728",
             )
             self._draw()
@@ -111,7 +185,12 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             + f"<br>{html.escape(arc.note)}<br><i>{html.escape(arc.rfc)}</i>"
             + (f"<br><span style='color:#555'>{html.escape(arc.linux)}</span>" if arc.linux else "")
         )
-        self._message = _panel(f"{step.event.name}", body, "#1f77b4")
+        title = (
+            f"{step.event.name}: no state change"
+            if step.source is step.target
+            else f"{step.event.name}: {step.source.name} → {step.target.name}"
+        )
+        self._message = _panel(title, body, "#1f77b4")
         self._draw()
         return step
 
@@ -136,7 +215,11 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             arcs=self._arcs,
         )
         try:
-            self.diagram.value = d.svg
+            # A diagram too big to shrink legibly (every table row) scrolls inside its own
+            # box, so the controls and the explanation stay in view (≤ 750 px in all).
+            self.diagram.value = (
+                f"<div style='overflow:auto;max-height:610px;width:100%;min-width:0'>{d.svg}</div>"
+            )
         except GraphvizMissing as exc:
             self.diagram.value = f"<p>{html.escape(str(exc))}</p>"
         for ev, b in self.buttons.items():
@@ -148,8 +231,8 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             for i, t in enumerate(m.history[-8:], start=max(1, len(m.history) - 7))
         )
         self.history.value = (
-            "<table style='font-size:12px'><tr><th>#</th><th>from</th><th>event</th>"
-            f"<th>to</th><th>sends</th></tr>{rows}</table>"
+            "<table style='font-size:12px;line-height:1.2'><tr><th>#</th><th>from</th>"
+            f"<th>event</th><th>to</th><th>sends</th></tr>{rows}</table>"
             if rows
             else ""
         )
@@ -160,7 +243,7 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
 
 
 def state_machine_explorer(
-    events: Iterable[Event | str] = (), *, arcs: ArcSet = "all"
+    events: Iterable[Event | str] = (), *, arcs: ArcSet = "main"
 ) -> StateMachineExplorer:
     """Build the explorer, optionally pre-playing ``events`` (shown on a static page)."""
     return StateMachineExplorer(events, arcs=arcs)

@@ -11,17 +11,13 @@ Linux's 60 s and RFC 9293's 240 s drawn as references. Sorted samples are cached
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as W
-import matplotlib
-
-matplotlib.use(matplotlib.get_backend() or "Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from tcplab.sim.montecarlo import p_accept_exact, sample_arrivals
+from tcplab.viz._svg import figure_to_svg
+from tcplab.widgets._render import LRU
 
 __all__ = ["TimeWaitExplorer", "timewait_explorer"]
 
@@ -40,6 +36,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
     ) -> None:
         self.trials, self.seed = trials, seed
         self._samples: dict[float, np.ndarray] = {}
+        self._pictures = LRU(128)
         style = {"description_width": "150px"}
         lay = W.Layout(width="520px")
         self.time_wait = W.FloatSlider(
@@ -59,6 +56,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             description="network lifetime (s)",
             style=style,
             layout=lay,
+            continuous_update=False,  # each position re-samples 100,000 lifetimes: on release
         )
         self.reuse_delay = W.FloatSlider(
             value=reuse_delay,
@@ -68,12 +66,25 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             description="reuse after (s)",
             style=style,
             layout=lay,
+            continuous_update=False,  # a redraw per position: on release
         )
-        self.plot = W.HTML()
+        # The picture (cached per lifetime/reuse) and, laid over it, the marker of the
+        # current TIME-WAIT: a TIME-WAIT move re-sends a few hundred bytes, not the SVG.
+        flush = W.Layout(margin="0")
+        self.marker = W.HTML(layout=flush)
+        self.plot = W.HTML(layout=flush)
         self.info = W.HTML()
         for s in (self.time_wait, self.lifetime, self.reuse_delay):
             s.observe(lambda _c: self.update(), names="value")
-        super().__init__([self.time_wait, self.lifetime, self.reuse_delay, self.plot, self.info])
+        super().__init__(
+            [self.time_wait, self.lifetime, self.reuse_delay, self.marker, self.plot, self.info]
+        )
+        # Hooks for the browser test and bench (tests/test_browser.py): which explorer,
+        # and which element shows the result of a click.
+        self.add_class("tcplab-explorer")
+        self.add_class("tcplab-explorer-timewait")
+        self.plot.add_class("tcplab-view")
+        self.marker.add_class("tcplab-view")
         self.update()
 
     def _sorted(self, lifetime: float) -> np.ndarray:
@@ -110,14 +121,23 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
                     slider.observe(lambda _c: self.update(), names="value")
         self.update()
 
-    def update(self) -> None:
-        tw0, life, reuse = self.time_wait.value, self.lifetime.value, self.reuse_delay.value
-        grid = np.linspace(0, max(2.6 * life, tw0 * 1.1, 260.0), 120)
+    # The axes' place in the figure (fractions) and their y range: the marker overlay and
+    # the cached background agree on these.
+    _AXES = (0.09, 0.15, 0.88, 0.78)
+    _YLIM = (-0.03, 1.12)
+    _FIGSIZE = (7.0, 3.4)  # inches; drawn at 96 px per inch (1 pt = 4/3 px)
+
+    def _background(self, life: float, reuse: float, xmax: float) -> str:
+        """The curves and references for one (lifetime, reuse, x range): drawn once, cached.
+
+        Moving the TIME-WAIT slider only moves the marker (an HTML overlay), so it costs no
+        drawing at all; the other sliders redraw here, once per position.
+        """
+        grid = np.linspace(0, xmax, 120)
         est = self.probabilities(grid, life, reuse)
         exact = np.asarray(p_accept_exact(grid, life, reuse), dtype=float)
-        p_now = float(self.probabilities(np.array([tw0]), life, reuse)[0])
-        fig = Figure(figsize=(7.0, 3.4))
-        ax = fig.add_axes((0.09, 0.15, 0.88, 0.78))
+        fig = Figure(figsize=self._FIGSIZE)
+        ax = fig.add_axes(self._AXES)
         ax.plot(grid, exact, color="#1f77b4", lw=2, label="exact (worst case)")
         ax.plot(
             grid[::4],
@@ -134,7 +154,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
             (240, "RFC 2·MSL", "#8c564b", 0.93),
         )
         for x, lab, c, y in refs:
-            if x <= grid[-1]:
+            if x <= xmax:
                 ax.axvline(x, color=c, ls=":", lw=1)
                 ax.text(
                     x,
@@ -146,17 +166,43 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
                     color=c,
                     bbox=dict(fc="white", ec="none", pad=0.5),
                 )
-        ax.plot([tw0], [p_now], "D", color="#d62728", ms=8, zorder=5)
         ax.set_xlabel("TIME-WAIT length (s)")
         ax.set_ylabel("P(old duplicate accepted)")
-        ax.set_ylim(-0.03, 1.12)
-        ax.set_xlim(0, grid[-1])
+        ax.set_ylim(*self._YLIM)
+        ax.set_xlim(0, xmax)
         ax.legend(loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.86))
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg")
-        plt.close(fig)
-        svg = buf.getvalue()
-        self.plot.value = svg[svg.index("<svg") :]
+        return figure_to_svg(fig)
+
+    def _marker(self, tw0: float, p_now: float, xmax: float) -> str:
+        """A red diamond at (TIME-WAIT, P), in a box of the picture's size laid over it.
+
+        The box sits in a zero-height wrapper just above the picture and has the figure's
+        width and aspect ratio, so percentages inside it are figure fractions.
+        """
+        x0, y0, w, h = self._AXES
+        lo, hi = self._YLIM
+        left = 100 * (x0 + w * tw0 / xmax)
+        top = 100 * (1 - (y0 + h * (p_now - lo) / (hi - lo)))
+        width, height = self._FIGSIZE
+        return (
+            "<div style='position:relative;height:0;z-index:1;pointer-events:none'>"
+            f"<div style='position:absolute;top:0;left:0;width:{width * 96:.0f}px;"
+            f"max-width:100%;aspect-ratio:{width}/{height}'>"
+            f"<div title='TIME-WAIT {tw0:g} s: P = {p_now:.3f}' style='position:absolute;"
+            f"left:{left:.2f}%;top:{top:.2f}%;width:12px;height:12px;margin:-6px 0 0 -6px;"
+            "background:#d62728;transform:rotate(45deg)'></div></div></div>"
+        )
+
+    def update(self) -> None:
+        tw0, life, reuse = self.time_wait.value, self.lifetime.value, self.reuse_delay.value
+        xmax = float(max(2.6 * life, tw0 * 1.1, 260.0))
+        if tw0 * 1.1 > 260.0 and tw0 * 1.1 > 2.6 * life:
+            xmax = float(np.ceil(tw0 * 1.1 / 100) * 100)  # steps of 100 s: fewer redraws
+        p_now = float(self.probabilities(np.array([tw0]), life, reuse)[0])
+        svg = self._pictures.get((life, reuse, xmax), lambda: self._background(life, reuse, xmax))
+        if self.plot.value != svg:  # unchanged picture: nothing re-sent to the browser
+            self.plot.value = svg
+        self.marker.value = self._marker(tw0, p_now, xmax)
         start = max(tw0, reuse)
         verdict = (
             "safe: every old segment has died before the 4-tuple can be reused"
