@@ -158,14 +158,14 @@ class RunResult:
                     kind=s.kind,
                     seq=s.seq,
                     ack=s.ack if s.has_ack else None,
-                    len=len(s.payload),
+                    payload=len(s.payload),
                     fate="delivered",
                     note="",
                     src_state_after=None,
                     dst_state_after=None,
                 )
             )
-        cols = ["time", "arrive", "sender", "receiver", "flags", "kind", "seq", "ack", "len"]
+        cols = ["time", "arrive", "sender", "receiver", "flags", "kind", "seq", "ack", "payload"]
         cols += ["fate", "note", "src_state_after", "dst_state_after"]
         df = pd.DataFrame(rows, columns=cols)
         iss: dict[str, int | None] = {PEER: None, STACK: None}
