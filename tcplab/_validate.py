@@ -40,6 +40,7 @@ import os
 import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
+from pathlib import Path
 from typing import IO, Any, Final, NoReturn, TypeVar, overload
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "integer",
     "missing_member",
     "number",
+    "path",
     "probability",
     "seed",
     "sequence",
@@ -323,6 +325,17 @@ def byte_string(
     if (length is not None and len(data) != length) or len(data) > max_len:
         _fail(name, value, f"{want}; got {len(data)} bytes", wrong_type=False)
     return data
+
+
+def path(value: object, name: str) -> Path:
+    """``value`` as a :class:`pathlib.Path`: a non-empty ``str`` or an ``os.PathLike``."""
+    if isinstance(value, str):
+        if not value or len(value) > 4096:
+            _fail(name, value, "a non-empty path of at most 4096 characters", wrong_type=False)
+        return Path(value)
+    if isinstance(value, os.PathLike) and isinstance(os.fspath(value), str):
+        return Path(value)
+    _fail(name, value, "a path (str or pathlib.Path)", wrong_type=True)
 
 
 def binary_file(value: object, name: str, *, mode: str = "w") -> str | os.PathLike[str] | IO[bytes]:
