@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
+from tcplab import _validate as _v
+
 __all__ = [
     "ARCS",
     "SYNCHRONIZED_STATES",
@@ -855,7 +857,7 @@ def _coerce_event(event: Event | str) -> Event:
         except KeyError:
             pass
     names = ", ".join(e.name for e in Event)
-    raise ValueError(f"unknown event {event!r}: expected one of {names}")
+    raise ValueError(f"unknown event {_v.short(event)}: expected one of {names}")
 
 
 @dataclass
@@ -872,6 +874,16 @@ class TcpStateMachine:
     state: State = State.CLOSED
     origin: Origin | None = None
     history: list[Transition] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The boundary: a state may be given by name ("LISTEN", "syn-sent"), checked here.
+        self.state = _v.enum_member(self.state, "state", State)
+        if self.origin is not None:
+            self.origin = _v.enum_member(self.origin, "origin", Origin)
+        if not isinstance(self.history, list):
+            raise _v.ArgumentTypeError(
+                f"history = {_v.short(self.history)}: expected a list of Transition"
+            )
 
     def arc_for(self, event: Event | str) -> Arc:
         """The arc ``event`` would take now, without taking it.
