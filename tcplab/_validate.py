@@ -51,11 +51,13 @@ __all__ = [
     "MAX_SECONDS",
     "MAX_TRIALS",
     "ArgumentTypeError",
+    "axes",
     "binary_file",
     "boolean",
     "byte_string",
     "choice",
     "enum_member",
+    "instance",
     "integer",
     "missing_member",
     "number",
@@ -64,6 +66,7 @@ __all__ = [
     "seed",
     "sequence",
     "short",
+    "sim_result",
     "string",
     "work",
 ]
@@ -231,6 +234,37 @@ def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | N
         return None
     what = "an int seed" + (" or None" if optional else "")
     return integer(value, name, ge=0, le=2**64 - 1, what=what)
+
+
+def instance(value: object, name: str, kind: type[_T] | tuple[type, ...], what: str) -> _T:
+    """``value`` if it is an instance of ``kind`` (a type error naming ``what`` otherwise)."""
+    if not isinstance(value, kind):
+        _fail(name, value, what, wrong_type=True)
+    return value  # type: ignore[return-value]
+
+
+def sim_result(value: object, name: str = "result", *, frame_ok: bool = False) -> Any:
+    """A :class:`tcplab.sim.network.SimResult` (or, with ``frame_ok``, its trace DataFrame).
+
+    Imports lazily: only code that already works on results pays for the import.
+    """
+    from tcplab.sim.network import SimResult
+
+    if isinstance(value, SimResult):
+        return value
+    if frame_ok and type(value).__name__ == "DataFrame":
+        return value
+    what = "a SimResult (from run_scenario)" + (" or its .trace DataFrame" if frame_ok else "")
+    _fail(name, value, what, wrong_type=True)
+
+
+def axes(value: object, name: str = "ax") -> Any:
+    """None or a matplotlib ``Axes`` to draw into."""
+    if value is None:
+        return None
+    from matplotlib.axes import Axes
+
+    return instance(value, name, Axes, "None or a matplotlib Axes")
 
 
 def boolean(value: object, name: str) -> bool:
