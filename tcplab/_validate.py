@@ -41,7 +41,7 @@ import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn, TypeVar, overload
+from typing import IO, Any, Final, Literal, NoReturn, TypeVar, overload
 
 __all__ = [
     "MAX_BACKLOG",
@@ -222,6 +222,14 @@ def _num_expected(
 def probability(value: object, name: str) -> float:
     """``value`` as a float in 0 … 1."""
     return number(value, name, ge=0, le=1, what="probability")
+
+
+@overload
+def seed(value: object, name: str = ..., *, optional: Literal[False]) -> int: ...
+
+
+@overload
+def seed(value: object, name: str = ..., *, optional: bool = ...) -> int | None: ...
 
 
 def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | None:
