@@ -37,7 +37,7 @@ def knowledge_frame(result: Any, hosts: tuple[str, str] = ("A", "B")) -> pd.Data
     result = _v.sim_result(result)
     a, b = _v.sequence(hosts, "hosts", min_len=2, max_len=2, item=_v.string)
     if a == b:
-        raise ValueError(f"hosts = {_v.short(hosts)}: expected two different host names")
+        raise ValueError(f"hosts = {_v.short(hosts)}: expected two different hosts")
     hosts = (a, b)
     trace = result.trace
     labels = ladder_rows(result)
