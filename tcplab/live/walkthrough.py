@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tcplab import _validate as _v
 from tcplab.fsm import Event, State, TcpStateMachine
-from tcplab.live.stack import LOOPBACK, _require, find_proc_tcp, tcp_state
+from tcplab.live.stack import _listener, _require, find_proc_tcp, tcp_state
 
 __all__ = ["WalkStep", "open_close_walkthrough", "walkthrough_frame"]
 
@@ -70,9 +70,7 @@ def open_close_walkthrough() -> list[WalkStep]:
         )
 
     with contextlib.ExitStack() as stack:
-        lsock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-        lsock.bind((LOOPBACK, 0))
-        lsock.listen(1)
+        lsock = _listener(stack, 1)  # out of ports or descriptors: LiveResourceError
         server_m.handle(Event.PASSIVE_OPEN)
         record("server: listen()", (), (Event.PASSIVE_OPEN,), client_m.state, tcp_state(lsock))
 
