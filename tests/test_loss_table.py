@@ -49,7 +49,7 @@ def test_unknown_phase_is_refused():
 def test_simulated_retries_match_the_timer_arithmetic():
     assert simulated_send_times("SYN") == LINUX.syn_timeline().send_times
     assert simulated_send_times("SYN-ACK") == LINUX.synack_timeline().send_times
-    with pytest.raises(ValueError, match="expected 'SYN' or 'SYN-ACK'"):
+    with pytest.raises(ValueError, match="kind = 'FIN': expected one of 'SYN', 'SYN-ACK'"):
         simulated_send_times("FIN")
 
 
