@@ -196,6 +196,12 @@ def _sweep_frame() -> Any:
     return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "success": [1.0]})
 
 
+def _flood_sweep_frame() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "served_fast_share": [1.0]})
+
+
 GOOD: dict[str, Callable[[], Any]] = {
     # seq / numbers
     "value": lambda: 1,
@@ -300,6 +306,19 @@ GOOD: dict[str, Callable[[], Any]] = {
     "names": lambda: ("none",),
     "t": lambda: 1.0,
     "at": lambda: 1.0,
+    "peer": lambda: ("10.0.0.9", 5000),
+    "established": lambda: 0.0,
+    "via_cookie": lambda: False,
+    "client_isn": lambda: 1,
+    "created": lambda: 0.0,
+    "expires": lambda: 1.0,
+    "time": lambda: 0.0,
+    "acked": lambda: False,
+    "state_before": _state,
+    "state_after": _state,
+    "values": lambda: {},
+    "boundary": lambda: 5,
+    "rto_base": lambda: 1.0,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -315,6 +334,13 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
+    "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
+    "tcplab.viz.queue_plots.plot_listen_queue": {
+        "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]
+    },
+    "tcplab.viz.queue_plots.plot_success_vs_attack": {"df": _flood_sweep_frame},
+    "tcplab.endpoint.core.LogEntry": {"kind": lambda: "user"},
+    "tcplab.listener.TimerEvent": {"action": lambda: "retransmit"},
     "tcplab.timers.preset": {"name": lambda: "linux"},
     "tcplab.timers.TimerPreset": {"name": lambda: "custom"},
     "tcplab.ports.parse_port_range": {"text": lambda: "32768 60999"},
@@ -344,6 +370,9 @@ def _samples() -> dict[str, Callable[[], Any]]:
     return {
         "tcplab.defences.Policy": lambda: defences.policy_for("none"),
         "tcplab.endpoint.LogEntry": lambda: endpoint.LogEntry(
+            0.0, "user", "OPEN", State.CLOSED, State.SYN_SENT
+        ),
+        "tcplab.endpoint.core.LogEntry": lambda: endpoint.LogEntry(
             0.0, "user", "OPEN", State.CLOSED, State.SYN_SENT
         ),
         "tcplab.flood.FloodResult": lambda: flood.simulate_flood(_flood_config()),

@@ -65,11 +65,18 @@ def state_timeline(
 ) -> Figure:
     """Draw each host's states over time for a scenario name or a finished ``SimResult``."""
     ax = _v.axes(ax)
+    seed = _v.seed(seed, optional=False)
     if title is not None:
         title = _v.string(title, "title", max_len=200)
     linear_until = _v.number(linear_until, "linear_until", ge=0, le=1e6, what="time in seconds")
     if isinstance(scenario, str):
-        from tcplab.sim.scenarios import run_scenario
+        from tcplab.sim.scenarios import list_scenarios, run_scenario
+
+        if scenario not in list_scenarios():  # the full list would make a 500-char message
+            raise ValueError(
+                f"scenario = {_v.short(scenario)}: expected a scenario name "
+                "(tcplab.sim.scenarios.list_scenarios()) or a SimResult"
+            )
 
         result = run_scenario(scenario, seed=seed, **params)
         title = title or scenario
