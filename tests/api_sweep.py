@@ -282,7 +282,7 @@ GOOD: dict[str, Callable[[], Any]] = {
     "samples": lambda: [],
     "df": _sweep_frame,
     "pairs": lambda: [(1, 2)],
-    "trace": lambda: [],
+    "trace": lambda: _result().trace,
     "parser": lambda: argparse.ArgumentParser(),
     "args": lambda: argparse.Namespace(),
     "fn": lambda: lambda: None,

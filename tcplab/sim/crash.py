@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.endpoint import Endpoint
 from tcplab.sim.network import Network, SimResult
 from tcplab.timers import TimerPreset, preset
@@ -87,6 +88,8 @@ def crash_summary(result: SimResult, crash_at: float = 2.0) -> dict[str, Any]:
     """What the peer saw in a :func:`run_crash` result: the segments A's side sent from
     ``crash_at`` on, when B's connection first changed state after that (None: never, within
     the run), B's state then and at the end, and B's errors."""
+    result = _v.sim_result(result)
+    crash_at = _v.number(crash_at, "crash_at", ge=0, le=1e6, what="time in seconds")
     tr, ev = result.trace, result.events
     after = tr[(tr["sender"] == "A") & (tr["time"] >= crash_at)]
     b = ev[(ev["host"] == "B") & (ev["kind"] == "state") & (ev["time"] >= crash_at)]
