@@ -55,10 +55,15 @@ def run_crash(
     ``server_sends_at`` (host crash only): when B's application sends 5 more bytes
     (None: B stays silent, and the run stops at ``until``, default 120 s).
     """
-    if kind not in CRASH_KINDS:
-        raise ValueError(f"unknown crash kind {kind!r}: expected one of {', '.join(CRASH_KINDS)}")
-    if crash_at <= 0.5:
-        raise ValueError(f"crash_at = {crash_at!r}: expected > 0.5 s (after B's greeting)")
+    kind = _v.choice(kind, "kind", CRASH_KINDS)
+    seed = _v.seed(seed, optional=False)
+    # The story needs the handshake (1.5 round trips) done before B's greeting at 0.5 s.
+    delay = _v.number(delay, "delay", ge=0, le=0.15, what="one-way delay in seconds")
+    crash_at = _v.number(crash_at, "crash_at", gt=0.5, le=1e5, what="time after B's greeting")
+    if server_sends_at is not None:
+        server_sends_at = _v.number(server_sends_at, "server_sends_at", ge=0, le=1e5)
+    if until is not None:
+        until = _v.number(until, "until", gt=0, le=1e6, what="end time in seconds")
     net = Network(delay=delay, seed=seed, timers=preset(timers))
     a, b = net.add_host("A", "10.0.0.1"), net.add_host("B", "10.0.0.2")
     b.listen(80)
