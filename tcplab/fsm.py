@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
-from tcplab import _validate as _v
-
 __all__ = [
     "ARCS",
     "SYNCHRONIZED_STATES",
@@ -54,7 +52,25 @@ __all__ = [
 ]
 
 
-class State(Enum):
+#: Most events one :meth:`TcpStateMachine.run` call applies.
+MAX_RUN = 100_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Enum(Enum):
+    """An Enum whose failed lookup names the value (shortened) and the members."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Enum:
+        names = ", ".join(m.name for m in cls)
+        raise ValueError(f"{cls.__name__} = {_short(value)}: expected one of {names}")
+
+
+class State(_Enum):
     """The eleven connection states of RFC 9293 §3.3.2 (CLOSED = no TCB)."""
 
     CLOSED = "CLOSED"
@@ -125,7 +141,7 @@ _SYNCHRONIZED: tuple[State, ...] = (  # in diagram order, for the table's loops 
 SYNCHRONIZED_STATES: frozenset[State] = frozenset(_SYNCHRONIZED)
 
 
-class Event(Enum):
+class Event(_Enum):
     """What can happen to a connection: user calls, arriving segments, the 2MSL timer."""
 
     # User calls (RFC 9293 §3.9.1)
@@ -162,7 +178,7 @@ _USER_CALLS = frozenset(
 )
 
 
-class Send(Enum):
+class Send(_Enum):
     """The segment a transition emits."""
 
     NONE = "—"
@@ -178,7 +194,7 @@ class Send(Enum):
         return self.value
 
 
-class Timer(Enum):
+class Timer(_Enum):
     """What a transition does to the TIME-WAIT (2·MSL) timer."""
 
     NONE = "—"
@@ -190,7 +206,7 @@ class Timer(Enum):
         return self.value
 
 
-class Origin(Enum):
+class Origin(_Enum):
     """How a connection was opened; decides where SYN-RECEIVED returns on RST."""
 
     PASSIVE = "passive"
@@ -693,7 +709,9 @@ ARCS: tuple[Arc, ...] = (
             linux=(
                 "Linux may instead accept a new SYN in TIME-WAIT when its SEQ is after RCV.NXT "
                 "or its timestamp is newer (RFC 6191 style), reopening with ISN "
-                "SND.NXT + 65537 (tcp_timewait_state_process())."
+                "SND.NXT + 65537 (tcp_timewait_state_process()). The simulator models the "
+                "SEQ test for a host with a listener on the port (timers.time_wait_reopen): "
+                "TIME-WAIT ends and the listener opens the new connection."
                 if st is S.TIME_WAIT
                 else "Linux counts it in TCPSYNChallenge (tcp_validate_incoming())."
             ),
@@ -740,8 +758,10 @@ ARCS: tuple[Arc, ...] = (
             rfc=_USER_TIMEOUT,
             note="Data or FIN retransmissions exhausted: delete the TCB, "
             "'connection timed out'. No RST.",
-            linux="tcp_retries2 = 15 retransmissions (a time budget of about 924.6 s in "
-            "ip-sysctl.rst).",
+            linux="A time budget, not a count: give up at the first timeout 924.6 s or more "
+            "after the first retransmission (tcp_model_timeout(tcp_retries2 = 15, 200 ms), "
+            "ip-sysctl.rst); an orphaned socket uses tcp_orphan_retries (0 means 8: 102.2 s). "
+            "The RFC preset uses R2 = 100 s (RFC 1122 §4.2.3.5).",
         )
         for st in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
     ),
@@ -812,21 +832,23 @@ def arcs_from(state: State) -> list[Arc]:
     return [a for a in ARCS if a.source is state]
 
 
-def legal_events(state: State) -> list[Event]:
+def legal_events(state: State | str) -> list[Event]:
     """The events that mean something in ``state``, in :class:`Event` order."""
-    return [ev for ev in Event if (state, ev) in TRANSITIONS]
+    st = _coerce_state(state)
+    return [ev for ev in Event if (st, ev) in TRANSITIONS]
 
 
 class InvalidTransition(ValueError):
     """An event that means nothing in the current state. The state is left unchanged."""
 
-    def __init__(self, state: State, event: Event) -> None:
+    def __init__(self, state: State, event: Event, *, call: str = "") -> None:
         self.state = state
         self.event = event
         self.legal = legal_events(state)
         legal = ", ".join(ev.name for ev in self.legal) or "none"
+        prefix = f"{call}: " if call else ""
         super().__init__(
-            f"event {event.name} ({event.value}) means nothing in state {state.name}; "
+            f"{prefix}event {event.name} ({event.value}) means nothing in state {state.name}; "
             f"legal events in {state.name}: {legal}"
         )
 
@@ -857,7 +879,22 @@ def _coerce_event(event: Event | str) -> Event:
         except KeyError:
             pass
     names = ", ".join(e.name for e in Event)
-    raise ValueError(f"unknown event {_v.short(event)}: expected one of {names}")
+    raise ValueError(f"unknown event {_short(event)}: expected one of {names}")
+
+
+def _coerce_state(state: State | str, name: str = "state") -> State:
+    """A :class:`State`, its name (``"SYN_SENT"``) or its value (``"SYN-SENT"``)."""
+    if isinstance(state, State):
+        return state
+    if isinstance(state, str):
+        key = state.strip().upper()
+        if key in State.__members__:
+            return State[key]
+        for st in State:
+            if st.value == key:
+                return st
+    names = ", ".join(st.name for st in State)
+    raise ValueError(f"{name} = {_short(state)}: expected a State or one of {names}")
 
 
 @dataclass
@@ -876,14 +913,12 @@ class TcpStateMachine:
     history: list[Transition] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        # The boundary: a state may be given by name ("LISTEN", "syn-sent"), checked here.
-        self.state = _v.enum_member(self.state, "state", State)
-        if self.origin is not None:
-            self.origin = _v.enum_member(self.origin, "origin", Origin)
+        # Accept the enum, its name or its value; anything else is refused here, not on use.
+        self.state = _coerce_state(self.state)
+        if self.origin is not None and not isinstance(self.origin, Origin):
+            self.origin = Origin(self.origin)
         if not isinstance(self.history, list):
-            raise _v.ArgumentTypeError(
-                f"history = {_v.short(self.history)}: expected a list of Transition"
-            )
+            raise TypeError(f"history = {_short(self.history)}: expected a list of Transition")
 
     def arc_for(self, event: Event | str) -> Arc:
         """The arc ``event`` would take now, without taking it.
@@ -934,6 +969,10 @@ class TcpStateMachine:
 
     def run(self, events: list[Event | str] | tuple[Event | str, ...]) -> list[Transition]:
         """Apply several events in order; stops at (and raises) the first illegal one."""
+        if isinstance(events, str | bytes) or not isinstance(events, list | tuple):
+            raise TypeError(f"events = {_short(events)}: expected a list or tuple of events")
+        if len(events) > MAX_RUN:
+            raise ValueError(f"events = {_short(events)}: expected at most {MAX_RUN} events")
         return [self.handle(ev) for ev in events]
 
     def legal_events(self) -> list[Event]:

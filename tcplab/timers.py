@@ -14,7 +14,8 @@ Every retransmission schedule in the library comes from **one rule**,
 ``rto_max``) unless k ≤ ``linear`` (Linux ≥ 6.5's ``tcp_syn_linear_timeouts``); at each
 expiry the sender gives up instead of retransmitting when it has already sent
 ``retries`` retransmissions or, if a time ``budget`` is set, when that much time has
-passed since the first transmission. :meth:`RetryRule.timeline` turns the rule into
+passed on the budget's clock (Linux ``retrans_stamp``: the first SYN of a handshake, the
+first retransmission of data). :meth:`RetryRule.timeline` turns the rule into
 send times and a give-up time; the endpoint steps through the same rule one timeout
 at a time (:meth:`RetryRule.next_rto`, :meth:`RetryRule.expired`).
 
@@ -106,9 +107,10 @@ class RetryRule:
     ``retries``: the most retransmissions (None: no count limit, only the budget).
     ``linear``: the first ``linear`` backoffs keep the RTO instead of doubling it
     (Linux ``tcp_syn_linear_timeouts``, active open only). ``budget``: give up at the
-    first expiry at least this many seconds after the first transmission, once at
-    least one retransmission was sent (Linux ``retransmits_timed_out``; RFC 1122's R2
-    expressed as a time). At least one of ``retries`` and ``budget`` must be set.
+    first expiry at least this many seconds after the budget's clock started (the first
+    transmission in :meth:`timeline`), once at least one retransmission was sent (Linux
+    ``retransmits_timed_out``; RFC 1122's R2 expressed as a time). At least one of
+    ``retries`` and ``budget`` must be set.
     """
 
     retries: int | None
@@ -119,7 +121,10 @@ class RetryRule:
 
     def __post_init__(self) -> None:
         if self.retries is None and self.budget is None:
-            raise ValueError("RetryRule needs retries or budget: expected at least one set")
+            raise ValueError(
+                "retries = None and budget = None: RetryRule needs retries or budget "
+                "(expected at least one set)"
+            )
         if self.retries is not None:
             _count(self.retries, "retries", 255)
         _positive(self.initial_rto, "initial_rto")
@@ -138,7 +143,8 @@ class RetryRule:
     def expired(self, done: int, elapsed: float) -> bool:
         """At a timer expiry: give up (True) instead of sending retransmission ``done + 1``?
 
-        ``elapsed`` is the time since the first transmission of the segment.
+        ``elapsed`` is the time on the budget's clock (since the first SYN for a
+        handshake; since the first retransmission for data, as Linux counts).
         """
         # Linux tcp_write_timeout(): the count test first, then the time test.
         if self.retries is not None and done >= self.retries:
@@ -277,6 +283,10 @@ class TimerPreset:
     bare ACK at RCV.NXT draws an ACK (rate-limited), one with ACK set restarts the timer,
     no challenge ACKs. False: RFC 9293 §3.10.7.4 (RFC 5961 checks; fifth step ACKs and
     restarts for an acceptable segment)."""
+    time_wait_reopen: bool = True
+    """Linux tcp_timewait_state_process(): a SYN without ACK whose SEQ is after RCV.NXT
+    ends TIME-WAIT and opens a new connection from the listener, with ISS = SND.NXT +
+    65537 (facts.md §5). False: RFC 9293 answers it with a challenge ACK."""
     fin_quickack: bool = True
     """Linux: with a delayed-ACK endpoint, the ACK of a FIN still leaves at once unless data
     was received first (quick-ACK mode until then; facts.md §13), so a close is four-way
@@ -422,6 +432,7 @@ RFC: Final = TimerPreset(
     time_wait_ack_all=False,
     drop_syn_fin=False,
     fin_quickack=False,
+    time_wait_reopen=False,
     invalid_ratelimit=0.0,
     ack_unsent_reply=True,
     resend_synack_on_syn=False,
@@ -537,6 +548,8 @@ def keepalive_timeline(p: TimerPreset = LINUX, *, last_heard: float = 0.0) -> Ke
     Linux: first probe after 7200 s idle, then one every 75 s; after 9 unanswered probes
     the connection is aborted 75 s after the last one (7200 + 9 × 75 = 7875 s).
     """
-    t0 = float(last_heard) + p.keepalive_time
+    if not isinstance(p, TimerPreset):
+        raise TypeError(f"p = {p!r:.80}: expected a TimerPreset (LINUX, RFC, …)")
+    t0 = _positive(last_heard, "last_heard", allow_zero=True) + p.keepalive_time
     probes = tuple(t0 + k * p.keepalive_intvl for k in range(p.keepalive_probes))
     return KeepaliveTimeline(probes, t0 + p.keepalive_probes * p.keepalive_intvl)

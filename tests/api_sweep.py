@@ -203,6 +203,10 @@ def _flood_sweep_frame() -> Any:
 
 
 GOOD: dict[str, Callable[[], Any]] = {
+    # timers (wt/core): linux_model_timeout, from_sysctl_values
+    "boundary": lambda: 6,
+    "rto_base": lambda: 1.0,
+    "values": lambda: {"tcp_syn_retries": "6"},
     # seq / numbers
     "value": lambda: 1,
     "s": lambda: 1,
@@ -316,9 +320,6 @@ GOOD: dict[str, Callable[[], Any]] = {
     "acked": lambda: False,
     "state_before": _state,
     "state_after": _state,
-    "values": lambda: {},
-    "boundary": lambda: 5,
-    "rto_base": lambda: 1.0,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -331,6 +332,10 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.check.Result": {"label": lambda: "m1.q1"},
     "tcplab.doctor.Check": {"name": lambda: "x"},
     "tcplab.sim.network.Host": {"name": lambda: "h"},
+    # wt/core: the public seams of the simulator (record_event, mark_state, PassiveOpen)
+    "tcplab.sim.network.Network.record_event": {"host": lambda: "A", "kind": lambda: "note"},
+    "tcplab.sim.network.Network.mark_state": {"ep": _endpoint},
+    "tcplab.sim.network.PassiveOpen": {"kwargs": lambda: {}},
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
@@ -393,6 +398,7 @@ def _samples() -> dict[str, Callable[[], Any]]:
             _segment(), "A", "B", 1, "", State.SYN_SENT
         ),
         "tcplab.sim.network.SimResult": _result,
+        "tcplab.sim.result.SimResult": _result,  # SimResult's home since wt/core b5eb72d
         "tcplab.sim.scenarios.Scenario": lambda: scenarios.get_scenario("handshake"),
         "tcplab.syncookie.CheckResult": lambda: syncookie.check_cookie(
             _keys(), "10.0.0.1", "10.0.0.2", 1000, 80, 1, 2, 0.0

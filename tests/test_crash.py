@@ -36,7 +36,7 @@ def test_a_dead_host_sends_nothing_and_the_peer_learns_only_by_sending():
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(ValueError, match="kind = 'power': expected one of"):
+    with pytest.raises(ValueError, match="unknown crash kind 'power'"):
         run_crash("power")
     with pytest.raises(ValueError, match="crash_at"):
         run_crash("host", crash_at=0.1)

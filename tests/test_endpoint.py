@@ -435,3 +435,74 @@ def test_out_of_order_queue_frees_segments_behind_rcv_nxt():
         b.receive(both, t)
     assert bytes(b.received) == b"xy" * 200
     assert b.reassembly.ooo == {}
+
+
+# --------------------------------------------------------------------- robustness (issue 13)
+def test_open_after_closed_is_refused_clearly():
+    # Chosen: one Endpoint is one TCB; a second open() would reuse its ISS and queues.
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    a.abort(1.0)
+    assert a.state is State.CLOSED
+    before = list(a.log)
+    with pytest.raises(ValueError, match="create a new Endpoint"):
+        a.open(2.0)
+    assert a.log == before
+    fresh = Endpoint(iss=7, name="A", local=A_ADDR, remote=B_ADDR)
+    assert fresh.open(2.0)[0].is_syn  # a never-used endpoint opens as before
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"local": None}, "local = None"),
+        ({"remote": (1, 2, 3)}, "remote"),
+        ({"time_wait": float("nan")}, "time_wait = nan"),
+        ({"time_wait": float("inf")}, "time_wait = inf"),
+        ({"time_wait": -1}, "time_wait = -1"),
+        ({"rcv_wnd": "x"}, "rcv_wnd = 'x'"),
+        ({"keepalive": "yes"}, "keepalive = 'yes'"),
+        ({"wscale": 15}, "wscale = 15"),
+    ],
+)
+def test_constructor_rejects_bad_values_naming_them(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Endpoint(iss=1, **kw)
+
+
+@pytest.mark.parametrize("now", [float("inf"), float("nan"), -1, "1", None, 10**400])
+def test_user_calls_reject_bad_times(now):
+    a = Endpoint(iss=1)
+    with pytest.raises(ValueError, match="now = "):
+        a.open(now)
+    assert a.log == [] and a.next_timer() is None
+
+
+def test_an_illegal_call_names_the_call():
+    a = Endpoint(iss=1)
+    with pytest.raises(InvalidTransition, match=r"close\(now=1.5"):
+        a.close(1.5)
+
+
+def test_queues_are_bounded_by_what_is_in_flight():
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    for k in range(300):
+        t = 1.0 + k * 0.01
+        for seg in a.send(b"z" * 10, t):
+            for ack in b.receive(seg, t):
+                a.receive(ack, t)
+        assert len(a.recovery.queue) <= 1 and a.in_flight == 0
+    assert bytes(b.received) == b"z" * 3000
+    b.abort(5.0)
+    assert b.reassembly.ooo == {} and b.recovery.queue == []
+
+
+def test_the_send_buffer_is_bounded():
+    from tcplab.endpoint.endpoint import MAX_SEND
+
+    a, b = pair(1000, 5000)
+    handshake(a, b)
+    a.send(b"x" * (MAX_SEND - 10), 1.0)  # most of it waits for the peer's window
+    with pytest.raises(ValueError, match="send buffer already holds"):
+        a.send(b"y" * 70_000, 1.1)  # more than the 65,535 bytes the window let out

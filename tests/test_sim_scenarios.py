@@ -234,6 +234,11 @@ def test_simultaneous_close_goes_through_closing():
     for host in (A, B):
         path = [s.target for s in r.endpoint(host).history]
         assert path[-4:] == [State.FIN_WAIT_1, State.CLOSING, State.TIME_WAIT, State.CLOSED]
+    # Linux 6.18 on the wire: FIN, FIN, ACK, ACK after the handshake — the ACK that moves a
+    # side CLOSING → TIME-WAIT is not answered (kernel-findings 11:02).
+    for timers in ("linux", "rfc"):
+        r = run_scenario("simultaneous-close", timers=timers)
+        assert list(r.trace["flags"])[3:] == ["FIN+ACK", "FIN+ACK", "ACK", "ACK"]
 
 
 def test_half_close_passive_side_keeps_sending():

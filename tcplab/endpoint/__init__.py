@@ -46,6 +46,10 @@ from tcplab.endpoint.core import TWO_WAY_ARC, LogEntry, Outgoing
 from tcplab.endpoint.endpoint import Endpoint
 from tcplab.endpoint.endpoint import IssChooser as IssChooser
 
+# The public classes present themselves under the package path (reprs, docs, pickles).
+for _cls in (Endpoint, LogEntry, Outgoing):
+    _cls.__module__ = __name__
+
 # The parts are importable from their modules; the package's public surface stays small.
 __all__ = [
     "TWO_WAY_ARC",

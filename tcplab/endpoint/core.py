@@ -17,12 +17,23 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
+from tcplab import _validate as V
 from tcplab import seq as S
 from tcplab.endpoint.deadlines import Deadlines
 from tcplab.endpoint.reassembly import Reassembly
 from tcplab.endpoint.recovery import Recovery
 from tcplab.endpoint.tcb import MOD, Tcb, add
-from tcplab.fsm import Arc, Event, Origin, Send, State, TcpStateMachine, Timer, Transition
+from tcplab.fsm import (
+    Arc,
+    Event,
+    InvalidTransition,
+    Origin,
+    Send,
+    State,
+    TcpStateMachine,
+    Timer,
+    Transition,
+)
 from tcplab.segment import Flags, FourTuple, Options, Segment
 from tcplab.timers import LINUX, TimerPreset
 
@@ -39,6 +50,10 @@ TWO_WAY_ARC: Final = Arc(
     "fresh SYN from an old duplicate.",
 )
 
+#: Segments kept for :meth:`EndpointCore.drain` when nobody drains (the oldest go first).
+MAX_UNDRAINED: Final = 10_000
+#: Log entries kept per endpoint (the oldest go first).
+MAX_LOG: Final = 100_000
 #: Upper bound on the 2·MSL / TIME-WAIT length an endpoint accepts (one day).
 MAX_TIME_WAIT: Final = 86400.0
 
@@ -77,29 +92,19 @@ class _TcbField:
 
 def _address(value: object, name: str) -> tuple[str, int]:
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"{name} = {value!r:.80}: expected an (address, port) pair")
+        raise V.ArgumentTypeError(f"{name} = {V.short(value)}: expected an (address, port) pair")
     # Validate address and port once, through the segment type.
     Segment(seq=0, src_addr=value[0], src_port=value[1])
     return (value[0], value[1])
 
 
 def _check_options(rcv_wnd: int, mss: int, delayed_ack: float, time_wait: float | None) -> None:
-    for value, label, hi in ((rcv_wnd, "rcv_wnd", (1 << 30) - 1), (mss, "mss", 65535)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= hi:
-            raise ValueError(f"{label} = {value!r:.80} is out of range: expected 1 … {hi}")
-    ok = isinstance(delayed_ack, int | float) and not isinstance(delayed_ack, bool)
-    if not ok or not 0 <= delayed_ack < 0.5:
-        raise ValueError(
-            f"delayed_ack = {delayed_ack!r:.80} is out of range: expected 0 ≤ delay < 0.5 s "
-            "(RFC 9293 §3.8.6.3: an ACK MUST NOT be delayed 0.5 s or more)"
-        )
-    if time_wait is None:
-        return
-    ok = isinstance(time_wait, int | float) and not isinstance(time_wait, bool)
-    if not ok or not math.isfinite(time_wait) or not 0 <= time_wait <= MAX_TIME_WAIT:
-        raise ValueError(
-            f"time_wait = {time_wait!r:.80} is out of range: expected 0 … {MAX_TIME_WAIT:g} s"
-        )
+    V.integer(rcv_wnd, "rcv_wnd", ge=1, le=(1 << 30) - 1, what="a window in bytes")
+    V.integer(mss, "mss", ge=1, le=65535, what="a segment size in bytes")
+    # RFC 9293 §3.8.6.3: an ACK MUST NOT be delayed 0.5 s or more.
+    V.number(delayed_ack, "delayed_ack", ge=0, lt=0.5, what="a delay in seconds (RFC: < 0.5 s)")
+    if time_wait is not None:
+        V.number(time_wait, "time_wait", ge=0, le=MAX_TIME_WAIT, what="a time in seconds")
 
 
 class EndpointCore:
@@ -139,7 +144,15 @@ class EndpointCore:
     ) -> None:
         iss = S.check(iss, "ISS")
         if not isinstance(timers, TimerPreset):
-            raise ValueError(f"timers must be a TimerPreset (LINUX, RFC); got {timers!r:.80}")
+            raise V.ArgumentTypeError(
+                f"timers = {V.short(timers)}: expected a TimerPreset (LINUX, RFC, …)"
+            )
+        V.string(name, "name", max_len=200)
+        keepalive = V.boolean(keepalive, "keepalive")
+        two_way = V.boolean(two_way, "two_way")
+        timestamps = V.boolean(timestamps, "timestamps")
+        if wscale is not None:
+            wscale = V.integer(wscale, "wscale", ge=0, le=14, what="a window-scale shift")
         _check_options(rcv_wnd, mss, delayed_ack, time_wait)
         self.name = name
         self.local = _address(local, "local")
@@ -173,6 +186,8 @@ class EndpointCore:
         self._now = 0.0
         self._out: list[Outgoing] = []
         self.log: list[LogEntry] = []
+        #: How many of the oldest log entries were dropped (absolute index = dropped + i).
+        self.log_dropped = 0
 
     # ------------------------------------------------------------------ properties
     @property
@@ -224,12 +239,26 @@ class EndpointCore:
 
     # ------------------------------------------------------------------ helpers
     def _set_now(self, now: float) -> None:
-        ok = isinstance(now, int | float) and not isinstance(now, bool)
-        if not ok or not math.isfinite(now):
-            raise ValueError(f"now must be a finite time in seconds; got {now!r:.80}")
-        if now < self._now - 1e-12:
-            raise ValueError(f"time went backwards: now = {now} < previous {self._now}")
-        self._now = float(now)
+        if type(now) is float and 0.0 <= now < math.inf:  # fast path (NaN fails)
+            t = now
+        else:
+            t = V.number(now, "now", ge=0, what="a time in seconds")
+        # Bounded memory: keep the newest undrained segments and log entries only.
+        if len(self._out) > MAX_UNDRAINED:
+            del self._out[:-MAX_UNDRAINED]
+        if len(self.log) > MAX_LOG:
+            self.log_dropped += len(self.log) - MAX_LOG
+            del self.log[:-MAX_LOG]
+        if t < self._now - 1e-12:
+            raise ValueError(f"now = {V.short(now)}: time went backwards (previous {self._now})")
+        self._now = t
+
+    def _check_call(self, event: Event, call: str) -> Arc:
+        """The arc a user call would take; raises, naming the call, when it is illegal."""
+        try:
+            return self.fsm.arc_for(event)
+        except InvalidTransition as exc:
+            raise InvalidTransition(exc.state, exc.event, call=call) from None
 
     def _sent_since(self, mark: int) -> list[Segment]:
         return [o.segment for o in self._out[mark:]]

@@ -28,6 +28,11 @@ class TimerKind(Enum):
     KEEPALIVE = "keepalive"
     TIME_WAIT = "time_wait"
 
+    @classmethod
+    def _missing_(cls, value: object) -> TimerKind:
+        names = ", ".join(k.value for k in cls)
+        raise ValueError(f"TimerKind = {value!r:.80}: expected one of {names}")
+
 
 @dataclass
 class Deadlines:
@@ -39,13 +44,18 @@ class Deadlines:
     keepalive: float | None = None
     time_wait: float | None = None
 
+    def _values(self) -> tuple[float | None, ...]:
+        # Spelled out, not dataclasses.fields(): this runs on every simulator step.
+        return (self.delack, self.rtx, self.fin_wait_2, self.keepalive, self.time_wait)
+
     def pending(self) -> dict[str, float]:
         """Armed timers: name → deadline."""
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+        names = ("delack", "rtx", "fin_wait_2", "keepalive", "time_wait")
+        return {n: v for n, v in zip(names, self._values(), strict=True) if v is not None}
 
     def next(self) -> float | None:
         """The earliest deadline, or None."""
-        armed = self.pending().values()
+        armed = [v for v in self._values() if v is not None]
         return min(armed) if armed else None
 
     def clear(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tcplab import _validate as V
 from tcplab.endpoint.deadlines import TimerKind
 from tcplab.endpoint.receive import ReceivePath
 from tcplab.endpoint.tcb import MOD
@@ -23,7 +24,10 @@ from tcplab.fsm import SYNCHRONIZED_STATES, Event, Origin, Send, State
 from tcplab.segment import Flags, FourTuple, Segment
 from tcplab.timers import RetryRule
 
-__all__ = ["Endpoint", "IssChooser"]
+__all__ = ["MAX_SEND", "Endpoint", "IssChooser"]
+
+#: Most bytes one send() call queues, and most unsent bytes the send buffer holds (16 MiB).
+MAX_SEND = 1 << 24
 
 
 class Endpoint(ReceivePath):
@@ -43,8 +47,17 @@ class Endpoint(ReceivePath):
     def open(self, now: float, *, active: bool = True) -> list[Segment]:
         """OPEN (RFC 9293 §3.10.1): active sends SYN seq=ISS; passive enters LISTEN."""
         self._set_now(now)
+        active = V.boolean(active, "active")
         event = Event.ACTIVE_OPEN if active else Event.PASSIVE_OPEN
-        self.fsm.arc_for(event)  # an illegal call raises here, before anything is logged
+        self._check_call(event, f"open(active={active})")  # raises before anything is logged
+        if self.history:
+            # One Endpoint = one TCB = one connection: reusing it would carry the old ISS,
+            # queues and FIN state into the new connection (issue 13). Make a new one.
+            raise ValueError(
+                f"open(active={active}) on endpoint {self.name!r}: its connection is over "
+                f"(CLOSED after {len(self.history)} transitions); create a new Endpoint, "
+                "with a fresh ISS, for a new connection"
+            )
         if active and self.remote is None:
             raise ValueError("an active open needs a remote (address, port)")
         mark = len(self._out)
@@ -62,10 +75,19 @@ class Endpoint(ReceivePath):
         if isinstance(data, str):
             data = data.encode()
         if not isinstance(data, bytes | bytearray) or not data:
-            raise ValueError(f"send() needs non-empty bytes; got {data!r:.80}")
+            raise V.ArgumentTypeError(f"data = {V.short(data)}: expected non-empty bytes or str")
+        if len(data) > MAX_SEND:
+            raise ValueError(f"data = {len(data)} bytes: expected at most {MAX_SEND} per send()")
+        if len(self._send_buffer) + len(data) > MAX_SEND:
+            # A real socket would block (or EAGAIN) until the peer's window drains it.
+            raise ValueError(
+                f"data = {len(data)} bytes: the send buffer already holds "
+                f"{len(self._send_buffer)} unsent bytes; at most {MAX_SEND} may wait"
+            )
         if self._fin_queued:
             raise ValueError(f"send() after close(): the connection is closing ({self.state.name})")
-        opens = self.fsm.arc_for(Event.SEND).send is Send.SYN  # raises if illegal here
+        arc = self._check_call(Event.SEND, f"send({V.short(bytes(data), 30)}, now={now!r})")
+        opens = arc.send is Send.SYN
         if opens and self.remote is None:
             raise ValueError("SEND on a listening endpoint needs a remote (address, port)")
         mark = len(self._out)
@@ -88,7 +110,8 @@ class Endpoint(ReceivePath):
         default is a half-close (``shutdown(SHUT_WR)``): we can still receive.
         """
         self._set_now(now)
-        self.fsm.arc_for(Event.CLOSE)  # raises before logging when illegal
+        orphan = V.boolean(orphan, "orphan")
+        self._check_call(Event.CLOSE, f"close(now={now!r}, orphan={orphan})")
         mark = len(self._out)
         self._log("user", "CLOSE" + (" (orphan)" if orphan else ""))
         before = self.state
@@ -105,7 +128,7 @@ class Endpoint(ReceivePath):
     def abort(self, now: float) -> list[Segment]:
         """ABORT (RFC 9293 §3.10.5): RST <SEQ=SND.NXT> where the table says so; drop all."""
         self._set_now(now)
-        self.fsm.arc_for(Event.ABORT)  # raises before logging when illegal
+        self._check_call(Event.ABORT, f"abort(now={now!r})")
         mark = len(self._out)
         self._log("user", "ABORT")
         step = self._handle(Event.ABORT)

@@ -14,8 +14,9 @@ answer to an unacceptable segment, RSTs). Text goes through the
 
 from __future__ import annotations
 
+from tcplab import _validate as V
 from tcplab import seq as S
-from tcplab.endpoint.core import EndpointCore, Outgoing
+from tcplab.endpoint.core import TWO_WAY_ARC, EndpointCore, Outgoing
 from tcplab.endpoint.tcb import add
 from tcplab.fsm import SYNCHRONIZED_STATES, Event, Origin, Send, State, Timer
 from tcplab.segment import Flags, Segment
@@ -71,6 +72,28 @@ class ReceivePath(EndpointCore):
         self._push()
         return self._sent_since(mark)
 
+    def time_wait_reopen_iss(self, segment: Segment, now: float) -> int | None:
+        """Linux: may ``segment`` (a SYN) reopen this 4-tuple from TIME-WAIT?
+
+        If the preset allows it (``timers.time_wait_reopen``) and the SYN has no ACK and a
+        SEQ after RCV.NXT, TIME-WAIT ends here (the TCB is deleted) and the ISS the new
+        connection must use is returned: SND.NXT + 65535 + 2, never 0
+        (tcp_timewait_state_process()). Otherwise None and nothing changes. The caller —
+        the host's listener — then opens the new connection.
+        """
+        self._set_now(now)
+        if not isinstance(segment, Segment):
+            raise V.ArgumentTypeError(f"segment = {V.short(segment)}: expected a Segment")
+        seg, tcb = segment, self.tcb
+        fresh = seg.is_syn and not seg.has_ack and not seg.is_rst
+        if not (self.state is State.TIME_WAIT and self.timers.time_wait_reopen and fresh):
+            return None
+        if not S.after(seg.seq, tcb.rcv_nxt):
+            return None  # an old duplicate SYN: TIME-WAIT ACKs it instead
+        self._handle(Event.TIMEOUT, "a new SYN (SEQ after RCV.NXT) reopened the 4-tuple")
+        self._log("note", "TIME-WAIT ended early by a new SYN (Linux)")
+        return add(tcb.snd_nxt, 65535 + 2) or 1
+
     # ------------------------------------------------------------ CLOSED, LISTEN, SYN-SENT
     def _rcv_closed(self, seg: Segment) -> None:
         # RFC 9293 §3.10.7.1: no TCB. Never answer an RST; otherwise RST.
@@ -105,8 +128,6 @@ class ReceivePath(EndpointCore):
         self.recovery.restart()
         synack = self._segment(Flags.SYN | Flags.ACK, self.tcb.iss, self.tcb.rcv_nxt)
         if self.two_way:
-            from tcplab.endpoint.core import TWO_WAY_ARC
-
             self._apply_arc(TWO_WAY_ARC, "two-way variant: committed on the SYN alone")
             self.tcb.snd_una = self.tcb.snd_nxt  # nobody will acknowledge it
             self._emit(synack, "SYN-ACK (two-way variant)")
@@ -161,7 +182,8 @@ class ReceivePath(EndpointCore):
     # ------------------------------------------------------------ §3.10.7.4 "otherwise"
     def _rcv_other(self, seg: Segment) -> None:
         """SYN-RECEIVED and the synchronized states: RFC 9293 §3.10.7.4."""
-        if self.state is State.TIME_WAIT and self.timers.time_wait_ack_all:
+        in_time_wait = self.state is State.TIME_WAIT  # before this segment, not because of it
+        if in_time_wait and self.timers.time_wait_ack_all:
             self._rcv_time_wait_linux(seg)
             return
         # first: sequence number; second: RST (RFC 5961 §3 three cases)
@@ -180,7 +202,7 @@ class ReceivePath(EndpointCore):
             return
         if not self._rcv_ack(seg):
             return
-        if self.state is State.TIME_WAIT:
+        if in_time_wait:  # the ACK that moved CLOSING → TIME-WAIT is not answered
             self._time_wait_reply(seg)
             return
         if self.tcb.ts_ok and seg.options.ts is not None:

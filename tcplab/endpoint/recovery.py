@@ -24,6 +24,8 @@ class Recovery:
     """Retransmission queue, RTT estimator (RFC 6298) and backoff state of one TCB."""
 
     def __init__(self, timers: TimerPreset) -> None:
+        if not isinstance(timers, TimerPreset):
+            raise TypeError(f"timers = {timers!r:.80}: expected a tcplab.timers.TimerPreset")
         self.timers = timers
         self.queue: list[Segment] = []
         """Sent, not fully acknowledged, in sequence order (bounded by SND.NXT − SND.UNA)."""

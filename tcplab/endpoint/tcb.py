@@ -16,7 +16,7 @@ from typing import Final
 from tcplab import seq as S
 from tcplab.segment import Segment
 
-__all__ = ["MOD", "Tcb", "add"]
+__all__ = ["Tcb"]
 
 MOD: Final = S.MOD
 

@@ -1,7 +1,7 @@
 """``python -m tcplab simulate`` — run a scenario and print its ladder.
 
 ``--list`` prints the scenario names one per line; ``NAME [--seed N] [--pcap FILE]
-[--csv FILE] [--timers linux|rfc] [--param KEY=VALUE ...]`` runs one, prints a text
+[--csv FILE] [--timers linux|linux-pre-6.5|rfc] [--param KEY=VALUE ...]`` runs one, prints a text
 ladder and a summary. Unknown names or bad options: a one-line error and exit status 2.
 """
 
@@ -27,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
-        "--timers", choices=["linux", "rfc"], default="linux", help="timer preset (default linux)"
+        "--timers",
+        choices=["linux", "linux-pre-6.5", "rfc"],  # tcplab.timers.PRESETS
+        default="linux",
+        help="timer preset (default linux: Linux >= 6.5)",
     )
     parser.add_argument("--pcap", metavar="FILE", help="also write the trace as a pcap file")
     parser.add_argument("--csv", metavar="FILE", help="also write the trace as CSV")

@@ -27,24 +27,23 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tcplab import _validate as V
 from tcplab.endpoint import Endpoint, Outgoing
 from tcplab.fsm import State
 from tcplab.segment import FourTuple, Segment
-from tcplab.timers import LINUX, TimerPreset
-
-if TYPE_CHECKING:
-    import pandas as pd
+from tcplab.sim.result import SimResult
+from tcplab.timers import LINUX, TimerPreset, preset
 
 __all__ = [
     "Host",
     "Network",
     "Packet",
+    "PassiveOpen",
     "Rule",
     "SimResult",
     "SimulationLimitError",
@@ -58,18 +57,11 @@ class SimulationLimitError(RuntimeError):
 
 
 def _nonneg(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    if value < 0 or value == math.inf:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a finite value ≥ 0")
-    return float(value)
+    return V.number(value, name, ge=0, what="a time in seconds")
 
 
 def _rate(value: float, name: str) -> float:
-    v = _nonneg(value, name)
-    if v > 1:
-        raise ValueError(f"{name} = {value!r} is out of range: expected a probability 0 … 1")
-    return v
+    return V.probability(value, name)
 
 
 @dataclass(frozen=True)
@@ -116,18 +108,22 @@ class Rule:
     _seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.action not in ("drop", "delay", "duplicate"):
+        if not isinstance(self.action, str) or self.action not in ("drop", "delay", "duplicate"):
             raise ValueError(
-                f"unknown rule action {self.action!r}: expected drop, delay or duplicate"
+                f"unknown rule action {V.short(self.action, 40)}: expected drop, delay or duplicate"
             )
-        k = str(self.kind).upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
+        if not isinstance(self.kind, str):
+            raise V.ArgumentTypeError(f"kind = {V.short(self.kind)}: expected one of {_KINDS}")
+        k = self.kind.upper().replace("SYNACK", "SYN-ACK").replace("SYN+ACK", "SYN-ACK")
         if k not in _KINDS:
-            raise ValueError(f"unknown segment kind {self.kind!r}: expected one of {_KINDS}")
+            raise ValueError(
+                f"unknown segment kind {V.short(self.kind, 40)}: expected one of {_KINDS}"
+            )
         self.kind = k
-        if self.nth is not None and (isinstance(self.nth, bool) or self.nth < 1):
-            raise ValueError(f"nth = {self.nth!r} is out of range: expected 1, 2, 3, …")
-        if self.times is not None and (isinstance(self.times, bool) or self.times < 1):
-            raise ValueError(f"times = {self.times!r} is out of range: expected ≥ 1 or None")
+        if self.nth is not None:
+            self.nth = V.integer(self.nth, "nth", ge=1, what="a count (1, 2, 3, …)")
+        if self.times is not None:
+            self.times = V.integer(self.times, "times", ge=1, what="a count ≥ 1 or None")
         self.extra = _nonneg(self.extra, "extra delay")
         if not self.description:
             what = self.kind if self.kind != "ANY" else "segment"
@@ -160,7 +156,13 @@ class Rule:
 
 
 @dataclass
-class _Listener:
+class PassiveOpen:
+    """A passive OPEN on one port: the settings each arriving SYN's new connection gets.
+
+    Only a template — not :class:`tcplab.listener.Listener`, which models Linux's SYN and
+    accept queues; here every SYN simply forks an :class:`~tcplab.endpoint.Endpoint`.
+    """
+
     iss: int | Callable[[float, FourTuple], int] | None
     kwargs: dict[str, Any]
 
@@ -169,12 +171,15 @@ class Host:
     """A machine on the simulated network: listeners, connections, up or crashed."""
 
     def __init__(self, net: Network, name: str, addr: str) -> None:
+        if not isinstance(net, Network):
+            raise V.ArgumentTypeError(f"net = {V.short(net)}: expected the Network (add_host())")
+        V.string(name, "name", max_len=100, nonempty=True)
         Segment(seq=0, src_addr=addr)  # validates the address
         self.net = net
         self.name = name
         self.addr = addr
         self.up = True
-        self.listeners: dict[int, _Listener] = {}
+        self.listeners: dict[int, PassiveOpen] = {}
         self.conns: dict[FourTuple, Endpoint] = {}
         self.endpoints: list[Endpoint] = []
         """Every connection endpoint this host ever had, in creation order."""
@@ -208,7 +213,7 @@ class Host:
         """
         Segment(seq=0, src_port=port)
         endpoint_kwargs.setdefault("timers", self.net.timers)
-        self.listeners[port] = _Listener(iss, endpoint_kwargs)
+        self.listeners[port] = PassiveOpen(iss, endpoint_kwargs)
 
     def unlisten(self, port: int) -> None:
         self.listeners.pop(port, None)
@@ -250,7 +255,7 @@ class Host:
         )
         self.conns[ft] = ep
         self.endpoints.append(ep)
-        self.net._before[id(ep)] = State.CLOSED
+        self.net.mark_state(ep, State.CLOSED)
         ep.open(now, active=True)
         return ep
 
@@ -272,7 +277,7 @@ class Host:
         )
         self.conns[ft] = ep
         self.endpoints.append(ep)
-        self.net._before[id(ep)] = State.CLOSED
+        self.net.mark_state(ep, State.CLOSED)
         ep.open(now, active=False)
         return ep
 
@@ -286,14 +291,14 @@ class Host:
     def crash(self, now: float) -> None:
         """Power off: every TCB is lost silently; arriving segments are dropped."""
         self.up = False
-        self.net._event(now, self.name, "host", "crash: all connection state lost")
+        self.net.record_event(now, self.name, "host", "crash: all connection state lost")
         # The connections do not move through the state machine (nothing is sent, no
         # event happens to them): their TCBs are simply gone, i.e. CLOSED. Record that so
         # traces, timelines and final states do not show a dead host as ESTABLISHED.
         for ep in self.endpoints:
             if ep.state is not State.CLOSED and not ep.lost:
                 ep.lost = True
-                self.net._event(
+                self.net.record_event(
                     now,
                     self.name,
                     "state",
@@ -310,18 +315,24 @@ class Host:
         self.conns.clear()
         if not keep_listeners:
             self.listeners.clear()
-        self.net._event(now, self.name, "host", "reboot: up again, no connections")
+        self.net.record_event(now, self.name, "host", "reboot: up again, no connections")
 
-    def _deliver(self, seg: Segment, now: float) -> tuple[Endpoint, State, State]:
+    def deliver(self, seg: Segment, now: float) -> tuple[Endpoint, State, State]:
+        """Hand an arriving segment to its connection, a new one forked from a passive
+        OPEN, or a CLOSED responder; returns (endpoint, state before, state after)."""
         ft = FourTuple(seg.dst_addr, seg.dst_port, seg.src_addr, seg.src_port)
         ep = self.conns.get(ft)
+        reopen_iss = None
+        if ep is not None and ep.state is State.TIME_WAIT and seg.dst_port in self.listeners:
+            reopen_iss = ep.time_wait_reopen_iss(seg, now)  # Linux: a new SYN ends TIME-WAIT
         if ep is not None and ep.state is State.CLOSED:
             ep = None
         if ep is None:
             lst = self.listeners.get(seg.dst_port)
             if lst is not None and seg.is_syn and not seg.has_ack and not seg.is_rst:
+                iss = self._choose_iss(lst.iss, now, ft) if reopen_iss is None else reopen_iss
                 ep = Endpoint(
-                    iss=self._choose_iss(lst.iss, now, ft),
+                    iss=iss,
                     name=self.name,
                     local=(self.addr, seg.dst_port),
                     remote=None,
@@ -332,7 +343,7 @@ class Host:
                 self.conns[ft] = ep
                 self.endpoints.append(ep)
                 self._spawned.add(id(ep))
-                self.net._before[id(ep)] = State.LISTEN
+                self.net.mark_state(ep, State.LISTEN)
             else:
                 ep = Endpoint(
                     iss=0,
@@ -342,64 +353,31 @@ class Host:
                     timers=self.net.timers,
                 )
                 self.responders.append(ep)
-                self.net._before[id(ep)] = State.CLOSED
+                self.net.mark_state(ep, State.CLOSED)
         before = ep.state
         ep.receive(seg, now)
         return ep, before, ep.state
 
-    def _live(self) -> list[Endpoint]:
-        return list(self.conns.values())
+    def notify_application(self, now: float) -> None:
+        """Run ``on_eof`` / ``on_established`` once for each connection that got there."""
+        for ep in list(self.conns.values()):
+            k = id(ep)
+            if ep.eof and k not in self._notified_eof:
+                self._notified_eof.add(k)
+                if self.on_eof is not None:
+                    self.on_eof(ep, now)
+            if ep.accepted_at is not None and k not in self._notified_est:
+                self._notified_est.add(k)
+                if self.on_established is not None:
+                    self.on_established(ep, now)
 
-    def _reap(self) -> None:
+    def reap(self) -> None:
+        """Forget connections that have no TCB any more."""
         # CLOSED means "no TCB"; a connection a listener spawned that went back to
         # LISTEN (RST in SYN-RECEIVED, SYN-ACK retries exhausted) is gone too.
         for ft, ep in list(self.conns.items()):
             if ep.state is State.CLOSED or (ep.state is State.LISTEN and id(ep) in self._spawned):
                 del self.conns[ft]
-
-
-@dataclass
-class SimResult:
-    """The outcome of :meth:`Network.run`: raw records plus handy views.
-
-    ``trace`` (segments) and ``events`` (user calls, timers, state changes, errors) are
-    pandas DataFrames built on first use (see :mod:`tcplab.sim.trace`).
-    """
-
-    records: list[dict[str, Any]]
-    event_records: list[dict[str, Any]]
-    hosts: dict[str, Host]
-    end_time: float
-    seed: int
-    peers: dict[int, Endpoint] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def trace(self) -> pd.DataFrame:
-        from tcplab.sim.trace import segments_frame
-
-        return segments_frame(self)
-
-    @property
-    def events(self) -> pd.DataFrame:
-        from tcplab.sim.trace import events_frame
-
-        return events_frame(self)
-
-    def endpoint(self, host: str, index: int = -1) -> Endpoint:
-        return self.hosts[host].endpoint(index=index)
-
-    def final_states(self) -> dict[str, State]:
-        """Each host's most recent connection's final state (CLOSED if it never had one)."""
-        out: dict[str, State] = {}
-        for name, h in self.hosts.items():
-            last = h.endpoints[-1] if h.endpoints else None
-            out[name] = State.CLOSED if last is None or last.lost else last.state
-        return out
-
-    def errors(self) -> dict[str, list[str]]:
-        """Errors each host's connections reported to their applications."""
-        return {n: [e.error for e in h.endpoints if e.error] for n, h in self.hosts.items()}
 
 
 class Network:
@@ -419,7 +397,7 @@ class Network:
         reorder: float = 0.0,
         reorder_delay: float | None = None,
         seed: int = 0,
-        timers: TimerPreset = LINUX,
+        timers: TimerPreset | str = LINUX,
         max_events: int = 100_000,
     ) -> None:
         self.delay = _nonneg(delay, "delay")
@@ -429,12 +407,10 @@ class Network:
         self.reorder_delay = _nonneg(
             2 * self.delay if reorder_delay is None else reorder_delay, "reorder_delay"
         )
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int; got {seed!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValueError(f"max_events = {max_events!r} is out of range: expected an int ≥ 1")
+        seed = V.integer(seed, "seed", what="an int seed")
+        max_events = V.integer(max_events, "max_events", ge=1, le=V.MAX_EVENTS)
         self.seed = seed
-        self.timers = timers
+        self.timers = preset(timers)  # a TimerPreset or its name ("linux", "rfc", …)
         self.max_events = max_events
         self.rng = random.Random(seed)
         self.hosts: dict[str, Host] = {}
@@ -454,6 +430,7 @@ class Network:
 
     # ------------------------------------------------------------------ set-up
     def add_host(self, name: str, addr: str) -> Host:
+        V.string(name, "name", max_len=100, nonempty=True)
         if name in self.hosts:
             raise ValueError(f"host name {name!r} is already taken")
         if any(h.addr == addr for h in self.hosts.values()):
@@ -507,7 +484,11 @@ class Network:
                 return h
         return None
 
-    def _event(
+    def mark_state(self, ep: Endpoint, state: State) -> None:
+        """Record ``ep``'s state as the "before" of the next segments it sends."""
+        self._before[id(ep)] = state
+
+    def record_event(
         self,
         now: float,
         host: str,
@@ -642,11 +623,11 @@ class Network:
             before = self._before.get(k, ep.state)
             for out in ep.drain():
                 self._transmit(now, host, out, before, ep.state, ep)
-            seen = self._log_seen.get(k, 0)
-            for entry in ep.log[seen:]:
+            seen = self._log_seen.get(k, 0)  # absolute count; the log may drop old entries
+            for entry in ep.log[max(0, seen - ep.log_dropped) :]:
                 if entry.kind == "data":
                     continue
-                self._event(
+                self.record_event(
                     entry.time,
                     host.name,
                     entry.kind,
@@ -655,19 +636,10 @@ class Network:
                     entry.state_before,
                     entry.state_after,
                 )
-            self._log_seen[k] = len(ep.log)
+            self._log_seen[k] = ep.log_dropped + len(ep.log)
             self._before[k] = ep.state
         for host in self.hosts.values():
-            for ep in list(host.conns.values()):
-                k = id(ep)
-                if ep.eof and k not in host._notified_eof:
-                    host._notified_eof.add(k)
-                    if host.on_eof is not None:
-                        host.on_eof(ep, now)
-                if ep.accepted_at is not None and k not in host._notified_est:
-                    host._notified_est.add(k)
-                    if host.on_established is not None:
-                        host.on_established(ep, now)
+            host.notify_application(now)
             # Callbacks may have produced segments: send them too.
             for ep in list(host.conns.values()):
                 k = id(ep)
@@ -675,7 +647,7 @@ class Network:
                 for out in ep.drain():
                     self._transmit(now, host, out, before, ep.state, ep)
                 self._before[k] = ep.state
-            host._reap()
+            host.reap()
             for ep in host.conns.values():
                 d = ep.next_timer()
                 if d is not None and self._timer_at.get(id(ep)) != d:
@@ -704,7 +676,7 @@ class Network:
             if kind == "action":
                 action, label = data
                 if label:
-                    self._event(t, "-", "action", label)
+                    self.record_event(t, "-", "action", label)
                 action(t)
             elif kind == "deliver":
                 self._arrive(t, self._records[data])
@@ -742,7 +714,7 @@ class Network:
             return
         if not row["fate"]:
             row["fate"] = "delivered"
-        ep, before, after = dst._deliver(seg, t)
+        ep, before, after = dst.deliver(seg, t)
         self._before.setdefault(id(ep), before)
         self._before[id(ep)] = before
         row["dst_state_before"] = before

@@ -20,10 +20,12 @@ in ``get_scenario(name).params``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from tcplab import _validate as V
 from tcplab.endpoint import Endpoint
 from tcplab.fsm import State
 from tcplab.segment import Flags, Segment
@@ -108,11 +110,16 @@ def list_scenarios() -> list[str]:
 
 def get_scenario(name: str) -> Scenario:
     """The scenario called ``name``; ValueError listing the names if there is none."""
+    if not isinstance(name, str):
+        raise V.ArgumentTypeError(f"name = {V.short(name)}: expected a scenario name (a str)")
     try:
         return _REGISTRY[name]
     except KeyError:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
         raise ValueError(
-            f"unknown scenario {name!r}: expected one of {', '.join(_REGISTRY)}"
+            f"unknown scenario {V.short(name, 40)}: {hint}expected one of the "
+            f"{len(_REGISTRY)} names of list_scenarios()"
         ) from None
 
 

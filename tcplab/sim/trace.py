@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tcplab import _validate as _v
+from tcplab import _validate as V
 from tcplab.fsm import State
 
 if TYPE_CHECKING:
-    from tcplab.sim.network import SimResult
+    from tcplab.sim.result import SimResult
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -71,13 +71,19 @@ SEGMENT_COLUMNS = [
 ]
 
 
+def _check_result(result: object) -> SimResult:
+    from tcplab.sim.result import check_result  # at call time: keeps this module light
+
+    return check_result(result)
+
+
 def _state_name(s: State | None) -> str | None:
     return None if s is None else s.name
 
 
 def segments_frame(result: SimResult) -> pd.DataFrame:
     """The segment trace of ``result`` (columns :data:`SEGMENT_COLUMNS`), sorted by time."""
-    result = _v.sim_result(result)
+    result = _check_result(result)
     rows: list[dict[str, Any]] = []
     for r in result.records:
         row = {c: r.get(c) for c in SEGMENT_COLUMNS}
@@ -99,7 +105,7 @@ def segments_frame(result: SimResult) -> pd.DataFrame:
 
 def events_frame(result: SimResult) -> pd.DataFrame:
     """User calls, timers, state changes and errors: time, host, port, kind, what, states."""
-    result = _v.sim_result(result)
+    result = _check_result(result)
     cols = ["time", "host", "port", "kind", "what", "state_before", "state_after"]
     rows = []
     for e in result.event_records:
@@ -113,28 +119,28 @@ def events_frame(result: SimResult) -> pd.DataFrame:
     return df
 
 
-_TRACE_COLUMNS = {"time", "sender", "kind", "seq", "ack", "note", "fate"}
-
-
 def retransmissions(trace: pd.DataFrame) -> pd.DataFrame:
     """Rows of the trace that are retransmissions (from a retransmission timer)."""
-    if not isinstance(trace, pd.DataFrame) or not set(trace) >= _TRACE_COLUMNS:
-        raise _v.ArgumentTypeError(f"trace = {_v.short(trace)}: expected a SimResult's .trace")
     # Timer retransmissions ("retransmission #n") and Linux's immediate SYN-ACK resend when a
     # retransmitted SYN arrives ("retransmitted SYN: SYN-ACK again").
+    cols = ["time", "sender", "kind", "seq", "ack", "note", "fate"]
+    if not isinstance(trace, pd.DataFrame) or not set(cols) <= set(trace.columns):
+        raise V.ArgumentTypeError(
+            f"trace = {V.short(trace)}: expected a segment trace DataFrame (result.trace)"
+        )
     mask = trace["note"].fillna("").str.contains(r"retransmission #|retransmitted SYN")
-    return trace.loc[mask, ["time", "sender", "kind", "seq", "ack", "note", "fate"]]
+    return trace.loc[mask, cols]
 
 
 def final_states(result: SimResult) -> dict[str, str]:
     """Host name → state name of its most recent connection."""
-    result = _v.sim_result(result)
+    result = _check_result(result)
     return {k: v.name for k, v in result.final_states().items()}
 
 
 def bytes_delivered(result: SimResult) -> dict[str, bytes]:
     """Host name → all bytes its connections delivered to the application, in order."""
-    result = _v.sim_result(result)
+    result = _check_result(result)
     return {n: b"".join(bytes(e.received) for e in h.endpoints) for n, h in result.hosts.items()}
 
 
@@ -145,7 +151,7 @@ def data_corrupted(result: SimResult) -> bool:
     accepted, recorded by the network); bytes from an old incarnation or a forger count
     as corruption.
     """
-    result = _v.sim_result(result)
+    result = _check_result(result)
     for h in result.hosts.values():
         for ep in h.endpoints:
             if not ep.received:
@@ -159,7 +165,7 @@ def data_corrupted(result: SimResult) -> bool:
 
 def summary(result: SimResult) -> str:
     """A few lines: segments sent/lost, retransmissions, final states, errors, bytes."""
-    result = _v.sim_result(result)
+    result = _check_result(result)
     df = result.trace
     lines = [
         f"{len(df)} segments, {int((df['fate'] == 'lost').sum())} lost, "
