@@ -40,7 +40,8 @@ import os
 import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import IO, Any, Final, NoReturn, TypeVar, overload
+from pathlib import Path
+from typing import IO, Any, Final, Literal, NoReturn, TypeVar, overload
 
 __all__ = [
     "MAX_BACKLOG",
@@ -50,18 +51,22 @@ __all__ = [
     "MAX_SECONDS",
     "MAX_TRIALS",
     "ArgumentTypeError",
+    "axes",
     "binary_file",
     "boolean",
     "byte_string",
     "choice",
     "enum_member",
+    "instance",
     "integer",
     "missing_member",
     "number",
+    "path",
     "probability",
     "seed",
     "sequence",
     "short",
+    "sim_result",
     "string",
     "work",
 ]
@@ -219,6 +224,14 @@ def probability(value: object, name: str) -> float:
     return number(value, name, ge=0, le=1, what="probability")
 
 
+@overload
+def seed(value: object, name: str = ..., *, optional: Literal[False]) -> int: ...
+
+
+@overload
+def seed(value: object, name: str = ..., *, optional: bool = ...) -> int | None: ...
+
+
 def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | None:
     """A random seed: an int in 0 … 2^64−1 (or None when ``optional``).
 
@@ -229,6 +242,37 @@ def seed(value: object, name: str = "seed", *, optional: bool = True) -> int | N
         return None
     what = "an int seed" + (" or None" if optional else "")
     return integer(value, name, ge=0, le=2**64 - 1, what=what)
+
+
+def instance(value: object, name: str, kind: type[_T] | tuple[type, ...], what: str) -> _T:
+    """``value`` if it is an instance of ``kind`` (a type error naming ``what`` otherwise)."""
+    if not isinstance(value, kind):
+        _fail(name, value, what, wrong_type=True)
+    return value  # type: ignore[return-value]
+
+
+def sim_result(value: object, name: str = "result", *, frame_ok: bool = False) -> Any:
+    """A :class:`tcplab.sim.network.SimResult` (or, with ``frame_ok``, its trace DataFrame).
+
+    Imports lazily: only code that already works on results pays for the import.
+    """
+    from tcplab.sim.network import SimResult
+
+    if isinstance(value, SimResult):
+        return value
+    if frame_ok and type(value).__name__ == "DataFrame":
+        return value
+    what = "a SimResult (from run_scenario)" + (" or its .trace DataFrame" if frame_ok else "")
+    _fail(name, value, what, wrong_type=True)
+
+
+def axes(value: object, name: str = "ax") -> Any:
+    """None or a matplotlib ``Axes`` to draw into."""
+    if value is None:
+        return None
+    from matplotlib.axes import Axes
+
+    return instance(value, name, Axes, "None or a matplotlib Axes")
 
 
 def boolean(value: object, name: str) -> bool:
@@ -323,6 +367,17 @@ def byte_string(
     if (length is not None and len(data) != length) or len(data) > max_len:
         _fail(name, value, f"{want}; got {len(data)} bytes", wrong_type=False)
     return data
+
+
+def path(value: object, name: str) -> Path:
+    """``value`` as a :class:`pathlib.Path`: a non-empty ``str`` or an ``os.PathLike``."""
+    if isinstance(value, str):
+        if not value or len(value) > 4096:
+            _fail(name, value, "a non-empty path of at most 4096 characters", wrong_type=False)
+        return Path(value)
+    if isinstance(value, os.PathLike) and isinstance(os.fspath(value), str):
+        return Path(value)
+    _fail(name, value, "a path (str or pathlib.Path)", wrong_type=True)
 
 
 def binary_file(value: object, name: str, *, mode: str = "w") -> str | os.PathLike[str] | IO[bytes]:

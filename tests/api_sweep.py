@@ -213,6 +213,12 @@ def _live_counts() -> Any:
     return dict.fromkeys(keys, 1)
 
 
+def _flood_sweep_frame() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "served_fast_share": [1.0]})
+
+
 GOOD: dict[str, Callable[[], Any]] = {
     # timers (wt/core): linux_model_timeout, from_sysctl_values
     "boundary": lambda: 6,
@@ -297,7 +303,7 @@ GOOD: dict[str, Callable[[], Any]] = {
     "samples": lambda: [],
     "df": _sweep_frame,
     "pairs": lambda: [(1, 2)],
-    "trace": lambda: [],
+    "trace": lambda: _result().trace,
     "parser": lambda: argparse.ArgumentParser(),
     "args": lambda: argparse.Namespace(),
     "fn": lambda: lambda: None,
@@ -341,6 +347,8 @@ GOOD: dict[str, Callable[[], Any]] = {
     "expires": lambda: 1.0,
     "time": lambda: 1.0,
     "acked": lambda: False,
+    "state_before": _state,
+    "state_after": _state,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -360,6 +368,13 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
+    "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
+    "tcplab.viz.queue_plots.plot_listen_queue": {
+        "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]
+    },
+    "tcplab.viz.queue_plots.plot_success_vs_attack": {"df": _flood_sweep_frame},
+    "tcplab.endpoint.core.LogEntry": {"kind": lambda: "user"},
+    "tcplab.listener.TimerEvent": {"action": lambda: "retransmit"},
     "tcplab.timers.preset": {"name": lambda: "linux"},
     "tcplab.timers.TimerPreset": {"name": lambda: "custom"},
     "tcplab.ports.parse_port_range": {"text": lambda: "32768 60999"},
@@ -389,6 +404,9 @@ def _samples() -> dict[str, Callable[[], Any]]:
     return {
         "tcplab.defences.Policy": lambda: defences.policy_for("none"),
         "tcplab.endpoint.LogEntry": lambda: endpoint.LogEntry(
+            0.0, "user", "OPEN", State.CLOSED, State.SYN_SENT
+        ),
+        "tcplab.endpoint.core.LogEntry": lambda: endpoint.LogEntry(
             0.0, "user", "OPEN", State.CLOSED, State.SYN_SENT
         ),
         "tcplab.flood.FloodResult": lambda: flood.simulate_flood(_flood_config()),

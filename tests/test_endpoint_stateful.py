@@ -17,6 +17,8 @@ The whole run must reach at least 50,000 rule steps (checked at the end).
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -37,8 +39,13 @@ A_ADDR, B_ADDR = ("10.0.0.1", 40000), ("10.0.0.2", 80)
 MAX_WIRE = 400  # segments in flight; a runaway producer fails the queue check
 MAX_END_EVENTS = 20_000  # events the final drain may take before CLOSED is overdue
 STEPS = {"count": 0}
-MIN_STEPS = 1000
-MAX_EXAMPLES, STEP_COUNT = 200, 100
+MIN_STEPS = 50_000
+MAX_EXAMPLES, STEP_COUNT = 700, 100
+# Debugging aid: TCPLAB_STATEFUL_PRESETS=LINUX explores one preset only.
+PRESETS = [
+    {"LINUX": LINUX, "RFC": RFC}[p]
+    for p in os.environ.get("TCPLAB_STATEFUL_PRESETS", "LINUX,RFC").split(",")
+]
 
 
 def _ooo(ep: Endpoint) -> dict:
@@ -62,7 +69,7 @@ class EndpointPair(RuleBasedStateMachine):
     @initialize(
         iss_a=st.integers(0, seq.MOD - 1),
         iss_b=st.integers(0, seq.MOD - 1),
-        timers=st.sampled_from([LINUX, RFC]),
+        timers=st.sampled_from(PRESETS),
         mss=st.sampled_from([536, 1460]),
     )
     def start(self, iss_a, iss_b, timers, mss):

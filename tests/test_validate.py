@@ -3,6 +3,7 @@
 import io
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,3 +148,13 @@ def test_boolean_and_choice():
     assert v.choice("linux", "timers", ("linux", "rfc9293")) == "linux"
     with pytest.raises(ValueError, match="timers = 'rfc': expected one of 'linux', 'rfc9293'"):
         v.choice("rfc", "timers", ("linux", "rfc9293"))
+
+
+def test_path_accepts_str_and_pathlike_only(tmp_path):
+    assert v.path("a/b", "root") == Path("a/b")
+    assert v.path(tmp_path, "root") == tmp_path
+    for bad in (1, None, b"/proc", True):
+        with pytest.raises(TypeError, match=f"root = {v.short(bad)}"):
+            v.path(bad, "root")
+    with pytest.raises(ValueError, match="non-empty"):
+        v.path("", "root")

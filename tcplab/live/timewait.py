@@ -11,6 +11,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.ports import parse_port_range
 
 __all__ = ["TIMEWAIT_SYSCTLS", "timewait_sysctls"]
@@ -28,7 +29,7 @@ TIMEWAIT_SYSCTLS = {
 
 def timewait_sysctls(root: str | Path = "/proc/sys") -> dict[str, Any]:
     """The knobs that can be read under ``root``: ints, and the port range as ``(lo, hi)``."""
-    base = Path(root)
+    base = _v.path(root, "root")
     out: dict[str, Any] = {}
     for name, rel in TIMEWAIT_SYSCTLS.items():
         with contextlib.suppress(OSError, ValueError):

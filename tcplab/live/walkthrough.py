@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tcplab import _validate as _v
 from tcplab.fsm import Event, State, TcpStateMachine
-from tcplab.live.stack import LOOPBACK, _require, find_proc_tcp, tcp_state
+from tcplab.live.stack import _listener, _require, find_proc_tcp, tcp_state
 
 __all__ = ["WalkStep", "open_close_walkthrough", "walkthrough_frame"]
 
@@ -69,9 +70,7 @@ def open_close_walkthrough() -> list[WalkStep]:
         )
 
     with contextlib.ExitStack() as stack:
-        lsock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-        lsock.bind((LOOPBACK, 0))
-        lsock.listen(1)
+        lsock = _listener(stack, 1)  # out of ports or descriptors: LiveResourceError
         server_m.handle(Event.PASSIVE_OPEN)
         record("server: listen()", (), (Event.PASSIVE_OPEN,), client_m.state, tcp_state(lsock))
 
@@ -116,11 +115,21 @@ def open_close_walkthrough() -> list[WalkStep]:
     return steps
 
 
+def _step(value: object, name: str) -> WalkStep:
+    if not isinstance(value, WalkStep):
+        raise _v.ArgumentTypeError(f"{name} = {_v.short(value)}: expected a WalkStep")
+    return value
+
+
+def _steps(steps: object) -> list[WalkStep]:
+    return list(_v.sequence(steps, "steps", max_len=1000, item=_step, what="a list of WalkStep"))
+
+
 def walkthrough_frame(steps: list[WalkStep] | None = None):  # type: ignore[no-untyped-def]
     """The walkthrough as a pandas DataFrame (runs it when ``steps`` is None)."""
     import pandas as pd
 
-    rows = steps if steps is not None else open_close_walkthrough()
+    rows = open_close_walkthrough() if steps is None else _steps(steps)
     return pd.DataFrame(
         {
             "what the programs did": [s.action for s in rows],

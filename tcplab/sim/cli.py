@@ -12,12 +12,14 @@ import ast
 import sys
 from typing import Any
 
+from tcplab import _validate as _v
+
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    if not isinstance(parser, argparse.ArgumentParser):
-        raise TypeError(f"parser = {parser!r:.80}: expected an argparse.ArgumentParser")
+    """Register ``simulate``'s options on ``parser``."""
+    _require(parser, "parser", argparse.ArgumentParser)
     parser.add_argument("name", nargs="?", help="scenario name (see --list)")
     parser.add_argument("--list", action="store_true", help="print scenario names and exit")
     parser.add_argument(
@@ -75,9 +77,14 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _require(value: object, name: str, kind: type) -> None:
+    if not isinstance(value, kind):
+        raise _v.ArgumentTypeError(f"{name} = {_v.short(value)}: expected an {kind.__name__}")
+
+
 def run(args: argparse.Namespace) -> int:
-    if not isinstance(args, argparse.Namespace):
-        raise TypeError(f"args = {args!r:.80}: expected an argparse.Namespace")
+    """Run ``simulate`` for parsed ``args``; returns the exit status (0, or 2 on bad input)."""
+    _require(args, "args", argparse.Namespace)
     from tcplab.sim.scenarios import get_scenario, list_scenarios
 
     if args.list:

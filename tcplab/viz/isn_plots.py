@@ -10,9 +10,18 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from tcplab import _validate as _v
 from tcplab import isn
 
 __all__ = ["generator_color", "plot_isn_over_time", "plot_prediction_error"]
+
+
+def _frame(df: object, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in getattr(df, "columns", ())]
+    if type(df).__name__ != "DataFrame" or missing:
+        raise _v.ArgumentTypeError(
+            f"df = {_v.short(df)}: expected a DataFrame with columns {', '.join(columns)}"
+        )
 
 
 def plot_isn_over_time(
@@ -29,8 +38,10 @@ def plot_isn_over_time(
     are the victim's 4-tuple, dashed the attacker's: clock generators put them on top of
     each other, keyed ones apart, random ones nowhere in particular.
     """
+    ax = _v.axes(ax)
     if df is None:
         df = isn.isn_trace(generators, times=times, seed=seed)
+    _frame(df, ("generator", "tuple", "t", "isn"))
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
@@ -76,8 +87,10 @@ def plot_prediction_error(
 ) -> Axes:
     """|actual − predicted| ISN per generator (log scale), from
     :func:`tcplab.isn.attacker_prediction`."""
+    ax = _v.axes(ax)
     if df is None:
         df = isn.attacker_prediction(**kwargs)
+    _frame(df, ("generator", "error"))
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3))

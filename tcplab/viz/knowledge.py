@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from tcplab import _validate as _v
 from tcplab import seq
 from tcplab.viz.ladder import ladder_rows
 
@@ -33,9 +34,11 @@ def knowledge_frame(result: Any, hosts: tuple[str, str] = ("A", "B")) -> pd.Data
     ``both directions known to both`` (bool). Lost segments teach nothing and are left
     out; an RST teaches nothing either (it says "no such connection").
     """
-    a, b = hosts
+    result = _v.sim_result(result)
+    a, b = _v.sequence(hosts, "hosts", min_len=2, max_len=2, item=_v.string)
     if a == b:
-        raise ValueError(f"hosts must name two different hosts; got {hosts!r}")
+        raise ValueError(f"hosts = {_v.short(hosts)}: expected two different hosts")
+    hosts = (a, b)
     trace = result.trace
     labels = ladder_rows(result)
     if len(labels) != len(trace):  # pragma: no cover - both come from the same records

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from tcplab import _validate as _v
 from tcplab.seq import MOD
 from tcplab.viz._svg import figure_to_svg
 
@@ -103,6 +104,7 @@ def _nice_state(s: Any) -> str | None:
 
 def ladder_rows(result: SimResult | pd.DataFrame, *, relative: bool = True) -> list[LadderRow]:
     """The labelled arrows of a result (or of a trace DataFrame), in time order."""
+    relative = _v.boolean(relative, "relative")
     df, iss = _trace_and_iss(result)
     syms = _symbols(iss) if relative else {}
     rows: list[LadderRow] = []
@@ -138,6 +140,7 @@ def ladder_rows(result: SimResult | pd.DataFrame, *, relative: bool = True) -> l
 
 
 def _trace_and_iss(result: Any) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    result = _v.sim_result(result, frame_ok=True)
     if hasattr(result, "hosts") and hasattr(result, "records"):
         df = result.trace
         iss = {n: [e.iss for e in h.endpoints] for n, h in result.hosts.items()}
@@ -201,6 +204,13 @@ def ladder(
 
     ``hosts`` picks the left and right timelines (default: the first two senders).
     """
+    if hosts is not None:
+        hosts = _v.sequence(hosts, "hosts", min_len=2, max_len=2, item=_v.string)  # type: ignore[assignment]
+    if title is not None:
+        _v.string(title, "title", max_len=200)
+    show_states = _v.boolean(show_states, "show_states")
+    show_timers = _v.boolean(show_timers, "show_timers")
+    width = _v.number(width, "width", ge=2, le=40, what="figure width in inches")
     rows = ladder_rows(result, relative=relative)
     names = list(hosts) if hosts else []
     for r in rows:
@@ -390,6 +400,7 @@ def ladder_svg(result: SimResult | pd.DataFrame, **kw: Any) -> str:
 
 def ladder_png_data_uri(result: SimResult | pd.DataFrame, *, dpi: int = 90, **kw: Any) -> str:
     """The ladder as a ``data:image/png;base64,...`` URI."""
+    dpi = _v.integer(dpi, "dpi", ge=10, le=600, what="a resolution in dots per inch")
     fig = _figure_only(result, **kw)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -399,6 +410,7 @@ def ladder_png_data_uri(result: SimResult | pd.DataFrame, *, dpi: int = 90, **kw
 
 def ladder_text(result: SimResult | pd.DataFrame, *, relative: bool = True, width: int = 44) -> str:
     """A plain-text ladder for the terminal (what ``python -m tcplab simulate`` prints)."""
+    width = _v.integer(width, "width", ge=20, le=400, what="a width in characters")
     rows = ladder_rows(result, relative=relative)
     _, iss = _trace_and_iss(result)
     names: list[str] = []

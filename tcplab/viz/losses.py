@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from tcplab import _validate as _v
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
 from tcplab.viz.timeline import state_spans
@@ -39,8 +40,8 @@ def _state_at(spans: list[tuple[float, float, str]], t: float, before: str) -> s
 def phase_done(result: Any, phase: str) -> float:
     """When ``phase`` is over: both sides ESTABLISHED (handshake), or the passive closer B
     CLOSED (close — A's TIME-WAIT then runs on its fixed clock)."""
-    if phase not in PHASE_POINTS:
-        raise ValueError(f"unknown phase {phase!r}: expected one of {', '.join(PHASE_POINTS)}")
+    phase = _v.choice(phase, "phase", tuple(PHASE_POINTS))
+    result = _v.sim_result(result)
     ev = result.events
     st = ev[ev["kind"] == "state"]
     if phase == "handshake":
@@ -62,8 +63,9 @@ def loss_frame(phase: str = "handshake", *, timers: str = "linux", seed: int = 0
     ``done at (s)`` (see :func:`phase_done`), ``later by (s)`` (compared with the same
     run without loss) and ``segments`` (sent, the lost one included).
     """
-    if phase not in PHASE_POINTS:
-        raise ValueError(f"unknown phase {phase!r}: expected one of {', '.join(PHASE_POINTS)}")
+    phase = _v.choice(phase, "phase", tuple(PHASE_POINTS))
+    timers = _v.choice(timers, "timers", ("linux", "rfc"))
+    seed = _v.seed(seed, optional=False)
     close = phase == "close"
     base = phase_done(run_scenario("connection", seed=seed, timers=timers, close=close), phase)
     rows: list[dict[str, Any]] = []

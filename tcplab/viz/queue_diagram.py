@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab._tools import have, warn_missing
 from tcplab.listener import Listener, ListenerConfig
 
@@ -32,6 +33,10 @@ def listen_queues_source(
     listener: Listener | None = None, config: ListenerConfig | None = None
 ) -> str:
     """DOT source of the diagram (see :func:`listen_queues_diagram`)."""
+    if listener is not None:
+        _v.instance(listener, "listener", Listener, "None or a tcplab.listener.Listener")
+    if config is not None:
+        _v.instance(config, "config", ListenerConfig, "None or a ListenerConfig")
     cfg = listener.config if listener is not None else (config or ListenerConfig())
     lim = _limits(listener, cfg)
     ctr = listener.counters if listener is not None else None

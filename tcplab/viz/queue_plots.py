@@ -9,7 +9,21 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
+from tcplab import _validate as _v
+
 __all__ = ["plot_listen_queue", "plot_queue_occupancy", "plot_success_vs_attack"]
+
+
+def _frame(df: object, name: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in getattr(df, "columns", ())]
+    if type(df).__name__ != "DataFrame" or missing:
+        raise _v.ArgumentTypeError(
+            f"{name} = {_v.short(df)}: expected a DataFrame with columns {', '.join(columns)}"
+        )
+
+
+def _sample(x: object, name: str) -> dict[str, float]:
+    return _v.instance(x, name, dict, "a dict sample from simulate_listen_queue")
 
 
 def plot_success_vs_attack(
@@ -20,6 +34,9 @@ def plot_success_vs_attack(
     ``df`` is :func:`tcplab.flood.sweep_attack_rate` output. ``metric`` is
     ``served_fast_share`` (served within the deadline) or ``served_share`` (eventually).
     """
+    ax = _v.axes(ax)
+    metric = _v.choice(metric, "metric", ("served_fast_share", "served_share"))
+    _frame(df, "df", ("defences", "attack_rate", metric))
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.5, 3.6))
@@ -41,7 +58,9 @@ def plot_success_vs_attack(
 def plot_queue_occupancy(result: Any, *, ax: Axes | None = None) -> Axes:
     """SYN queue (attack vs legitimate entries) and accept queue over time for one flood run
     (a :class:`tcplab.flood.FloodResult` or its ``timeseries``)."""
+    ax = _v.axes(ax)
     ts = result.timeseries if hasattr(result, "timeseries") else result
+    _frame(ts, "result", ("t", "attack_entries", "legit_entries", "accept_queue"))
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.5, 3.2))
@@ -69,7 +88,15 @@ def plot_listen_queue(
     ax: Axes | None = None,
 ) -> Axes:
     """SYN and accept queue over time from :func:`tcplab.listener.simulate_listen_queue`."""
+    ax = _v.axes(ax)
+    if max_ack_backlog is not None:
+        max_ack_backlog = _v.integer(
+            max_ack_backlog, "max_ack_backlog", ge=0, le=_v.MAX_BACKLOG, what="a backlog"
+        )
+    if type(samples).__name__ != "DataFrame":
+        samples = list(_v.sequence(samples, "samples", max_len=_v.MAX_ITEMS, item=_sample))
     df = pd.DataFrame(samples)
+    _frame(df, "samples", ("t", "syn_queue", "accept_queue"))
     fig = None  # a figure made here is closed before returning: show it with `ax.figure`
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.5, 3.2), layout="constrained")

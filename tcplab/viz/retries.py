@@ -14,6 +14,7 @@ import itertools
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from tcplab import _validate as _v
 from tcplab.timers import TimerPreset, preset
 
 __all__ = ["retry_plot", "simulated_send_times"]
@@ -24,9 +25,8 @@ def simulated_send_times(kind: str, timers: str | TimerPreset = "linux") -> tupl
     or SYN-ACK (``kind="SYN-ACK"``, scenario ``synack-timeout``) in the simulation."""
     from tcplab.sim.scenarios import run_scenario
 
-    scenario = {"SYN": "syn-timeout", "SYN-ACK": "synack-timeout"}.get(kind)
-    if scenario is None:
-        raise ValueError(f"kind = {kind!r}: expected 'SYN' or 'SYN-ACK'")
+    kind = _v.choice(kind, "kind", ("SYN", "SYN-ACK"))
+    scenario = {"SYN": "syn-timeout", "SYN-ACK": "synack-timeout"}[kind]
     tr = run_scenario(scenario, timers=preset(timers)).trace
     times = tr.loc[tr["kind"] == kind, "time"].astype(float)
     return tuple(round(float(t - times.min()), 6) for t in times)
@@ -36,6 +36,7 @@ def retry_plot(timers: str | TimerPreset = "linux", *, simulated: bool = True) -
     """Two rows — the client's SYNs and the server's SYN-ACKs — with each transmission,
     the waits between them, and the give-up time."""
     p = preset(timers)
+    simulated = _v.boolean(simulated, "simulated")
     lines = [
         ("client: SYN", p.syn_timeline(), "connect() gives up", "SYN"),
         ("server: SYN-ACK", p.synack_timeline(), "request dropped", "SYN-ACK"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from tcplab import _validate as _v
 from tcplab import seq
 
 __all__ = ["LINKS", "MSL", "comparison_table", "human_duration", "wrap_time_table"]
@@ -35,8 +36,7 @@ _CLASSIC = {"ARPANET", "DS1", "Ethernet", "DS3", "FDDI"}
 
 def human_duration(seconds: float) -> str:
     """``17.18`` → ``"17.2 s"``, ``1718`` → ``"28.6 min"``, ``3.07e5`` → ``"3.6 days"``."""
-    if not seconds >= 0:
-        raise ValueError(f"seconds={seconds!r}: expected a duration >= 0")
+    seconds = _v.number(seconds, "seconds", ge=0, what="duration in seconds")
     for unit, size in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
         if seconds >= 2 * size or (unit == "min" and seconds >= 100):
             return f"{seconds / size:.1f} {unit}"
@@ -52,7 +52,7 @@ def wrap_time_table(links: Sequence[tuple[str, float]] = LINKS) -> pd.DataFrame:
     ordering) and ``source`` (classic RFC table row, or computed).
     """
     rows = []
-    for name, bps in links:
+    for name, bps in _v.sequence(links, "links", max_len=1000, item=_link):
         tw = seq.wrap_time(bps)
         rows.append(
             {
@@ -78,6 +78,18 @@ def _rfc1982(a: int, b: int) -> str:
         return "undefined"
 
 
+def _link(x: object, name: str) -> tuple[str, float]:
+    pair = _v.sequence(x, name, min_len=2, max_len=2, what="a (name, bits_per_second) pair")
+    return _v.string(pair[0], f"{name} name", max_len=200), _v.number(
+        pair[1], f"{name} bits_per_second", gt=0, what="link speed in bit/s"
+    )
+
+
+def _seq_pair(x: object, name: str) -> tuple[int, int]:
+    pair = _v.sequence(x, name, min_len=2, max_len=2, what="an (a, b) pair")
+    return seq.check(pair[0], f"{name} a"), seq.check(pair[1], f"{name} b")
+
+
 def comparison_table(pairs: Sequence[tuple[int, int]]) -> pd.DataFrame:
     """Plain integer order vs RFC 1982 serial order vs Linux ``before()`` for each ``(a, b)``.
 
@@ -95,6 +107,6 @@ def comparison_table(pairs: Sequence[tuple[int, int]]) -> pd.DataFrame:
             "before(a, b)": seq.before(a, b),
             "before(b, a)": seq.before(b, a),
         }
-        for a, b in pairs
+        for a, b in _v.sequence(pairs, "pairs", max_len=10_000, item=_seq_pair)
     ]
     return pd.DataFrame(rows)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tcplab import _validate as _v
 from tcplab._tools import have, missing_message
 from tcplab.fsm import ARCS, Arc, Event, Send, State, Transition
 
@@ -84,13 +85,15 @@ def _is_reset(arc: Arc) -> bool:
 
 
 def _select(arcs: ArcSet) -> tuple[Arc, ...]:
+    if not isinstance(arcs, str):
+        raise _v.ArgumentTypeError(f"arcs = {_v.short(arcs)}: expected 'all', 'figure5' or 'main'")
     if arcs == "all":
         return ARCS
     if arcs == "figure5":
         return tuple(a for a in ARCS if a.figure5)
     if arcs == "main":  # Figure 5 plus the text's arcs, without resets, aborts and self-loops
         return tuple(a for a in ARCS if a.source is not a.target and not _is_reset(a))
-    raise ValueError(f"unknown arc set {arcs!r}: expected 'all', 'figure5' or 'main'")
+    raise ValueError(f"unknown arc set {_v.short(arcs)}: expected 'all', 'figure5' or 'main'")
 
 
 def _node_id(state: State) -> str:
@@ -293,6 +296,20 @@ class StateDiagram:
             f.write(self.svg)
 
 
+def _pair(x: object, name: str) -> tuple[State, State]:
+    """A transition, an arc or a (source, target) pair of states, as the pair."""
+    if isinstance(x, Transition | Arc):
+        return (x.source, x.target)
+    if isinstance(x, tuple | list) and len(x) == 2:
+        return (
+            _v.enum_member(x[0], f"{name}[0]", State),
+            _v.enum_member(x[1], f"{name}[1]", State),
+        )
+    raise _v.ArgumentTypeError(
+        f"{name} = {_v.short(x)}: expected a Transition, an Arc or a (State, State) pair"
+    )
+
+
 def state_diagram(
     *,
     current: State | None = None,
@@ -310,15 +327,14 @@ def state_diagram(
     """
     _select(arcs)  # validates the name early, with a clear error
 
-    def pair(x: Transition | Arc | tuple[State, State]) -> tuple[State, State]:
-        if isinstance(x, tuple):
-            return x
-        return (x.source, x.target)
-
+    if current is not None:
+        current = _v.enum_member(current, "current", State)
+    only_taken = _v.boolean(only_taken, "only_taken")
+    steps = _v.sequence(taken, "taken", max_len=10_000, item=_pair, what="transitions")
     return StateDiagram(
         arcs=arcs,
         current=current,
-        last=pair(last) if last is not None else None,
-        taken=frozenset(pair(t) for t in taken),
+        last=_pair(last, "last") if last is not None else None,
+        taken=frozenset(steps),
         only_taken=only_taken,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from tcplab import _validate as _v
 from tcplab.fsm import State
 
 __all__ = ["STATE_COLORS", "state_spans", "state_timeline"]
@@ -37,6 +38,7 @@ def state_spans(result: Any) -> dict[str, list[tuple[float, float, str]]]:
 
     A span ends at the next state change, or at the end of the run.
     """
+    result = _v.sim_result(result)
     ev = result.events
     changes = ev[(ev["state_before"] != ev["state_after"]) & ev["state_after"].notna()]
     out: dict[str, list[tuple[float, float, str]]] = {}
@@ -62,13 +64,24 @@ def state_timeline(
     **params: Any,
 ) -> Figure:
     """Draw each host's states over time for a scenario name or a finished ``SimResult``."""
+    ax = _v.axes(ax)
+    seed = _v.seed(seed, optional=False)
+    if title is not None:
+        title = _v.string(title, "title", max_len=200)
+    linear_until = _v.number(linear_until, "linear_until", ge=0, le=1e6, what="time in seconds")
     if isinstance(scenario, str):
-        from tcplab.sim.scenarios import run_scenario
+        from tcplab.sim.scenarios import list_scenarios, run_scenario
+
+        if scenario not in list_scenarios():  # the full list would make a 500-char message
+            raise ValueError(
+                f"scenario = {_v.short(scenario)}: expected a scenario name "
+                "(tcplab.sim.scenarios.list_scenarios()) or a SimResult"
+            )
 
         result = run_scenario(scenario, seed=seed, **params)
         title = title or scenario
     else:
-        result = scenario
+        result = _v.sim_result(scenario, "scenario")
     spans = state_spans(result)
     if ax is None:
         fig, ax = plt.subplots(figsize=(10, 1.6 + 0.7 * len(spans)))
