@@ -743,12 +743,52 @@ def _m_9_3(p, e):
 
 
 def _m_9_4(p, e):
-    no_out = "\n".join(ln for ln in e.splitlines() if " > " not in ln)
+    def wrong_ack(state, isn):
+        return e(state, isn).replace(f"ack {isn + 1} <mss 1460>", f"ack {isn} <mss 1460>")
+
+    def handshake_only(state, isn):
+        return "\n".join(e(state, isn).splitlines()[:7])
+
+    def no_out(state, isn):
+        return "\n".join(ln for ln in e(state, isn).splitlines() if " > " not in ln)
+
+    def fixed_isn(state, isn):
+        return e(state, 1000)
+
     return [
-        (e.replace("ack 1 <mss 1460>", "ack 0 <mss 1460>"), "line 5 (yours)"),
-        ("\n".join(e.splitlines()[:7]), "another state"),
+        (wrong_ack, "line 5 (yours)"),
+        (handshake_only, "another state"),
         (no_out, "no '>' line"),
+        (fixed_isn, "should carry its ISN"),
+        (lambda state, isn: None, "returned None"),
+        (e("CLOSE_WAIT", 1000), "pass your function itself"),
     ]
+
+
+def test_9_ex_4_feedback_shows_the_divergence_and_predict_feedback_hides_it():
+    # Writing a whole script, the first divergence is shown as a script tool shows it;
+    # predicting a line, the stack's segment is the answer and is never printed.
+    e = expected("9_ex_4", "alice")
+    r = check(
+        "9_ex_4", lambda s, i: e(s, i).replace(f"ack {i + 2}", f"ack {i + 3}"), student_id="alice"
+    )
+    assert r.status == "incorrect" and "the stack sends" in r.message, r
+    p = params("9_ex_1", "alice")
+    r = check("9_ex_1", {"synack": "+0 > S. 0:0(0) ack 7 <mss 1460>"}, student_id="alice")
+    assert r.status == "incorrect" and "look at the ack" in r.message, r
+    assert str(p["isn"] + 1) not in r.message
+
+
+def test_9_ex_4_is_graded_on_fresh_isns(tmp_path, monkeypatch):
+    # A table of the student's own five scripts passes check() but not the hidden test.
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.chdir(_autograde_dir(tmp_path, "alice"))
+    e = expected("9_ex_4", "alice")
+    table = {state: e(state, isn) for state, isn in params("9_ex_4", "alice")["cases"]}
+    assert check("9_ex_4", lambda state, isn: table[state], student_id="alice").solved
+    with pytest.raises(AssertionError, match="9_ex_4: incorrect"):
+        _summative.verify("9_ex_4", lambda state, isn: table[state], "alice")
+    _summative.verify("9_ex_4", e, "alice")
 
 
 MISTAKES: dict[str, Mistakes] = {

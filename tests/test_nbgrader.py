@@ -1,16 +1,18 @@
 """Real nbgrader, end to end, on a temporary course: the grade belongs to the submitter.
 
-One assignment (module 5: a build exercise, three computes and a multiple choice) goes
+One assignment (module 5: a build exercise, three computes and a multiple choice; and
+module 9: three predicted script lines and a build exercise that writes scripts) goes
 through the whole pipeline — generate_assignment from solutions/, release, fetch and
 submit by four students, collect, autograde — and the scores are asserted:
 
 - ``alice`` submits the solutions: full marks;
-- ``bob`` gets two exercises wrong: exactly the other three points;
+- ``bob`` gets two exercises of module 5 wrong: exactly the other three points there,
+  full marks in module 9;
 - ``carol`` submits the notebook as released: 0, and ``nbgrader validate`` on it does not
   say "Success";
 - ``dave`` submits alice's notebook with alice's id typed in: 0 on every exercise.
 
-The other seven notebooks are only generated (cheap): their student versions must equal
+The other notebooks are only generated (cheap): their student versions must equal
 exercises/, which scripts/make_exercises.py writes.
 """
 
@@ -31,6 +33,7 @@ pytest.importorskip("nbgrader", reason="nbgrader is in the 'grade' dependency gr
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "docs" / "instructors" / "nbgrader_config.py"
 GRADED = "05_exercises"
+ALSO_GRADED = "09_exercises"  # module 9: script lines, and scripts run on model and kernel
 WRONG = {"5_ex_3", "5_ex_4"}  # bob's mistakes
 
 
@@ -94,7 +97,8 @@ def course(tmp_path_factory) -> Path:
         f"\nc.Exchange.root = {str(exchange)!r}\nc.CourseDirectory.root = {str(course)!r}\n"
     )
     (course / "nbgrader_config.py").write_text(config)
-    shutil.copy(ROOT / "solutions" / f"{GRADED}.ipynb", course / "source" / "ps5")
+    for name in (GRADED, ALSO_GRADED):
+        shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / "ps5")
     for nb in (ROOT / "solutions").glob("*_exercises.ipynb"):
         shutil.copy(nb, course / "source" / "all")
     nbgrader("generate_assignment", "ps5", "--force", cwd=course)
@@ -113,12 +117,26 @@ def test_the_released_student_version_is_the_exercises_notebook(course):
         assert "HIDDEN TESTS" not in json.dumps([c.source for c in theirs.cells])
 
 
+def _submission(student: str, released: Path) -> nbformat.NotebookNode | None:
+    """What ``student`` hands in for one released notebook (None: as released)."""
+    solution = ROOT / "solutions" / released.name
+    if student == "carol":
+        return None
+    nb = _solved(released, solution)
+    if student == "bob":
+        for label in WRONG:
+            if released.stem == GRADED:
+                cell = _answer_cell(nb, label)
+                cell.source = cell.source.replace("check(", "answer = {}\ncheck(", 1)
+    elif student == "dave":  # dave hands in alice's notebook, alice's id typed in
+        _set_id(nb, "alice")
+    return nb
+
+
 @pytest.fixture(scope="module")
 def graded(course, tmp_path_factory) -> dict:
     nbgrader("release_assignment", "ps5", "--force", cwd=course)
     homes = tmp_path_factory.mktemp("homes")
-    released = course / "release" / "ps5" / f"{GRADED}.ipynb"
-    solution = ROOT / "solutions" / f"{GRADED}.ipynb"
     validate_untouched = None
     for student in ("alice", "bob", "carol", "dave"):
         home = homes / student
@@ -129,29 +147,20 @@ def graded(course, tmp_path_factory) -> dict:
             f"c = get_config()\nc.Exchange.root = {exchange!r}\n"
         )
         nbgrader("fetch_assignment", "ps5", "--course", "tcplab", cwd=home)
-        mine = home / "ps5" / f"{GRADED}.ipynb"
-        if student == "alice":
-            nb = _solved(released, solution)
-        elif student == "bob":
-            nb = _solved(released, solution)
-            for label in WRONG:
-                cell = _answer_cell(nb, label)
-                cell.source = cell.source.replace("check(", "answer = {}\ncheck(", 1)
-        elif student == "carol":
-            validate_untouched = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "validate", str(mine)],
-                cwd=home,
-                env=_env(student),
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            nb = None
-        else:  # dave hands in alice's notebook, alice's id typed in
-            nb = _solved(released, solution)
-            _set_id(nb, "alice")
-        if nb is not None:
-            nbformat.write(nb, mine)
+        for name in (GRADED, ALSO_GRADED):
+            mine = home / "ps5" / f"{name}.ipynb"
+            nb = _submission(student, course / "release" / "ps5" / f"{name}.ipynb")
+            if student == "carol" and name == GRADED:
+                validate_untouched = subprocess.run(
+                    [sys.executable, "-m", "nbgrader", "validate", str(mine)],
+                    cwd=home,
+                    env=_env(student),
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+            if nb is not None:
+                nbformat.write(nb, mine)
         nbgrader("submit", "ps5", "--course", "tcplab", f"--student={student}", cwd=home)
     # All four "students" are one OS user here, so collect's owner check would only warn.
     nbgrader("collect", "ps5", "--CollectApp.check_owner=False", cwd=course)
@@ -159,13 +168,13 @@ def graded(course, tmp_path_factory) -> dict:
     return {"log": proc.stdout + proc.stderr, "validate": validate_untouched, "course": course}
 
 
-def _scores(course: Path) -> dict[str, dict[str, float]]:
+def _scores(course: Path, notebook: str = GRADED) -> dict[str, dict[str, float]]:
     from nbgrader.api import Gradebook
 
     out: dict[str, dict[str, float]] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in ("alice", "bob", "carol", "dave"):
-            nb = gb.find_submission_notebook(GRADED, "ps5", student)
+            nb = gb.find_submission_notebook(notebook, "ps5", student)
             out[student] = {g.name: g.score for g in nb.grades}
     return out
 
@@ -204,3 +213,9 @@ def test_four_submissions_score_as_their_authors_deserve(graded):
     proc = graded["validate"]
     assert "Success" not in proc.stdout + proc.stderr
     assert "not solved yet" in proc.stdout + proc.stderr
+
+    # Module 9 (scripts run by the hidden tests): right, untouched, copied.
+    nine = _scores(course, ALSO_GRADED)
+    assert set(nine["alice"]) == {f"9_ex_{i}" for i in range(1, 5)}
+    for student, want in (("alice", 1), ("bob", 1), ("carol", 0), ("dave", 0)):
+        assert all(v == want for v in nine[student].values()), (student, nine[student])

@@ -7,16 +7,32 @@ tcplab's model (:mod:`tcplab.script`); the whole-script exercise also runs on th
 kernel where a private network namespace is available. Feedback is the first divergence
 ("line 6: the stack's SYN-ACK is S. 0:0(0) ack 1001 …, your line expects ack 1000"), so
 the expected answers are what the model does — nothing is typed in.
+
+In the predict exercises (9_ex_1 … 9_ex_3) the student's own lines are the answer, so
+feedback on them names the field that differs ("look at the ack") but never prints the
+segment the stack sent. The whole-script exercise (9_ex_4) is a build exercise: the
+student writes ``script_for(state, isn)``, which the checker calls under the time limit
+for every target state with the peer's ISN drawn for the student (fresh ones when graded),
+and there the first divergence is shown in full, as a packet-script tool would show it.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from tcplab.check._core import Incorrect, NotSolved, Spec, as_state, fields, is_untouched, register
+from tcplab.check._core import (
+    Incorrect,
+    NotSolved,
+    Spec,
+    as_state,
+    call_student,
+    fields,
+    is_untouched,
+    register,
+)
 from tcplab.fsm import State
 
 _PRE = """\
@@ -71,20 +87,24 @@ def _parse_or_explain(text: str, first_own: int) -> None:
         raise Incorrect(f"{where} does not parse: {e.message}") from None
 
 
-def _verdict(text: str, own: set[int], target: str = "model") -> None:
-    """Run ``text``; raise Incorrect with the first divergence, in the student's terms."""
+def _verdict(text: str, own: set[int], target: str = "model", *, show: bool = False) -> None:
+    """Run ``text``; raise Incorrect with the first divergence, in the student's terms.
+
+    ``show=False`` (the predict exercises) never prints what the stack sent: that segment
+    is the answer. It names the line and the field that differs instead.
+    """
     r = _run(text, target)
     if r.error:
         raise Incorrect(f"the {target} could not run the script: {r.error}")
     f = r.first_failure
     if f is None:
         return
-    mine = f.lineno in own
-    who = f"line {f.lineno}" + (" (yours)" if mine else "")
+    who = f"line {f.lineno}" + (" (yours)" if f.lineno in own else "")
     if f.got.startswith("unexpected "):
         seg = f.got.removeprefix("unexpected ").rsplit(" at t=", 1)[0]
+        what = seg if show else "a segment"
         raise Incorrect(
-            f"{who}: before this line the stack sends {seg}, and no '>' line expects it"
+            f"{who}: before this line the stack sends {what}, and no '>' line expects it"
         )
     if f.got.startswith("nothing sent"):
         raise Incorrect(f"{who}: the stack sends nothing here, but the line expects {f.expected}")
@@ -92,10 +112,10 @@ def _verdict(text: str, own: set[int], target: str = "model") -> None:
         raise Incorrect(f"{who}: the connection is not in {f.expected[6:]} at this point")
     got = f.got.split(" (")[0].replace(" win 65535", "")
     detail = f.got.rsplit(" (", 1)[-1].rstrip(")") if " (" in f.got else ""
-    raise Incorrect(
-        f"{who}: the stack sends {got}; the line expects {f.expected}"
-        + (f" — look at the {detail.split()[0]}" if detail else "")
-    )
+    look = f" — look at the {detail.split()[0]}" if detail else ""
+    if not show:
+        raise Incorrect(f"{who}: the stack sends a different segment from {f.expected}{look}")
+    raise Incorrect(f"{who}: the stack sends {got}; the line expects {f.expected}{look}")
 
 
 @register
@@ -128,7 +148,7 @@ class PredictSynAck(Spec):
             'Answer: `answer = {"synack": "+0 > ..."}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, str]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, str]:
         return {"synack": f"+0    > S. 0:0(0) ack {p['isn'] + 1} <mss 1460>"}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
@@ -175,7 +195,7 @@ class CompleteClose(Spec):
             + '\nAnswer: `answer = {"ack_data": "...", "ack_fin": "...", "fin": "..."}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, str]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, str]:
         e = 1 + p["n"]
         return {
             "ack_data": f"+0 > . 1:1(0) ack {e}",
@@ -233,7 +253,7 @@ class PredictRst(Spec):
             'Answer: `answer = {"reply": "+0 > ..." or "nothing", "state": "..."}`.'
         )
 
-    def expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
+    def _expected(self, p: Mapping[str, Any]) -> dict[str, Any]:
         if p["case"] == "in_window":
             return {"reply": "+0 > . 1:1(0) ack 1", "state": State.ESTABLISHED}
         return {
@@ -261,85 +281,114 @@ class PredictRst(Spec):
 
 
 _TARGET_STATES = ("FIN_WAIT_2", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSING")
+_ISN_RANGE = (1000, 4_000_000_000)  # the peer's ISN, kept clear of the 2^32 wrap
 
 
-def _solution_script(state: str) -> str:
-    """A script that leaves the stack's connection in ``state`` (checked by running it)."""
+def _solution_script(state: str, isn: int) -> str:
+    """A script that leaves the stack's connection in ``state`` (checked by running it).
+
+    The peer's numbers are written as sent (its SYN is ``isn``, its first byte ``isn + 1``);
+    the stack's are relative to its ISS, as in every script.
+    """
+    a, b = isn + 1, isn + 2
     steps = {
         "FIN_WAIT_2": [
             "+0 shutdown(4, SHUT_WR) = 0",
-            "+0 > F. 1:1(0) ack 1",
-            "+.1 < . 1:1(0) ack 2 win 65535",
+            f"+0 > F. 1:1(0) ack {a}",
+            f"+.1 < . {a}:{a}(0) ack 2 win 65535",
         ],
-        "CLOSE_WAIT": ["+.1 < F. 1:1(0) ack 1 win 65535", "+0 > . 1:1(0) ack 2"],
+        "CLOSE_WAIT": [f"+.1 < F. {a}:{a}(0) ack 1 win 65535", f"+0 > . 1:1(0) ack {b}"],
         "LAST_ACK": [
-            "+.1 < F. 1:1(0) ack 1 win 65535",
-            "+0 > . 1:1(0) ack 2",
+            f"+.1 < F. {a}:{a}(0) ack 1 win 65535",
+            f"+0 > . 1:1(0) ack {b}",
             "+.1 close(4) = 0",
-            "+0 > F. 1:1(0) ack 2",
+            f"+0 > F. 1:1(0) ack {b}",
         ],
         "TIME_WAIT": [
             "+0 close(4) = 0",
-            "+0 > F. 1:1(0) ack 1",
-            "+.1 < F. 1:1(0) ack 2 win 65535",
-            "+0 > . 2:2(0) ack 2",
+            f"+0 > F. 1:1(0) ack {a}",
+            f"+.1 < F. {a}:{a}(0) ack 2 win 65535",
+            f"+0 > . 2:2(0) ack {b}",
         ],
         "CLOSING": [
             "+0 close(4) = 0",
-            "+0 > F. 1:1(0) ack 1",
-            "+.05 < F. 1:1(0) ack 1 win 65535",
-            "+0 > . 2:2(0) ack 2",
+            f"+0 > F. 1:1(0) ack {a}",
+            f"+.05 < F. {a}:{a}(0) ack 1 win 65535",
+            f"+0 > . 2:2(0) ack {b}",
         ],
     }[state]
-    return _established(0) + "\n".join(steps) + "\n"
+    return _established(isn) + "\n".join(steps) + "\n"
+
+
+def _judge_script(text: Any, state: str, isn: int, target: str = "model") -> None:
+    """Raise Incorrect unless the script ``text`` runs and ends in ``state``."""
+    case = f"script_for({state!r}, {isn})"
+    if not isinstance(text, str):
+        raise Incorrect(f"{case} should return the script text (a str); got {type(text).__name__}")
+    n_own = len(text.rstrip("\n").splitlines())
+    full = text.rstrip("\n") + f"\n+0 %state = {state}\n"
+    try:
+        _parse_or_explain(full, 1)
+        if ">" not in "".join(ln.split("//")[0] for ln in text.splitlines()):
+            raise Incorrect("the script has no '>' line: predict what the stack sends")
+        if f"< S {isn}:{isn}(0)" not in " ".join(text.split()):
+            raise Incorrect(f"the peer's SYN should carry its ISN: '< S {isn}:{isn}(0) …'")
+        _verdict(full, set(range(1, n_own + 1)), target, show=True)
+    except Incorrect as e:
+        if str(e).startswith(f"line {n_own + 1}:"):
+            raise Incorrect(
+                f"{case}: the script runs on the {target}, but the stack ends in another state: {e}"
+            ) from None
+        raise Incorrect(f"{case}: {e}") from None
 
 
 @register
 class WriteScript(Spec):
     label = "9_ex_4"
     kind = "build"
-    topic = "write a whole script that drives the stack into a given state (model and kernel)"
+    topic = "write scripts that drive the stack into each closing state (model and kernel)"
     title = "Write a script"
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
-        return {"state": rng.choice(_TARGET_STATES)}
+        states = list(_TARGET_STATES)
+        rng.shuffle(states)
+        return {"cases": [(st, rng.randrange(*_ISN_RANGE)) for st in states]}
 
     def question(self, p: Mapping[str, Any]) -> str:
+        cases = ", ".join(f"`({st!r}, {isn})`" for st, isn in p["cases"])
         return (
-            f"Write a complete script after which the stack's connection is in "
-            f"**{p['state']}**. Start from a listener (`socket`, `bind`, `listen`), let the "
-            "peer connect, and use at least one `>` line for every segment the stack sends. "
-            "The checker runs it on the model (and on the kernel where it can) and then "
-            f"checks `%state = {p['state']}`. Answer: `answer = '''...'''` (the script text)."
+            "Write `script_for(state, isn)`: it returns the text of a complete script after "
+            "which the stack's connection is in `state` (one of "
+            f"{', '.join(_TARGET_STATES)}). Start from a listener (`socket`, `bind`, "
+            "`listen`); the peer connects with a SYN whose sequence number is `isn` "
+            "(`< S isn:isn(0) …`, written as sent), and every segment the stack sends needs "
+            "its `>` line. The checker calls your function for each state — for you with "
+            f"{cases} — runs each script on the model (one of them also on the kernel where "
+            f"it can) and then checks `%state = <state>`."
         )
 
-    def expected(self, p: Mapping[str, Any]) -> str:
-        return _solution_script(p["state"])
+    def _expected(self, p: Mapping[str, Any]) -> Callable[[str, int], str]:
+        return _solution_script
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         if is_untouched(answer):
-            raise NotSolved("write your script as a string: answer = '''0 socket(...) = 3 ...'''")
-        if not isinstance(answer, str):
+            raise NotSolved("write your function script_for(state, isn), then run the cell")
+        if not callable(answer):
             raise Incorrect(
-                f"the answer should be the script text (a str); got {type(answer).__name__}"
+                f"pass your function itself (script_for, no parentheses); got "
+                f"{type(answer).__name__}"
             )
-        n_own = len(answer.rstrip("\n").splitlines())
-        text = answer.rstrip("\n") + f"\n+0 %state = {p['state']}\n"
-        _parse_or_explain(text, 1)
-        if ">" not in "".join(ln.split("//")[0] for ln in answer.splitlines()):
-            raise Incorrect("your script has no '>' line: predict what the stack sends")
-        own = set(range(1, n_own + 1))
-        try:
-            _verdict(text, own)
-        except Incorrect as e:
-            if str(e).startswith(f"line {n_own + 1}:"):
-                raise Incorrect(
-                    f"your script runs, but the stack ends in another state: {e}"
-                ) from None
-            raise
+        scripts = []
+        for state, isn in p["cases"]:
+            text = call_student(answer, state, isn)
+            _judge_script(text, state, isn)
+            scripts.append((text, state, isn))
         from tcplab.script import kernel_available
 
         if kernel_available() is None:
-            _verdict(text, own, "kernel")
-            return "right, on the model and on the real kernel."
-        return "right on the model (the kernel target is not available here)."
+            _judge_script(*scripts[0], target="kernel")
+            return f"right: all {len(scripts)} scripts, on the model and on the real kernel."
+        return (
+            f"right: all {len(scripts)} scripts on the model (the kernel target is not "
+            "available here)."
+        )
