@@ -11,10 +11,10 @@ where the kernel allows user namespaces. The script travels on stdin and the
 
 Inside, :class:`KernelTarget` creates (with :class:`tcplab.live.netns.Netns`) TUN
 device ``tcplab0`` with the stack's address ``192.168.0.1`` and a route to the peer
-``192.0.2.0/24`` through it. Inbound lines are
-IPv4 packets (encoded by :mod:`tcplab.pcap`) written to the TUN device; a reader thread
-stamps every packet the kernel sends with the time it was read; system calls are made
-on real non-blocking sockets; ``%state`` reads ``/proc/net/tcp`` of the namespace.
+``192.0.2.0/24`` through it. Inbound lines are IPv4 packets (encoded by
+:mod:`tcplab.pcap`) written to the TUN device; a reader thread stamps every packet the
+kernel sends with the time it was read; system calls are made on real non-blocking
+sockets; ``%state`` reads ``/proc/net/tcp`` of the namespace.
 Timestamps, SACK and window scaling are turned off (the model does not negotiate them
 like Linux), and the script's sysctls are written to this namespace only — so a
 FIN-WAIT-2 script can shorten ``tcp_fin_timeout`` without touching the machine.
