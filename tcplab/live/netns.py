@@ -16,6 +16,11 @@ work runs in a child process started by :func:`userns_command` (``unshare --user
 --map-root-user --net --mount``, with a private ``/run`` for ``ip netns``), where the user
 is root over its own namespaces only. :func:`netns_available` says which way works here,
 and why neither does.
+
+A child process can also get one private namespace *of its own* that vanishes with it:
+:func:`private_command` starts it under ``unshare --net`` as root, else under
+:func:`userns_command`; inside, :meth:`Netns.current` is that namespace (its ``tun`` and
+``sysctl`` work the same, without ``setns``). The packet-script kernel target runs so.
 """
 
 from __future__ import annotations
@@ -32,7 +37,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Netns", "namespaces", "needs_user_namespace", "netns_available", "userns_command"]
+__all__ = [
+    "Netns",
+    "namespaces",
+    "needs_user_namespace",
+    "netns_available",
+    "private_command",
+    "userns_command",
+]
 
 _CLONE_NEWNET = 0x40000000
 _TUNSETIFF = 0x400454CA
@@ -53,10 +65,12 @@ def _probe() -> str:
     return ""
 
 
-def needs_user_namespace() -> bool:
-    """True when this process is not root (or ``TCPLAB_NETNS_USERNS=1`` asks for it), so
-    namespace work must run under :func:`userns_command`."""
-    return os.geteuid() != 0 or os.environ.get("TCPLAB_NETNS_USERNS") == "1"
+def needs_user_namespace(*force_env: str) -> bool:
+    """True when this process is not root (or ``TCPLAB_NETNS_USERNS=1``, or any of the
+    environment variables named in ``force_env`` set to 1, asks for it — to test the
+    rootless path as root), so namespace work must run under :func:`userns_command`."""
+    names = ("TCPLAB_NETNS_USERNS", *force_env)
+    return os.geteuid() != 0 or any(os.environ.get(name) == "1" for name in names)
 
 
 def userns_command(argv: list[str]) -> list[str]:
@@ -77,16 +91,30 @@ def userns_command(argv: list[str]) -> list[str]:
     ]
 
 
-def netns_available() -> tuple[bool, str]:
+def private_command(argv: list[str], *force_env: str) -> list[str]:
+    """``argv`` prefixed so that it runs in a fresh network namespace of its own, which
+    vanishes when it exits: ``unshare --net`` as root, else :func:`userns_command`
+    (``force_env`` as for :func:`needs_user_namespace`)."""
+    if needs_user_namespace(*force_env):
+        return userns_command(argv)
+    return ["unshare", "--net", *argv]
+
+
+def netns_available(*force_env: str, child: bool = False) -> tuple[bool, str]:
     """(True, "") if network namespaces with TUN devices can be created — directly as
-    root, or under :func:`userns_command` otherwise; else (False, the reason in one line)."""
+    root, or under :func:`userns_command` otherwise; else (False, the reason in one line).
+
+    ``force_env`` as for :func:`needs_user_namespace`; ``child=True`` also asks for what
+    :func:`private_command` needs as root (the ``unshare`` command)."""
     if not sys.platform.startswith("linux"):
         return False, f"network namespaces need Linux (this is {sys.platform})"
     if shutil.which("ip") is None:
         return False, "the 'ip' command (iproute2) is missing"
     if not os.path.exists("/dev/net/tun"):
         return False, "/dev/net/tun is missing (no TUN support)"
-    if not needs_user_namespace():
+    if not needs_user_namespace(*force_env):
+        if child and shutil.which("unshare") is None:
+            return False, "the 'unshare' command (util-linux) is missing"
         why = _probe()
         return (not why), why
     if shutil.which("unshare") is None:
@@ -112,19 +140,27 @@ def netns_available() -> tuple[bool, str]:
 
 @dataclass(frozen=True)
 class Netns:
-    """One named network namespace (``/run/netns/<name>``)."""
+    """One named network namespace (``/run/netns/<name>``), or with the name ``""`` the
+    one this process is in (:meth:`current`)."""
 
     name: str
 
+    @classmethod
+    def current(cls) -> Netns:
+        """The namespace the calling process is in, e.g. in a child started by
+        :func:`private_command`: no ``setns`` and plain ``ip`` for it."""
+        return cls("")
+
     @property
     def path(self) -> str:
-        return f"/run/netns/{self.name}"
+        return f"/run/netns/{self.name}" if self.name else "/proc/self/ns/net"
 
     def ip(self, *args: str) -> str:
         """Run ``ip -n <name> …``; RuntimeError with ip's message if it fails."""
-        res = _run("ip", "-n", self.name, *args)
+        cmd = ("ip", "-n", self.name, *args) if self.name else ("ip", *args)
+        res = _run(*cmd)
         if res.returncode:
-            raise RuntimeError(f"ip -n {self.name} {' '.join(args)}: {res.stderr.strip()}")
+            raise RuntimeError(f"{' '.join(cmd)}: {res.stderr.strip()}")
         return res.stdout
 
     def sysctl(self, key: str, value: int | str) -> None:
@@ -141,6 +177,9 @@ class Netns:
     @contextlib.contextmanager
     def entered(self) -> Iterator[None]:
         """Move the *calling thread* into this namespace for the ``with`` block."""
+        if not self.name:  # already there
+            yield
+            return
         libc = ctypes.CDLL(None, use_errno=True)
         own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         target = os.open(self.path, os.O_RDONLY)
@@ -156,15 +195,23 @@ class Netns:
             os.close(own)
             os.close(target)
 
-    def tun(self, ifname: str, addr: str, peer: str) -> int:
-        """Create TUN ``ifname`` here with ``addr`` and point-to-point ``peer``, bring it
-        and ``lo`` up, and return its file descriptor (raw IPv4 packets, no header)."""
+    def tun(self, ifname: str, addr: str, peer: str = "", *, route: str = "") -> int:
+        """Create TUN ``ifname`` here with ``addr`` (and point-to-point ``peer``, if
+        given), bring it and ``lo`` up, route ``route`` (if given) through it, and return
+        its file descriptor (raw IPv4 packets, no header)."""
         with self.entered():
             fd = os.open("/dev/net/tun", os.O_RDWR)
-            fcntl.ioctl(fd, _TUNSETIFF, struct.pack("16sH", ifname.encode(), _IFF_TUN | _IFF_NO_PI))
+            try:
+                flags = struct.pack("16sH", ifname.encode(), _IFF_TUN | _IFF_NO_PI)
+                fcntl.ioctl(fd, _TUNSETIFF, flags)
+            except OSError:
+                os.close(fd)
+                raise
         self.ip("link", "set", "lo", "up")
-        self.ip("addr", "add", addr, "peer", peer, "dev", ifname)
+        self.ip("addr", "add", addr, *(("peer", peer) if peer else ()), "dev", ifname)
         self.ip("link", "set", ifname, "up")
+        if route:
+            self.ip("route", "add", route, "dev", ifname)
         return fd
 
 

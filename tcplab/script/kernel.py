@@ -3,17 +3,18 @@
 Theory of operation
 -------------------
 :func:`run_in_namespace` starts ``python -m tcplab.script.kernel`` under
-``unshare --user --map-root-user --net`` (an unprivileged user namespace; as root a plain
-``unshare --net``), so each script gets a fresh network namespace that vanishes with the
-process: no packetdrill binary, no leftover state, no root needed where the kernel
-allows user namespaces. The script travels on stdin and the :class:`RunResult` comes
-back as JSON on stdout.
+:func:`tcplab.live.netns.private_command` (as root a plain ``unshare --net``, else an
+unprivileged user namespace), so each script gets a fresh network namespace that
+vanishes with the process: no packetdrill binary, no leftover state, no root needed
+where the kernel allows user namespaces. The script travels on stdin and the
+:class:`RunResult` comes back as JSON on stdout.
 
-Inside, :class:`KernelTarget` creates TUN device ``tcplab0`` with the stack's address
-``192.168.0.1`` and a route to the peer ``192.0.2.0/24`` through it. Inbound lines are
-IPv4 packets (encoded by :mod:`tcplab.pcap`) written to the TUN device; a reader thread
-stamps every packet the kernel sends with the time it was read; system calls are made
-on real non-blocking sockets; ``%state`` reads ``/proc/net/tcp`` of the namespace.
+Inside, :class:`KernelTarget` creates (with :class:`tcplab.live.netns.Netns`) TUN
+device ``tcplab0`` with the stack's address ``192.168.0.1`` and a route to the peer
+``192.0.2.0/24`` through it. Inbound lines are IPv4 packets (encoded by
+:mod:`tcplab.pcap`) written to the TUN device; a reader thread stamps every packet the
+kernel sends with the time it was read; system calls are made on real non-blocking
+sockets; ``%state`` reads ``/proc/net/tcp`` of the namespace.
 Timestamps, SACK and window scaling are turned off (the model does not negotiate them
 like Linux), and the script's sysctls are written to this namespace only — so a
 FIN-WAIT-2 script can shorten ``tcp_fin_timeout`` without touching the machine.
@@ -23,12 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
-import fcntl
 import json
 import os
 import queue
 import select
-import shutil
 import socket
 import struct
 import subprocess
@@ -38,6 +37,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
+from tcplab.live.netns import Netns, netns_available, private_command
 from tcplab.pcap import segment_to_packet
 from tcplab.script.parser import SYSCTLS, Script, SyscallSpec, parse
 from tcplab.script.result import RunResult
@@ -46,8 +46,6 @@ from tcplab.segment import Options, Segment
 
 __all__ = ["KernelTarget", "run_in_namespace", "unavailable_reason"]
 
-_TUNSETIFF = 0x400454CA
-_IFF_TUN, _IFF_NO_PI = 0x0001, 0x1000
 TUN_NAME = "tcplab0"
 
 #: Sysctls set in the private namespace before every script (then the script's own).
@@ -77,39 +75,16 @@ _PROC_STATES = {
 }
 
 
-def _unshare_cmd() -> list[str]:
-    # TCPLAB_SCRIPT_USERNS=1 takes the unprivileged path even as root (to test it).
-    if os.geteuid() == 0 and os.environ.get("TCPLAB_SCRIPT_USERNS") != "1":
-        return ["unshare", "--net"]
-    return ["unshare", "--user", "--map-root-user", "--net"]
+#: Set to 1, this takes the rootless user-namespace path even as root (to test it); so
+#: does ``TCPLAB_NETNS_USERNS=1`` (see :func:`tcplab.live.netns.needs_user_namespace`).
+FORCE_USERNS_ENV = "TCPLAB_SCRIPT_USERNS"
 
 
 @lru_cache(maxsize=1)
 def unavailable_reason() -> str | None:
     """None when the kernel target works here, else one line saying why not."""
-    if not sys.platform.startswith("linux"):
-        return f"the kernel target needs Linux (this is {sys.platform})"
-    if shutil.which("unshare") is None:
-        return "the 'unshare' command (util-linux) is missing"
-    if shutil.which("ip") is None:
-        return "the 'ip' command (iproute2) is missing"
-    probe = [*_unshare_cmd(), sys.executable, "-c", _PROBE]
-    try:
-        res = subprocess.run(probe, capture_output=True, text=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"cannot start a private network namespace: {e}"
-    if res.returncode:
-        last = (res.stderr.strip().splitlines() or ["unknown error"])[-1]
-        if "tun" in last.lower() or "Permission" in last:
-            return f"no TUN device in a private namespace: {last}"
-        return f"no private network namespace (needs root or user namespaces): {last}"
-    return None
-
-
-_PROBE = (
-    "import fcntl,os,struct;fd=os.open('/dev/net/tun',os.O_RDWR);"
-    f"fcntl.ioctl(fd,{_TUNSETIFF},struct.pack('16sH',b'probe0',{_IFF_TUN | _IFF_NO_PI}))"
-)
+    ok, why = netns_available(FORCE_USERNS_ENV, child=True)
+    return None if ok else why
 
 
 def run_in_namespace(script: Script, *, tolerance: float = 0.05, timeout: float = 120) -> RunResult:
@@ -120,7 +95,7 @@ def run_in_namespace(script: Script, *, tolerance: float = 0.05, timeout: float 
     if why:
         raise TargetUnavailable(why)
     payload = json.dumps({"text": script.text, "name": script.name, "tolerance": tolerance})
-    cmd = [*_unshare_cmd(), sys.executable, "-m", "tcplab.script.kernel"]
+    cmd = private_command([sys.executable, "-m", "tcplab.script.kernel"], FORCE_USERNS_ENV)
     try:
         res = subprocess.run(
             cmd, input=payload, capture_output=True, text=True, timeout=timeout, check=False
@@ -131,17 +106,6 @@ def run_in_namespace(script: Script, *, tolerance: float = 0.05, timeout: float 
         last = (res.stderr.strip().splitlines() or ["no output"])[-1]
         return RunResult("kernel", script.name, error=f"the kernel run failed: {last}")
     return RunResult.from_dict(json.loads(res.stdout))
-
-
-def _ip(*args: str) -> None:
-    res = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
-    if res.returncode:
-        raise RuntimeError(f"ip {' '.join(args)}: {res.stderr.strip()}")
-
-
-def _sysctl(name: str, value: int) -> None:
-    with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
-        f.write(str(value))
 
 
 def _decode(pkt: bytes) -> Segment | None:
@@ -208,19 +172,14 @@ class KernelTarget:
 
     # --- set-up ---------------------------------------------------------------------------
     def setup(self, sysctls: dict[str, int]) -> None:
-        _ip("link", "set", "lo", "up")
-        self.tun = os.open("/dev/net/tun", os.O_RDWR)
-        fcntl.ioctl(
-            self.tun, _TUNSETIFF, struct.pack("16sH", TUN_NAME.encode(), _IFF_TUN | _IFF_NO_PI)
-        )
+        # This process is the only one in its namespace (started by private_command).
+        here = Netns.current()
         for name, value in {**BASELINE, **sysctls}.items():
-            _sysctl(name, value)
-        for key in ("all", "default"):
+            here.sysctl(name, value)
+        for key in ("all", "default"):  # before the TUN exists: no IPv6 chatter on it
             with contextlib.suppress(OSError):
-                _sysctl(f"net.ipv6.conf.{key}.disable_ipv6", 1)
-        _ip("addr", "add", f"{LOCAL_ADDR}/24", "dev", TUN_NAME)
-        _ip("link", "set", TUN_NAME, "up")
-        _ip("route", "add", "192.0.2.0/24", "dev", TUN_NAME)
+                here.sysctl(f"net.ipv6.conf.{key}.disable_ipv6", 1)
+        self.tun = here.tun(TUN_NAME, f"{LOCAL_ADDR}/24", route="192.0.2.0/24")
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
         self.t0 = time.monotonic()
