@@ -789,7 +789,7 @@ class _Flood:
             "wscale,sack" if (self.via_cookie[c] or proxy) and not self.has_ts[c] else ""
             for c in range(n)
         ]
-        clients = {
+        clients: dict[str, list[Any]] = {
             "client": list(range(n)),
             "arrival": self.arrival,
             "rtt": self.rtt,
