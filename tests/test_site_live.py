@@ -152,7 +152,7 @@ def test_state_machine_session_draws_the_libraries_own_dot() -> None:
     s = explore.open("state_machine", {"_0": ["ACTIVE_OPEN", "RCV_SYN_ACK"], "arcs": "main"})
     dot = s.view()["parts"][0]
     assert dot["kind"] == "dot"
-    assert dot["dot"].replace(s.prefix, sd._PREFIX) == sd.diagram_source("main")
+    assert dot["dot"].replace(s.prefix, sd.ID_PREFIX) == sd.diagram_source("main")
     assert f"#{s.prefix}n_ESTABLISHED" in dot["style"]
     s.set("event", "RCV_FIN")  # illegal in ESTABLISHED? no: legal, goes to CLOSE_WAIT
     assert "CLOSE_WAIT" in s.view()["parts"][1]["html"]
