@@ -145,14 +145,15 @@ def p_old_duplicate_accepted(
     return out
 
 
-def p_arrives_after(start: float, lifetime: float = 120.0) -> float:
-    """P(A > ``start``) for the ``last_moment`` model: A = U1 + U2 is triangular on [0, 2L].
+def p_arrives_after(time_wait: float, lifetime: float = 120.0) -> float:
+    """P(A > ``time_wait``) for the ``last_moment`` model: A = U1 + U2 is triangular on [0, 2L].
 
     P(A > t) = 1 − t²/(2L²) for t ≤ L, (2L − t)²/(2L²) for L ≤ t ≤ 2L, 0 beyond. Pure
-    Python: the one place this formula is written (:func:`p_accept_exact` maps it).
+    Python: the one place this formula is written (:func:`p_accept_exact` maps it at
+    ``max(time_wait, reuse_delay)``, the moment the 4-tuple can be reused).
     """
     life = _check(lifetime, "lifetime", positive=True)
-    t = min(max(_check(start, "start"), 0.0), 2 * life)
+    t = min(_check(time_wait, "time_wait"), 2 * life)
     if t <= life:
         return 1 - t * t / (2 * life * life)
     return (2 * life - t) ** 2 / (2 * life * life)

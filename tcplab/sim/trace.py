@@ -137,10 +137,20 @@ def is_retransmission(note: object) -> bool:
     return isinstance(note, str) and ("retransmission #" in note or "retransmitted SYN" in note)
 
 
+def _record(value: object, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping) or not {"time", "id"} <= set(value):
+        raise V.ArgumentTypeError(
+            f"{name} = {V.short(value)}: expected a segment record (a dict from "
+            "SimResult.records, with 'time', 'id' and 'note')"
+        )
+    return value
+
+
 def retransmitted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The segment records (``SimResult.records``) that are retransmissions, in order sent."""
+    rows = V.sequence(records, "records", max_len=V.MAX_EVENTS, item=_record, what="records")
     return sorted(
-        (r for r in records if is_retransmission(r.get("note"))),
+        (r for r in rows if is_retransmission(r.get("note"))),
         key=lambda r: (r["time"], r["id"]),
     )
 
