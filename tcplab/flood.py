@@ -46,15 +46,19 @@ SACK (facts.md §4), and ``legit_timestamps`` of the clients send timestamps.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
+import random
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from tcplab import _validate as v
+from tcplab._draws import binomial, poisson, poisson_counts
 from tcplab.defences import DEFENCES, ENTRY_BYTES, Policy, parse_defences, policy_for
 from tcplab.listener import (
     SynRules,
@@ -189,14 +193,36 @@ class FloodConfig:
 
 @dataclass
 class FloodResult:
-    """What a run produced: time series, one row per client, counters and a summary."""
+    """What a run produced: time series, one row per client, counters and a summary.
+
+    The run keeps plain columns (``samples``, ``client_columns``: name → list), which is
+    all the summary and the course site's browser need; :attr:`timeseries` and
+    :attr:`clients` build pandas DataFrames from them on first use (notebooks, plots).
+    """
 
     config: FloodConfig
     policy: Policy
-    timeseries: pd.DataFrame
-    clients: pd.DataFrame
+    samples: dict[str, list[Any]]
+    """The queues every ``sample_every`` seconds: ``t``, ``attack_entries``, ...,
+    ``syn_queue``, ``memory_bytes`` (the columns of :attr:`timeseries`)."""
+    client_columns: dict[str, list[Any]]
+    """One entry per client in each column (the columns of :attr:`clients`)."""
     counters: dict[str, int]
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The samples as a DataFrame (imports pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.samples)
+
+    @functools.cached_property
+    def clients(self) -> pd.DataFrame:
+        """One row per legitimate client (imports pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.client_columns)
 
 
 INF = 1 << 62
@@ -466,25 +492,26 @@ class _Flood:
     """One run: the legitimate clients (an event heap) around a :class:`_FloodListener`."""
 
     def __init__(self, cfg: FloodConfig, pol: Policy) -> None:
-        import numpy as np
-
         self.cfg, self.pol = cfg, pol
-        self.rng = rng = np.random.default_rng(cfg.seed)
+        # one portable generator: the same seed gives the same run with or without numpy
+        self.rng = rng = random.Random(cfg.seed)
         self.dt = dt = cfg.dt
         self.n_steps = max(1, round(cfg.duration / dt))
         self.lim = _Limits.of(cfg, pol)
         self.ctr = dict.fromkeys(_COUNTERS, 0)
         self.lst = _FloodListener(self.lim, self.ctr, dt)
-        self._attack_arrivals(np)
-        n = self.n_cli = int(rng.poisson(cfg.legit_rate * cfg.duration)) if cfg.legit_rate else 0
-        self.arrival = np.sort(rng.uniform(0.0, cfg.duration, size=n))
-        self.rtt = cfg.rtt_median * np.exp(cfg.rtt_sigma * rng.standard_normal(n))
-        if pol.proxy:
-            self.rtt = self.rtt + cfg.proxy_rtt
-        self.has_ts = rng.random(n) < cfg.legit_timestamps
-        self.proven = (rng.random(n) < cfg.legit_proven).tolist()
-        self.half = (self.rtt / 2).tolist()
-        self.arr = self.arrival.tolist()
+        self._attack_arrivals()
+        n = self.n_cli = poisson(rng, cfg.legit_rate * cfg.duration) if cfg.legit_rate else 0
+        self.arrival = sorted(rng.random() * cfg.duration for _ in range(n))
+        extra = cfg.proxy_rtt if pol.proxy else 0.0
+        self.rtt = [
+            cfg.rtt_median * math.exp(cfg.rtt_sigma * rng.normalvariate(0.0, 1.0)) + extra
+            for _ in range(n)
+        ]
+        self.has_ts = [rng.random() < cfg.legit_timestamps for _ in range(n)]
+        self.proven = [rng.random() < cfg.legit_proven for _ in range(n)]
+        self.half = [r / 2 for r in self.rtt]
+        self.arr = self.arrival
         self.outcome = [""] * n
         self.connected = [math.nan] * n
         self.served_at = [math.nan] * n
@@ -514,21 +541,23 @@ class _Flood:
         # a safety bound past any client's give-up plus a request's lifetime
         self.hard_end = self.n_steps + round((2 * self.syn.give_up + 2 * cfg.rto_max + 130) / dt)
 
-    def _attack_arrivals(self, np: Any) -> None:
-        """Spoofed SYNs per step (Poisson), minus those filtered or absorbed by a proxy."""
-        cfg, pol = self.cfg, self.pol
-        attack = self.rng.poisson(cfg.attack_rate * self.dt, size=self.n_steps)
+    def _attack_arrivals(self) -> None:
+        """Spoofed SYNs per step (Poisson), minus those filtered or absorbed by a proxy.
+
+        Thinning a Poisson stream gives two independent Poisson streams, so the kept SYNs
+        are drawn per step at the kept rate and the filtered ones as one total.
+        """
+        cfg, pol, rng = self.cfg, self.pol, self.rng
+        kept_rate = cfg.attack_rate
         filtered = 0
         if pol.proxy or pol.attack_factor < 1:
-            rate = 0.0 if pol.proxy else cfg.attack_rate * pol.attack_factor
-            kept = self.rng.binomial(attack, rate / cfg.attack_rate) if cfg.attack_rate else attack
-            filtered = int(attack.sum() - kept.sum())
-            attack = kept
-        steps = np.flatnonzero(attack)
-        self.attack_steps = steps.tolist()
-        self.attack_counts = attack[steps].tolist()
+            kept_rate = 0.0 if pol.proxy else cfg.attack_rate * pol.attack_factor
+            filtered = poisson(rng, (cfg.attack_rate - kept_rate) * self.dt * self.n_steps)
+        attack = poisson_counts(rng, kept_rate * self.dt, self.n_steps)
+        self.attack_steps = [i for i, k in enumerate(attack) if k]
+        self.attack_counts = [attack[i] for i in self.attack_steps]
         self.ai = 0  # next index into attack_steps
-        self.ctr["syns_attack"] = int(attack.sum()) + filtered
+        self.ctr["syns_attack"] = sum(self.attack_counts) + filtered
         self.ctr["syns_filtered"] = filtered
 
     # --- legitimate clients ------------------------------------------------------------
@@ -715,7 +744,7 @@ class _Flood:
                 continue
             if kind is Event.SYN_ARRIVES and n_att and cstate[c] is ClientState.SYN_SENT:
                 frac = (t - pos) / (t1 - pos) if t1 > pos else 1.0
-                k_before = int(self.rng.binomial(n_att, min(max(frac, 0.0), 1.0)))
+                k_before = binomial(self.rng, n_att, min(max(frac, 0.0), 1.0))
                 lst.attack(k_before, s)
                 n_att -= k_before
                 pos = max(pos, t)
@@ -746,51 +775,38 @@ class _Flood:
         return (s // self.sample_steps + 1) * self.sample_steps
 
     def result(self) -> FloodResult:
-        import numpy as np
-        import pandas as pd
-
-        n = self.n_cli
+        n, proxy = self.n_cli, self.pol.proxy
         outcome = [
             o if st is ClientState.DONE else "pending"
             for o, st in zip(self.outcome, self.cstate, strict=True)
         ]
-        ts = pd.DataFrame(
-            self.ts_rows,
-            columns=[
-                "t",
-                "attack_entries",
-                "legit_entries",
-                "accept_queue",
-                "cookies_sent",
-                "resolved",
-            ],
-        )
-        ts["syn_queue"] = ts["attack_entries"] + ts["legit_entries"]
         entry_bytes = ENTRY_BYTES[self.pol.entry]
-        ts["memory_bytes"] = ts["syn_queue"] * entry_bytes
+        samples = {name: [row[i] for row in self.ts_rows] for i, name in enumerate(_SAMPLES)}
+        pairs = zip(samples["attack_entries"], samples["legit_entries"], strict=True)
+        samples["syn_queue"] = [a + b for a, b in pairs]
+        samples["memory_bytes"] = [q * entry_bytes for q in samples["syn_queue"]]
         lost = [
-            "wscale,sack" if (self.via_cookie[c] or self.pol.proxy) and not self.has_ts[c] else ""
+            "wscale,sack" if (self.via_cookie[c] or proxy) and not self.has_ts[c] else ""
             for c in range(n)
         ]
-        clients = pd.DataFrame(
-            {
-                "client": np.arange(n),
-                "arrival": self.arrival,
-                "rtt": self.rtt,
-                "outcome": outcome,
-                "syns": self.syns,
-                "connect_latency": self.connected,
-                "served_latency": self.served_at,
-                "via_cookie": self.via_cookie,
-                "timestamps": self.has_ts,
-                "options_lost": lost,
-            }
-        )
-        res = FloodResult(self.cfg, self.pol, ts, clients, self.ctr)
+        clients: dict[str, list[Any]] = {
+            "client": list(range(n)),
+            "arrival": self.arrival,
+            "rtt": self.rtt,
+            "outcome": outcome,
+            "syns": self.syns,
+            "connect_latency": self.connected,
+            "served_latency": self.served_at,
+            "via_cookie": self.via_cookie,
+            "timestamps": self.has_ts,
+            "options_lost": lost,
+        }
+        res = FloodResult(self.cfg, self.pol, samples, clients, self.ctr)
         res.summary = _summary(res, entry_bytes)
         return res
 
 
+_SAMPLES = ("t", "attack_entries", "legit_entries", "accept_queue", "cookies_sent", "resolved")
 _COUNTERS = (
     "syns_attack",
     "syns_filtered",
@@ -836,41 +852,51 @@ def simulate_flood(
     return run.result()
 
 
+def _quantile(xs: Sequence[float], q: float) -> float:
+    """Linear interpolation between order statistics (pandas' and numpy's default)."""
+    xs = sorted(xs)
+    pos = q * (len(xs) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return math.fsum(xs) / len(xs) if xs else 0.0
+
+
 def _summary(res: FloodResult, entry_bytes: int) -> dict[str, Any]:
-    cl, ts = res.clients, res.timeseries
-    n = len(cl)
-    served = cl[cl["outcome"] == "served"]
-    failed = int(cl["outcome"].isin(["gave_up", "reset", "expired", "not_accepted"]).sum())
-    during = ts[ts["t"] < res.config.duration] if len(ts) else ts
+    cl, ts, cfg = res.client_columns, res.samples, res.config
+    n = len(cl["client"])
+    served = [i for i, o in enumerate(cl["outcome"]) if o == "served"]
+    failed = sum(o in ("gave_up", "reset", "expired", "not_accepted") for o in cl["outcome"])
+    served_lat = [cl["served_latency"][i] for i in served]
+    during = [i for i, t in enumerate(ts["t"]) if t < cfg.duration]
     return {
         "defences": res.policy.label,
-        "attack_rate": res.config.attack_rate,
+        "attack_rate": cfg.attack_rate,
         "syns_attack": res.counters["syns_attack"],
         "clients": n,
         "served": len(served),
         "failed": failed,
         "served_share": len(served) / n if n else math.nan,
-        "served_fast_share": float((served["served_latency"] <= res.config.deadline).sum() / n)
-        if n
+        "served_fast_share": sum(x <= cfg.deadline for x in served_lat) / n if n else math.nan,
+        "connect_latency_median": float(statistics.median(cl["connect_latency"][i] for i in served))
+        if served
         else math.nan,
-        "connect_latency_median": float(served["connect_latency"].median())
-        if len(served)
-        else math.nan,
-        "served_latency_p95": float(served["served_latency"].quantile(0.95))
-        if len(served)
-        else math.nan,
-        "syn_queue_mean": float(during["syn_queue"].mean()) if len(during) else 0.0,
+        "served_latency_p95": float(_quantile(served_lat, 0.95)) if served else math.nan,
+        "syn_queue_mean": float(_mean([ts["syn_queue"][i] for i in during])),
         "syn_queue_peak": res.counters["peak_syn_queue"],
         "entry_bytes": entry_bytes,
         "memory_peak_bytes": res.counters["peak_syn_queue"] * entry_bytes,
-        "memory_mean_bytes": float(during["memory_bytes"].mean()) if len(during) else 0.0,
+        "memory_mean_bytes": float(_mean([ts["memory_bytes"][i] for i in during])),
         "cookies_sent": res.counters["cookies_sent"],
         # ASSUMPTION (syn_proxy): the proxy answers every SYN it sees with a cookie, the
         # spoofed ones (absorbed) and the clients' (then it opens the server connection)
         "proxy_cookies_sent": res.counters["syns_filtered"] + res.counters["syns_legit"]
         if res.policy.proxy
         else 0,
-        "options_lost_share": float((served["options_lost"] != "").mean()) if len(served) else 0.0,
+        "options_lost_share": _mean([cl["options_lost"][i] != "" for i in served]),
     }
 
 

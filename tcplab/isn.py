@@ -87,6 +87,7 @@ __all__ = [
     "isn_trace",
     "make_generator",
     "per_tuple_monotonicity",
+    "prediction_errors",
     "rst_odds",
     "siphash24",
 ]
@@ -503,6 +504,41 @@ def _tick_of(g: IsnGenerator) -> float | None:
     return float(tick) if isinstance(tick, float) else None
 
 
+def prediction_errors(
+    generators: Sequence[IsnGenerator | str] = GENERATORS,
+    victim: FourTuple = SERVER,
+    attacker: FourTuple = ATTACKER,
+    trials: int = 2000,
+    time_uncertainty: float = 1e-3,
+    seed: int = 0,
+) -> dict[str, list[int]]:
+    """Generator name → the signed errors (actual − predicted) of :func:`attacker_prediction`.
+
+    Pure Python (the course site's browser uses it); one seeded stream across generators.
+    """
+    trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS, what="a number of trials")
+    time_uncertainty = _v.number(
+        time_uncertainty, "time_uncertainty", ge=0, le=_MAX_TICK, what="time in seconds"
+    )
+    victim, attacker = _four_tuple(victim, "victim"), _four_tuple(attacker, "attacker")
+    gens = _generators(generators, _v.seed(seed, optional=False))
+    _v.work(len(gens) * trials, "generators × trials", limit=_MAX_ROWS, what="rows")
+    rng = random.Random(seed)
+    out: dict[str, list[int]] = {}
+    for g in gens:
+        tick = _tick_of(g)
+        errs = out.setdefault(g.name, [])
+        for _ in range(trials):
+            t0 = rng.uniform(0.0, 3600.0)
+            t1 = t0 + rng.uniform(0.0, 10.0)
+            seen = g.isn(attacker, t0)
+            actual = g.isn(victim, t1)
+            guess_t1 = t1 + rng.uniform(-time_uncertainty, time_uncertainty)
+            step = 0 if tick is None else int(max(guess_t1 - t0, 0.0) / tick)
+            errs.append(seq.sub(actual, (seen + step) % MOD32))
+    return out
+
+
 def attacker_prediction(
     generators: Sequence[IsnGenerator | str] = GENERATORS,
     victim: FourTuple = SERVER,
@@ -517,31 +553,20 @@ def attacker_prediction(
     for its own 4-tuple; the victim's connection starts at t1, known to the attacker only
     within ± ``time_uncertainty`` s. The attacker predicts ``ISN_a + (t1' - t0)/tick`` (it
     knows the clock rate, not F). Columns: ``generator, trial, error`` where error is the
-    signed serial distance actual − predicted (0 = perfect prediction).
+    signed serial distance actual − predicted (0 = perfect prediction); the trials are
+    :func:`prediction_errors`.
     """
     import pandas as pd
 
-    trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS, what="a number of trials")
-    time_uncertainty = _v.number(
-        time_uncertainty, "time_uncertainty", ge=0, le=_MAX_TICK, what="time in seconds"
+    errors = prediction_errors(generators, victim, attacker, trials, time_uncertainty, seed)
+    return pd.DataFrame(
+        [
+            {"generator": name, "trial": k, "error": e}
+            for name, errs in errors.items()
+            for k, e in enumerate(errs)
+        ],
+        columns=["generator", "trial", "error"],
     )
-    victim, attacker = _four_tuple(victim, "victim"), _four_tuple(attacker, "attacker")
-    gens = _generators(generators, _v.seed(seed, optional=False))
-    _v.work(len(gens) * trials, "generators × trials", limit=_MAX_ROWS, what="rows")
-    rng = random.Random(seed)
-    rows: list[dict[str, object]] = []
-    for g in gens:
-        tick = _tick_of(g)
-        for k in range(trials):
-            t0 = rng.uniform(0.0, 3600.0)
-            t1 = t0 + rng.uniform(0.0, 10.0)
-            seen = g.isn(attacker, t0)
-            actual = g.isn(victim, t1)
-            guess_t1 = t1 + rng.uniform(-time_uncertainty, time_uncertainty)
-            step = 0 if tick is None else int(max(guess_t1 - t0, 0.0) / tick)
-            predicted = (seen + step) % MOD32
-            rows.append({"generator": g.name, "trial": k, "error": seq.sub(actual, predicted)})
-    return pd.DataFrame(rows)
 
 
 def _triangular_expectation(fn: Callable[[float], float], cuts: Iterable[float]) -> float:

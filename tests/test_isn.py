@@ -169,3 +169,16 @@ def test_constructors_and_analyses_check_at_the_boundary(call, exc, named):
 def test_numpy_ints_and_plain_tuples_are_accepted():
     gen = isn.LinuxIsn(seed=np.int64(1))
     assert gen.isn(tuple(A), np.float64(1.0)) == isn.LinuxIsn(seed=1).isn(A, 1.0)
+
+
+def test_attacker_prediction_is_the_pure_prediction_errors_as_a_frame():
+    from tcplab.isn import attacker_prediction, prediction_errors
+
+    errors = prediction_errors(trials=50, seed=3)
+    df = attacker_prediction(trials=50, seed=3)
+    assert list(errors) == list(dict.fromkeys(df["generator"]))
+    for name, errs in errors.items():
+        assert df.loc[df["generator"] == name, "error"].tolist() == errs
+    assert errors["rfc793-clock"] != errors["random"]
+    with pytest.raises(ValueError, match="trials"):
+        prediction_errors(trials=0)

@@ -5,6 +5,7 @@ import pytest
 
 from tcplab.sim.montecarlo import (
     p_accept_exact,
+    p_arrives_after,
     p_old_duplicate_accepted,
     sample_arrivals,
     timewait_sweep,
@@ -64,3 +65,35 @@ def test_bad_input_names_the_value(kw):
     args = {"time_wait": 60, "lifetime": 120, **kw}
     with pytest.raises(ValueError, match=str(next(iter(kw.values())))):
         p_old_duplicate_accepted(**args)
+
+
+def test_the_pure_closed_form_is_the_triangular_tail_and_p_accept_exact_maps_it():
+    life = 120.0
+    assert p_arrives_after(0, life) == 1.0
+    assert p_arrives_after(60, life) == pytest.approx(1 - 60**2 / (2 * 120**2))
+    assert p_arrives_after(180, life) == pytest.approx(60**2 / (2 * 120**2))
+    assert p_arrives_after(240, life) == p_arrives_after(1e6, life) == 0.0
+    tw = np.linspace(0, 300, 31)
+    got = p_accept_exact(tw, life, 90.0, p_in_window=0.5)
+    assert got.shape == tw.shape
+    assert list(got) == [0.5 * p_arrives_after(max(t, 90.0), life) for t in tw]
+    with pytest.raises(ValueError, match="lifetime"):
+        p_arrives_after(10, 0)
+
+
+def test_the_closed_form_imports_without_numpy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, *a):\n"
+        "        if name.split('.')[0] == 'numpy':\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from tcplab.sim.montecarlo import p_arrives_after\n"
+        "print(p_arrives_after(120, 120))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.5"

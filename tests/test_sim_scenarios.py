@@ -4,8 +4,14 @@ import pytest
 
 from tcplab.fsm import State
 from tcplab.sim.network import Network, Rule, SimulationLimitError
-from tcplab.sim.scenarios import get_scenario, list_scenarios, run_scenario
-from tcplab.sim.trace import data_corrupted, retransmissions, summary
+from tcplab.sim.scenarios import LOSS_POINTS, get_scenario, list_scenarios, run_scenario
+from tcplab.sim.trace import (
+    data_corrupted,
+    is_retransmission,
+    retransmissions,
+    retransmitted,
+    summary,
+)
 
 A, B = "A", "B"
 
@@ -379,3 +385,18 @@ def test_a_crashed_host_keeps_no_connection_state():
     spans = state_spans(run_scenario("synack-timeout"))["A"]
     assert spans[-1][2] == "CLOSED" or spans[-1][1] < 1.0  # A's SYN-SENT ends at the crash
     assert all(not (st == "SYN_SENT" and end > 1.0) for _, end, st in spans)
+
+
+def test_the_pure_retransmission_rule_and_the_trace_agree():
+    seen = 0
+    for lose in LOSS_POINTS:
+        for timers in ("linux", "rfc"):
+            r = run_scenario("connection", lose=lose, close=True, timers=timers)
+            plain = [(x["time"], x["sender"], x["kind"]) for x in retransmitted(r.records)]
+            frame = retransmissions(r.trace)[["time", "sender", "kind"]].itertuples(index=False)
+            assert plain == [tuple(f) for f in frame], (lose, timers)
+            seen += len(plain)
+    assert seen > 0
+    assert is_retransmission("retransmission #2 (SYN)")
+    assert is_retransmission("retransmitted SYN: SYN-ACK again")
+    assert not is_retransmission("challenge ACK") and not is_retransmission(None)

@@ -139,28 +139,11 @@ for name, args in calls:
 print("ok", len(calls))
 """
     calls = [(n, a) for _, n, a in CALLS] or [(n, {}) for n in explore.EXPLORERS]
-    # The flood model needs numpy: the site passes the table computed at build time.
-    calls = [(n, {**a, "table": _flood_table()} if n == "flood" else a) for n, a in calls]
     proc = subprocess.run(
         [sys.executable, "-c", code, json.dumps(calls)], capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.startswith("ok")
-
-
-@functools.cache
-def _flood_table() -> dict[str, Any]:
-    """The build-time flood table, for the default view only (rate 3000, default set)."""
-    from tcplab.explore.flood import DEFAULT, _plain, default_config
-    from tcplab.flood import FloodConfig, simulate_flood
-
-    cfg = default_config()
-    runs = {
-        f"{n}@3000": simulate_flood(FloodConfig(**cfg), n, attack_rate=3000.0).summary
-        for n in DEFAULT
-    }
-    runs = {k: _plain(v) for k, v in runs.items()}
-    return json.loads(json.dumps({"config": cfg, "deadline": 3.0, "runs": runs}, allow_nan=False))
 
 
 def test_state_machine_session_draws_the_libraries_own_dot() -> None:
@@ -169,7 +152,7 @@ def test_state_machine_session_draws_the_libraries_own_dot() -> None:
     s = explore.open("state_machine", {"_0": ["ACTIVE_OPEN", "RCV_SYN_ACK"], "arcs": "main"})
     dot = s.view()["parts"][0]
     assert dot["kind"] == "dot"
-    assert dot["dot"].replace(s.prefix, sd._PREFIX) == sd.diagram_source("main")
+    assert dot["dot"].replace(s.prefix, sd.ID_PREFIX) == sd.diagram_source("main")
     assert f"#{s.prefix}n_ESTABLISHED" in dot["style"]
     s.set("event", "RCV_FIN")  # illegal in ESTABLISHED? no: legal, goes to CLOSE_WAIT
     assert "CLOSE_WAIT" in s.view()["parts"][1]["html"]
@@ -232,33 +215,21 @@ def test_isn_session_reproduces_the_attackers_predictions_and_the_rst_odds() -> 
             assert p_exact == pytest.approx(odds.loc[g, "p_rst_exact"])
 
 
-def test_flood_session_draws_the_same_runs_from_the_build_table_as_live() -> None:
-    from tcplab.explore.flood import FloodSession, default_config, table
+def test_flood_session_runs_the_flood_model_itself() -> None:
+    from tcplab.explore.flood import FloodSession, default_config
     from tcplab.flood import FloodConfig, simulate_flood
 
     cfg = default_config()
-    small = {"config": cfg, "deadline": 3.0, "runs": {}}
+    s = FloodSession()
+    s.set("defences", ["none", "syn_cookies"])
+    before = s.plot()
+    s.set("rate", 0.0)
+    assert s.plot() != before  # no attack: the undefended listener serves everyone at once
     for name in ("none", "syn_cookies"):
-        for rate in (0.0, 3000.0):
-            run = simulate_flood(FloodConfig(**cfg), name, attack_rate=rate).summary
-            small["runs"][f"{name}@{rate:g}"] = json.loads(json.dumps(run))
-    from_table = FloodSession(table=small)
-    on_demand = FloodSession()
-    for s in (from_table, on_demand):
-        s.set("defences", ["none", "syn_cookies"])
-    for rate in (0.0, 3000.0):
-        from_table.set("rate", rate)
-        on_demand.set("rate", rate)
-        assert from_table.plot() == on_demand.plot()
-    assert "site was built" in from_table.view()["parts"][1]["html"]
-    # The build writes strict JSON (browsers reject NaN): a run that serves no client at
-    # all has no latency median.
-    short = table({**cfg, "duration": 1.0})
-    assert any(None in r.values() for r in short["runs"].values())
-    json.dumps(short, allow_nan=False)
-    with pytest.raises(ValueError, match="precomputed"):
-        from_table.set("defences", ["hybrid"])
-        from_table.view()
+        want = simulate_flood(FloodConfig(**cfg), name, attack_rate=0.0).summary
+        assert s.summary(name, 0.0) == want
+    assert f"{want['served_share']:.0%} served eventually" in s.plot()
+    assert "simulated by tcplab.flood.simulate_flood" in s.view()["parts"][1]["html"]
 
 
 def test_the_jupyter_front_end_drives_the_same_sessions() -> None:
@@ -397,17 +368,12 @@ def test_the_built_site_serves_the_live_runtime_itself_with_licences() -> None:
         assert (vendor / name).is_file(), f"_static/vendor/{name} is not in the built site"
     assert "Mozilla Public License" in (vendor / "pyodide" / "LICENSE.txt").read_text()
     config = (live / "config.js").read_text()
-    for key in ("wheel", "pyodide", "viz", "flood.json"):
+    for key in ("wheel", "pyodide", "viz"):
         assert key in config
-    table = json.loads((live / "flood.json").read_text(), parse_constant=_refuse)
-    assert set(table["runs"]) >= {f"{n}@3000" for n in explore.EXPLORERS["flood"]().defences}
+    assert not (live / "flood.json").exists()  # the flood model runs live, no build table
     # Every explorer cell of the course carries its live bar with the notebook's arguments.
     bars = {(path.split("/")[-1].removesuffix(".html"), n) for path, n in _live_pages()}
     assert bars == {(nb, n) for nb, n, _ in CALLS}
-
-
-def _refuse(name: str) -> None:
-    raise ValueError(f"{name} is not JSON: a browser cannot read it")
 
 
 MOVE_A_CONTROL = """(box) => {

@@ -117,23 +117,6 @@ def _uv() -> str:
     return found
 
 
-def _flood_table(cache_dir: Path) -> str:
-    """The flood explorer's build-time table (JSON), cached per version of the model."""
-    import hashlib
-
-    import tcplab
-
-    src = Path(tcplab.__file__).parent
-    parts = ["flood.py", "defences.py", "listener.py", "syncookie.py", "explore/flood.py"]
-    digest = hashlib.sha256(b"".join((src / p).read_bytes() for p in parts)).hexdigest()[:16]
-    cached = cache_dir / f".tcplab-flood-{digest}.json"
-    if not cached.is_file():
-        from tcplab.explore.flood import table
-
-        cached.write_text(json.dumps(table(), separators=(",", ":")))
-    return cached.read_text()
-
-
 def build_wheel(app: Sphinx) -> None:
     """Build tcplab's wheel into ``_static/live/`` and tell the page script its name."""
     if app.builder.format != "html":
@@ -149,14 +132,10 @@ def build_wheel(app: Sphinx) -> None:
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         shutil.copy2(wheels[0], dest / wheels[0].name)
-    (dest / "flood.json").write_text(_flood_table(Path(app.outdir).parent))
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
         "viz": "_static/vendor/viz/viz-global.js",
-        # Explorer data computed here because the browser lacks numpy (read by the page
-        # script and passed to the session as its ``table`` argument).
-        "data": {"flood": f"_static/{WHEEL_DIR}/flood.json"},
     }
     # A file, not an inline script: pages that did not change are not rewritten.
     (dest / "config.js").write_text(f"window.TCPLAB_LIVE = {json.dumps(config)};\n")

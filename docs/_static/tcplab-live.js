@@ -267,13 +267,6 @@
     };
     try {
       const args = JSON.parse(bar.dataset.args || "{}");
-      const data = (CFG.data || {})[bar.dataset.explorer];
-      if (data) {
-        // Numbers tcplab computed at build time (a model that needs numpy).
-        const resp = await fetch(url(data));
-        if (!resp.ok) throw new Error("could not fetch " + data + ": " + resp.status);
-        args.table = await resp.json();
-      }
       session = rt.explore.open_json(bar.dataset.explorer, JSON.stringify(args));
       bar.after(box);
       draw(box, rt.viz, JSON.parse(session.view_json()), send);

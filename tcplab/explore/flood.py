@@ -1,25 +1,21 @@
 """The SYN-flood explorer as a session: attack rate and defences → who is served, memory.
 
-:func:`tcplab.flood.simulate_flood` is vectorised with numpy, which the course site's
-browser runtime does not have, and re-writing that simulation in pure Python would be a
-second implementation of the flood model. So the browser session draws from a
-:func:`table` of ``simulate_flood(...).summary`` for every defence at every preset
-attack rate, computed by tcplab at *site build time* (``docs/_ext/tcplab_live.py``
-ships it as ``_static/live/flood.json``) — the page says so. Where numpy is available
-(JupyterLab, the tests) the session simulates on demand instead, with the same config.
+Each choice runs :func:`tcplab.flood.simulate_flood` itself — in JupyterLab and in the
+course site's browser alike (the flood model is pure Python: no numpy, no pandas) — with
+the notebook widget's short scenario, and keeps the runs it has made.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 from tcplab.defences import DEFENCES
 from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._svg import Bar, bar_chart
+from tcplab.flood import FloodConfig, simulate_flood
 
-__all__ = ["DEFAULT", "RATES", "FloodSession", "default_config", "table"]
+__all__ = ["DEFAULT", "RATES", "FloodSession", "default_config"]
 
 #: Every defence but filtering, which mostly rescales the attack rate the slider sets.
 DEFAULT = tuple(name for name in DEFENCES if name != "filtering")
@@ -33,49 +29,23 @@ def default_config() -> dict[str, Any]:
     return dict(_CONFIG)
 
 
-def _plain(summary: dict[str, Any]) -> dict[str, Any]:
-    # Strict JSON for the browser: a median of no clients is NaN, which JSON cannot hold.
-    return {
-        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in summary.items()
-    }
-
-
-def table(config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``simulate_flood(...).summary`` for every defence × preset rate (needs numpy)."""
-    from tcplab.flood import FloodConfig, simulate_flood
-
-    cfg = FloodConfig(**(config or _CONFIG))
-    runs = {
-        f"{name}@{rate:g}": _plain(simulate_flood(cfg, name, attack_rate=rate).summary)
-        for name in DEFENCES
-        for rate in RATES
-    }
-    return {"config": config or _CONFIG, "deadline": cfg.deadline, "runs": runs}
-
-
 class FloodSession(Session):
     """Attack rate (preset dropdown) and defences (multi-select)."""
 
     name = "flood"
 
-    def __init__(self, table: dict[str, Any] | None = None, rate: float = 3000.0) -> None:
-        self._table = table
-        self._runs: dict[str, dict[str, Any]] = dict(table["runs"]) if table else {}
-        self.deadline = float(table["deadline"]) if table else 3.0
-        self.config = dict(table["config"]) if table else default_config()
+    def __init__(self, rate: float = 3000.0) -> None:
+        self._runs: dict[str, dict[str, Any]] = {}
+        self.config = default_config()
+        self.deadline = FloodConfig(**self.config).deadline
         self.rate = float(choice("rate", rate, RATES))
         self.defences: tuple[str, ...] = DEFAULT
 
     def summary(self, defence: str, rate: float) -> dict[str, Any]:
-        """One run's summary: from the build-time table, or simulated now (numpy)."""
+        """One run's summary (simulated on first use, then kept)."""
         key = f"{defence}@{rate:g}"
         if key not in self._runs:
-            if self._table is not None:
-                raise ValueError(f"{key!r} is not in the precomputed flood table")
-            from tcplab.flood import FloodConfig, simulate_flood
-
             cfg = FloodConfig(**self.config)
-            self.deadline = cfg.deadline
             self._runs[key] = simulate_flood(cfg, defence, attack_rate=rate).summary
         return self._runs[key]
 
@@ -126,11 +96,10 @@ class FloodSession(Session):
         )
 
     def view(self) -> dict[str, Any]:
+        c = self.config
         source = (
-            "computed by tcplab's flood model when this site was built (numpy is not "
-            "available in the browser); choosing a rate or defences here redraws from them"
-            if self._table is not None
-            else "simulated by tcplab.flood.simulate_flood"
+            f"simulated by tcplab.flood.simulate_flood (duration {c['duration']:g} s, "
+            f"{c['legit_rate']:g} clients/s, step {c['dt'] * 1000:g} ms, seed {c['seed']})"
         )
         info = f"<p class='tcplab-muted'>Runs: {html.escape(source)}.</p>"
         return {

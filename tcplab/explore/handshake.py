@@ -14,6 +14,7 @@ from typing import Any
 from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._ladder import ladder_svg
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
+from tcplab.sim.trace import retransmitted
 from tcplab.timers import preset
 
 __all__ = ["PHASES", "HandshakeSession"]
@@ -34,12 +35,6 @@ def _timeline_html(timers: str) -> str:
         f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
         f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
     )
-
-
-def _is_retransmission(note: str) -> bool:
-    # The rule of tcplab.sim.trace.retransmissions (pandas there): a timer retransmission
-    # ("retransmission #n") or Linux's SYN-ACK resent for a retransmitted SYN.
-    return "retransmission #" in note or "retransmitted SYN" in note
 
 
 class HandshakeSession(Session):
@@ -98,8 +93,7 @@ class HandshakeSession(Session):
         items = "".join(
             f"<li>t = {r['time']:g} s: <b>{html.escape(str(r['sender']))}</b> retransmits "
             f"{html.escape(str(r['kind']))} ({html.escape(str(r['fate']))})</li>"
-            for r in sorted(result.records, key=lambda r: (r["time"], r["id"]))
-            if _is_retransmission(str(r.get("note") or ""))
+            for r in retransmitted(result.records)
         )
         states = ", ".join(f"{k}: {v.name}" for k, v in result.final_states().items())
         errs = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.errors().items() if v)

@@ -2,18 +2,16 @@
 and the odds of one blind spoofed RST.
 
 The generators are :mod:`tcplab.isn`'s own (``make_generator``, ``isn(four_tuple, t)``).
-:func:`prediction_errors` is :func:`tcplab.isn.attacker_prediction` without pandas (the
-same trials, the same seeded draws, the same errors — ``tests/test_site_live.py`` checks
-that), and :func:`rst_odds` the two RST columns of :func:`tcplab.isn.blind_injection`.
+:func:`prediction_errors` is :func:`tcplab.isn.prediction_errors`, the pure trials behind
+:func:`tcplab.isn.attacker_prediction`; :func:`rst_odds` is :func:`tcplab.isn.rst_odds`.
 """
 
 from __future__ import annotations
 
 import html
-import random
 from typing import Any
 
-from tcplab import isn, seq
+from tcplab import isn
 from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._svg import Series, line_chart
 
@@ -24,40 +22,17 @@ _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
 
 
 def prediction_errors(trials: int = 400, seed: int = 0) -> dict[str, list[int]]:
-    """Generator → signed errors (actual − predicted) of the attacker's ISN prediction."""
-    if trials < 1:
-        raise ValueError(f"trials = {trials!r}: expected at least 1")
-    rng = random.Random(seed)  # one stream across generators, as attacker_prediction
-    out: dict[str, list[int]] = {}
-    for g in isn._generators(isn.GENERATORS, seed):
-        tick = isn._tick_of(g)
-        errs = out.setdefault(g.name, [])
-        for _ in range(trials):
-            t0 = rng.uniform(0.0, 3600.0)
-            t1 = t0 + rng.uniform(0.0, 10.0)
-            seen = g.isn(isn.ATTACKER, t0)
-            actual = g.isn(isn.SERVER, t1)
-            guess_t1 = t1 + rng.uniform(-1e-3, 1e-3)
-            step = 0 if tick is None else int(max(guess_t1 - t0, 0.0) / tick)
-            errs.append(seq.sub(actual, (seen + step) % isn.MOD32))
-    return out
+    """Generator → signed errors (actual − predicted): :func:`tcplab.isn.prediction_errors`."""
+    return isn.prediction_errors(isn.GENERATORS, trials=trials, seed=seed)
 
 
 def rst_odds(generator: str, errors: list[int], rcv_wnd: int) -> tuple[float, float]:
-    """(P(RST in window) before RFC 5961, P(RST exact) with it) for one aimed guess.
+    """(P(RST in window) before RFC 5961, P(RST exact) with it): :func:`tcplab.isn.rst_odds`.
 
-    When the core computes these odds itself (``tcplab.isn.rst_odds``, on its way from
-    another branch) that function is the one used; until then they come, as in
-    :func:`tcplab.isn.blind_injection`, from the sampled ``errors``.
+    ``errors`` is not used (kept for the session's callers): the core computes the odds.
     """
-    core = getattr(isn, "rst_odds", None)
-    if core is not None:
-        p_win, p_exact = core(generator, rcv_wnd)
-        return float(p_win), float(p_exact)
-    n = len(errors)
-    in_win = sum(-rcv_wnd / 2 < e <= rcv_wnd / 2 for e in errors) / n
-    exact = sum(e == 0 for e in errors) / n
-    return max(in_win, rcv_wnd / isn.MOD32), max(exact, 1 / isn.MOD32)
+    p_win, p_exact = isn.rst_odds(generator, rcv_wnd)
+    return float(p_win), float(p_exact)
 
 
 class IsnSession(Session):

@@ -132,8 +132,8 @@ class StateMachineSession(Session):
         )
         # StateDiagram.svg does the same two steps around Graphviz's output; here the
         # front end runs Graphviz, so it gets the DOT and the style separately.
-        dot = d.source.replace(sd._PREFIX, self.prefix)
-        return {"kind": "dot", "dot": dot, "style": d._style(self.prefix)}
+        dot = d.source.replace(sd.ID_PREFIX, self.prefix)
+        return {"kind": "dot", "dot": dot, "style": d.style(self.prefix)}
 
     def history_html(self) -> str:
         """The last eight transitions as a table."""

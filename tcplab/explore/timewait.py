@@ -2,12 +2,12 @@
 
 The model is :mod:`tcplab.sim.montecarlo`'s (read its docstring): a worst-case old
 duplicate arrives at ``A = D_ack + D_dup`` with both delays ``U(0, lifetime)``; the
-4-tuple is reused from ``max(time_wait, reuse_delay)`` on. That module is vectorised with
-numpy, which the course site's browser runtime does not have, so this session uses the
-same model's **closed form** (the triangular tail, :func:`p_accept`) for the curve and
-the verdict, plus a smaller pure-Python Monte Carlo (:data:`TRIALS` draws with
-:mod:`random`) for the dots — the page says so. ``tests/test_site_live.py`` checks both
-against :func:`tcplab.sim.montecarlo.p_accept_exact` / ``p_old_duplicate_accepted``.
+4-tuple is reused from ``max(time_wait, reuse_delay)`` on. The curve and the verdict use
+that module's closed form, :func:`tcplab.sim.montecarlo.p_arrives_after` (pure Python);
+its Monte Carlo is vectorised with numpy, which the course site's browser runtime does
+not have, so the dots come from a smaller pure-Python sample (:data:`TRIALS` draws with
+:mod:`random`) — the page says so. ``tests/test_site_live.py`` checks the sample against
+:func:`tcplab.sim.montecarlo.p_old_duplicate_accepted`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from tcplab.explore._base import Session, number, slider, unknown_control
 from tcplab.explore._svg import Series, VLine, line_chart
+from tcplab.sim.montecarlo import p_arrives_after
 
 __all__ = ["TRIALS", "TimeWaitSession", "p_accept", "sample_arrivals"]
 
@@ -29,17 +30,11 @@ _RANGES = {"time_wait": (0, 600), "lifetime": (5, 300), "reuse_delay": (0, 600)}
 
 
 def p_accept(time_wait: float, lifetime: float, reuse_delay: float = 0.0) -> float:
-    """Exact P(a worst-case old duplicate arrives after the 4-tuple is reused).
-
-    ``A`` is triangular on ``[0, 2L]``: ``P(A > t) = 1 − t²/2L²`` for ``t ≤ L`` and
-    ``(2L − t)²/2L²`` for ``L ≤ t ≤ 2L``, 0 beyond — the formula of
-    :func:`tcplab.sim.montecarlo.p_accept_exact`, without numpy.
-    """
-    life = number("lifetime", lifetime, 1e-9, float("inf"))
-    t = min(max(time_wait, reuse_delay, 0.0), 2 * life)
-    if t <= life:
-        return 1 - t * t / (2 * life * life)
-    return (2 * life - t) ** 2 / (2 * life * life)
+    """Exact P(a worst-case old duplicate arrives after the 4-tuple is reused):
+    :func:`tcplab.sim.montecarlo.p_arrives_after` at ``max(time_wait, reuse_delay)``."""
+    # The tail falls with t, so P(A > max(a, b)) = min(P(A > a), P(A > b)); each argument
+    # is checked (and named) by the core.
+    return min(p_arrives_after(time_wait, lifetime), p_arrives_after(reuse_delay, lifetime))
 
 
 def sample_arrivals(lifetime: float, trials: int = TRIALS, *, seed: int = 0) -> list[float]:

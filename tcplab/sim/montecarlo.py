@@ -25,21 +25,26 @@ So ``P(accepted) = P(A > max(time_wait, reuse_delay)) · p_in_window``, which is
 TIME-WAIT ≥ 2·lifetime — and, for the last-moment model, exactly 1/2 at TIME-WAIT =
 1·lifetime (:func:`p_accept_exact`). That is the argument for 2·MSL, not 1·MSL.
 
-Everything is vectorised with numpy and seeded (``numpy.random.default_rng(seed)``).
+The sampling is vectorised with numpy and seeded (``numpy.random.default_rng(seed)``);
+numpy is imported by the functions that need it, so the closed form,
+:func:`p_arrives_after` (pure Python: the course site's browser uses it), imports without.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from tcplab import _validate as _v
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "SweepResult",
     "p_accept_exact",
+    "p_arrives_after",
     "p_old_duplicate_accepted",
     "sample_arrivals",
     "timewait_sweep",
@@ -68,6 +73,8 @@ def _check_model(send_model: object) -> str:
 
 def _time_waits(value: object) -> npt.NDArray[np.float64]:
     """TIME-WAIT length(s): one number or an array/sequence of them, finite and ≥ 0."""
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         if value.size > _MAX_POINTS or not (
             np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
@@ -93,6 +100,8 @@ def sample_arrivals(
     lifetime: float, trials: int = 100_000, *, seed: int = 0, send_model: str = "last_moment"
 ) -> npt.NDArray[np.float64]:
     """``trials`` arrival times (s after the final ACK) of an old duplicate."""
+    import numpy as np
+
     life = _check(lifetime, "lifetime", positive=True)
     n = _check_trials(trials)
     send_model = _check_model(send_model)
@@ -120,6 +129,8 @@ def p_old_duplicate_accepted(
     ``time_wait`` may be a number (returns a float) or an array of TIME-WAIT lengths
     (returns an array; the same samples serve every length, so the curve is smooth).
     """
+    import numpy as np
+
     p = _v.probability(p_in_window, "p_in_window")
     reuse = _check(reuse_delay, "reuse_delay")
     tw = _time_waits(time_wait)
@@ -134,6 +145,20 @@ def p_old_duplicate_accepted(
     return out
 
 
+def p_arrives_after(time_wait: float, lifetime: float = 120.0) -> float:
+    """P(A > ``time_wait``) for the ``last_moment`` model: A = U1 + U2 is triangular on [0, 2L].
+
+    P(A > t) = 1 − t²/(2L²) for t ≤ L, (2L − t)²/(2L²) for L ≤ t ≤ 2L, 0 beyond. Pure
+    Python: the one place this formula is written (:func:`p_accept_exact` maps it at
+    ``max(time_wait, reuse_delay)``, the moment the 4-tuple can be reused).
+    """
+    life = _check(lifetime, "lifetime", positive=True)
+    t = min(_check(time_wait, "time_wait"), 2 * life)
+    if t <= life:
+        return 1 - t * t / (2 * life * life)
+    return (2 * life - t) ** 2 / (2 * life * life)
+
+
 def p_accept_exact(
     time_wait: float | npt.ArrayLike,
     lifetime: float = 120.0,
@@ -141,19 +166,18 @@ def p_accept_exact(
     *,
     p_in_window: float = 1.0,
 ) -> float | npt.NDArray[np.float64]:
-    """Closed form for the ``last_moment`` model: A = U1 + U2 is triangular on [0, 2L].
+    """Closed form of P(accepted) for the ``last_moment`` model (:func:`p_arrives_after`
+    at ``max(time_wait, reuse_delay)``, times ``p_in_window``)."""
+    import numpy as np
 
-    P(A > t) = 1 − t²/(2L²) for t ≤ L, (2L − t)²/(2L²) for L ≤ t ≤ 2L, 0 beyond.
-    """
     life = _check(lifetime, "lifetime", positive=True)
     p = _v.probability(p_in_window, "p_in_window")
-    t = np.maximum(_time_waits(time_wait), _check(reuse_delay, "reuse_delay"))
-    t = np.clip(t, 0.0, 2 * life)
-    tail = np.where(t <= life, 1 - t**2 / (2 * life**2), (2 * life - t) ** 2 / (2 * life**2))
-    res = tail * p
-    if np.ndim(res) == 0:
-        return float(res)
-    out: npt.NDArray[np.float64] = np.asarray(res, dtype=float)
+    reuse = _check(reuse_delay, "reuse_delay")
+    tw = _time_waits(time_wait)
+    res = np.array([p_arrives_after(max(t, reuse), life) for t in tw.ravel().tolist()]) * p
+    if tw.ndim == 0:
+        return float(res[0])
+    out: npt.NDArray[np.float64] = res.reshape(tw.shape)
     return out
 
 
@@ -170,6 +194,7 @@ class SweepResult:
 
     def to_frame(self):  # type: ignore[no-untyped-def]
         """As a pandas DataFrame (columns time_wait, p_estimate, p_exact)."""
+        import numpy as np
         import pandas as pd
 
         return pd.DataFrame(
@@ -192,6 +217,8 @@ def timewait_sweep(
     send_model: str = "last_moment",
 ) -> SweepResult:
     """P(accepted) over TIME-WAIT lengths (default: 0 … 2.5·lifetime, 101 points)."""
+    import numpy as np
+
     life = _check(lifetime, "lifetime", positive=True)
     reuse_delay = _check(reuse_delay, "reuse_delay")
     send_model = _check_model(send_model)

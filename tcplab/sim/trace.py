@@ -20,21 +20,24 @@ column                    meaning
 
 The **event table** (:func:`events_frame`) lists user calls, timer expiries, state changes
 and errors per host. Summary helpers answer the questions the course asks: who
-retransmitted what and when (:func:`retransmissions`), the final states
+retransmitted what and when (:func:`retransmissions`; the rule itself,
+:func:`is_retransmission`, and :func:`retransmitted` over plain segment records are pure
+Python, without pandas, for the course site's browser), the final states
 (:func:`final_states`), what each application received (:func:`bytes_delivered`) and a
 one-paragraph :func:`summary`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from tcplab import _validate as V
 from tcplab.fsm import State
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from tcplab.sim.result import SimResult
 
 __all__ = [
@@ -43,7 +46,9 @@ __all__ = [
     "data_corrupted",
     "events_frame",
     "final_states",
+    "is_retransmission",
     "retransmissions",
+    "retransmitted",
     "segments_frame",
     "summary",
 ]
@@ -83,6 +88,8 @@ def _state_name(s: State | None) -> str | None:
 
 def segments_frame(result: SimResult) -> pd.DataFrame:
     """The segment trace of ``result`` (columns :data:`SEGMENT_COLUMNS`), sorted by time."""
+    import pandas as pd
+
     result = _check_result(result)
     rows: list[dict[str, Any]] = []
     for r in result.records:
@@ -107,6 +114,8 @@ def segments_frame(result: SimResult) -> pd.DataFrame:
 
 def events_frame(result: SimResult) -> pd.DataFrame:
     """User calls, timers, state changes and errors: time, host, port, kind, what, states."""
+    import pandas as pd
+
     result = _check_result(result)
     cols = ["time", "host", "port", "kind", "what", "state_before", "state_after"]
     rows = []
@@ -121,16 +130,43 @@ def events_frame(result: SimResult) -> pd.DataFrame:
     return df
 
 
+def is_retransmission(note: object) -> bool:
+    """Whether a segment with this ``note`` is a retransmission (the one place of the rule).
+
+    Timer retransmissions ("retransmission #n") and Linux's immediate SYN-ACK resend when
+    a retransmitted SYN arrives ("retransmitted SYN: SYN-ACK again"); no note, no.
+    """
+    return isinstance(note, str) and ("retransmission #" in note or "retransmitted SYN" in note)
+
+
+def _record(value: object, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping) or not {"time", "id"} <= set(value):
+        raise V.ArgumentTypeError(
+            f"{name} = {V.short(value)}: expected a segment record (a dict from "
+            "SimResult.records, with 'time', 'id' and 'note')"
+        )
+    return value
+
+
+def retransmitted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The segment records (``SimResult.records``) that are retransmissions, in order sent."""
+    rows = V.sequence(records, "records", max_len=V.MAX_EVENTS, item=_record, what="records")
+    return sorted(
+        (r for r in rows if is_retransmission(r.get("note"))),
+        key=lambda r: (r["time"], r["id"]),
+    )
+
+
 def retransmissions(trace: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the trace that are retransmissions (from a retransmission timer)."""
-    # Timer retransmissions ("retransmission #n") and Linux's immediate SYN-ACK resend when a
-    # retransmitted SYN arrives ("retransmitted SYN: SYN-ACK again").
+    """Rows of the trace that are retransmissions (:func:`is_retransmission` of the note)."""
+    import pandas as pd
+
     cols = ["time", "sender", "kind", "seq", "ack", "note", "fate"]
     if not isinstance(trace, pd.DataFrame) or not set(cols) <= set(trace.columns):
         raise V.ArgumentTypeError(
             f"trace = {V.short(trace)}: expected a segment trace DataFrame (result.trace)"
         )
-    mask = trace["note"].fillna("").str.contains(r"retransmission #|retransmitted SYN")
+    mask = [is_retransmission(n) for n in trace["note"]]
     return trace.loc[mask, cols]
 
 

@@ -28,6 +28,7 @@ from tcplab._tools import have, missing_message
 from tcplab.fsm import ARCS, Arc, Event, Send, State, Transition
 
 __all__ = [
+    "ID_PREFIX",
     "StateDiagram",
     "diagram_source",
     "edge_groups",
@@ -36,7 +37,9 @@ __all__ = [
 
 ArcSet = Literal["all", "figure5", "main"]
 
-_PREFIX = "tcplabsd__"  # replaced per render so several diagrams can share a page
+#: Prefix of the element ids in :func:`diagram_source`'s DOT; a renderer replaces it per
+#: diagram so several diagrams can share a page (:meth:`StateDiagram.style` takes the new one).
+ID_PREFIX = "tcplabsd__"
 _counter = itertools.count(1)
 
 # Where each state sits: (rank, column). Column 0 = client/active side, 2 = server side.
@@ -97,11 +100,11 @@ def _select(arcs: ArcSet) -> tuple[Arc, ...]:
 
 
 def _node_id(state: State) -> str:
-    return f"{_PREFIX}n_{state.name}"
+    return f"{ID_PREFIX}n_{state.name}"
 
 
 def _edge_id(source: State, target: State) -> str:
-    return f"{_PREFIX}e_{source.name}__{target.name}"
+    return f"{ID_PREFIX}e_{source.name}__{target.name}"
 
 
 def edge_groups(arcs: ArcSet = "all") -> dict[tuple[State, State], list[Arc]]:
@@ -129,7 +132,7 @@ def diagram_source(arcs: ArcSet = "all") -> str:
     """The DOT source of the diagram (no Graphviz binary needed to produce it)."""
     lines = [
         "digraph tcp {",
-        f'  graph [id="{_PREFIX}graph", rankdir=TB, nodesep=0.5, ranksep=0.6, '
+        f'  graph [id="{ID_PREFIX}graph", rankdir=TB, nodesep=0.5, ranksep=0.6, '
         'fontname="Helvetica", bgcolor="transparent", newrank=true, splines=true];',
         '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", color="#333333", '
         'fontname="Helvetica-Bold", fontsize=13, width=1.7, height=0.45];',
@@ -229,7 +232,9 @@ class StateDiagram:
     def source(self) -> str:
         return diagram_source(self.arcs)
 
-    def _style(self, prefix: str) -> str:
+    def style(self, prefix: str) -> str:
+        """The CSS (a <style> element, or "") that highlights this view in a diagram whose
+        element ids start with ``prefix`` instead of :data:`ID_PREFIX`."""
         rules = [
             f"#{prefix}n_{s.name} > path, #{prefix}n_{s.name} > polygon, "
             f"#{prefix}n_{s.name}_end > path, #{prefix}n_{s.name}_end > polygon "
@@ -257,8 +262,8 @@ class StateDiagram:
     def svg(self) -> str:
         base = _base_svg(self.arcs)
         prefix = f"tcplabsd{next(_counter)}_"
-        svg = base.replace(_PREFIX, prefix)
-        style = self._style(prefix)
+        svg = base.replace(ID_PREFIX, prefix)
+        style = self.style(prefix)
         if style:
             head_end = svg.index(">") + 1  # right after the opening <svg ...>
             svg = svg[:head_end] + style + svg[head_end:]
