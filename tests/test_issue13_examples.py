@@ -1,7 +1,6 @@
 """The examples issue 13 names, each answered by a clear ValueError/TypeError at the boundary.
 
-Each message must name the bad value. Examples in modules other helpers own are marked
-strict xfail until those modules adopt tcplab._validate (then the mark must go).
+Each message must name the bad value.
 """
 
 import io
@@ -57,7 +56,6 @@ def test_write_pcap_never_touches_stdout():
         assert sys.stdout.fileno() == fd_before
 
 
-@pytest.mark.xfail(strict=True, reason="tcplab.listener is owned by 'flood': not yet validated")
 def test_listener_config_rejects_a_string_backlog():
     from tcplab.listener import ListenerConfig
 
