@@ -219,6 +219,13 @@ def _flood_sweep_frame() -> Any:
     return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "served_fast_share": [1.0]})
 
 
+def _check_spec() -> Any:
+    from tcplab import check
+
+    check.labels()  # loads the registry
+    return check._core.get_spec("1_ex_1")
+
+
 GOOD: dict[str, Callable[[], Any]] = {
     # timers (wt/core): linux_model_timeout, from_sysctl_values
     "boundary": lambda: 6,
@@ -243,6 +250,7 @@ GOOD: dict[str, Callable[[], Any]] = {
     "bits_per_second": lambda: 1e9,
     "seq": lambda: 1,
     "iss": lambda: 100,
+    "generator": lambda: "linux",  # tcplab.isn: a name from GENERATORS
     "lo": lambda: 32768,
     "hi": lambda: 60999,
     "time_wait": lambda: 60.0,
@@ -359,6 +367,10 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.check.Idea": {"name": lambda: "x"},
     "tcplab.check.Choice": {"text": lambda: "an option"},
     "tcplab.check.Result": {"label": lambda: "m1.q1"},
+    # a real, registered label: "m1.q1" only names a Result, it is no exercise
+    "tcplab.check.check": {"label": lambda: "1_ex_1"},
+    "tcplab.check.exercise": {"label": lambda: "1_ex_1"},
+    "tcplab.check.Exercise": {"spec": _check_spec},
     "tcplab.doctor.Check": {"name": lambda: "x"},
     "tcplab.sim.network.Host": {"name": lambda: "h"},
     # wt/core: the public seams of the simulator (record_event, mark_state, PassiveOpen)
