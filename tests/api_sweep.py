@@ -380,6 +380,7 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
+    "tcplab.live.netns.namespaces": {"*roles": lambda: ("A",)},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {
         "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]
@@ -579,22 +580,38 @@ def build(
     fn = t.get()
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
+    star = _star_args(t)
     for p in _judged_params(t.signature):
         if p.kind is inspect.Parameter.VAR_KEYWORD:
             if param == "**" + p.name:
                 kwargs["bogus_kw"] = 1
             continue
+        # With good *args, the parameters before them must be passed by position too.
+        by_position = p.kind is inspect.Parameter.POSITIONAL_ONLY or (
+            star is not None and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
         if p.name == param:
             arg = value
         elif p.default is inspect.Parameter.empty:
             arg = _good(t.qualname, p.name)
+        elif by_position:
+            arg = p.default
         else:
             continue
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY:
+        if by_position:
             args.append(arg)
         else:
             kwargs[p.name] = arg
-    return fn, args, kwargs
+    return fn, [*args, *(star or ())], kwargs
+
+
+def _star_args(t: Target) -> tuple[Any, ...] | None:
+    """Good values for ``*name`` from GOOD_FOR[qualname]["*name"], where one is given."""
+    for p in t.signature.parameters.values():
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            good = GOOD_FOR.get(t.qualname, {}).get("*" + p.name)
+            return None if good is None else tuple(good())
+    return None
 
 
 # --- the worker --------------------------------------------------------------------------
