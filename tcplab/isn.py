@@ -606,11 +606,12 @@ def guess_probability(
     >>> guess_probability("linux", 0, 0) == 1 / 2**32
     True
     """
-    if lo > hi:
-        raise ValueError(f"lo={lo!r} > hi={hi!r}: expected an interval lo <= hi")
-    if time_uncertainty < 0:
-        raise ValueError(f"time_uncertainty={time_uncertainty!r}: expected >= 0 seconds")
-    g = make_generator(generator) if isinstance(generator, str) else generator
+    lo = _v.integer(lo, "lo", what="an int (ISN error, low end)")
+    hi = _v.integer(hi, "hi", ge=lo, what="an int (ISN error, high end, not below lo)")
+    time_uncertainty = _v.number(
+        time_uncertainty, "time_uncertainty", ge=0, le=_MAX_TICK, what="time in seconds"
+    )
+    g = _generator(generator, "generator", 0)
     width = min(hi - lo + 1, MOD32)
     if isinstance(g, ConstantIsn):
         return 1.0 if lo <= 0 <= hi else 0.0

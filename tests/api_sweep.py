@@ -219,6 +219,13 @@ def _flood_sweep_frame() -> Any:
     return pd.DataFrame({"attack_rate": [0.0], "defences": ["none"], "served_fast_share": [1.0]})
 
 
+def _check_spec() -> Any:
+    from tcplab import check
+
+    check.labels()  # loads the registry
+    return check._core.get_spec("1_ex_1")
+
+
 GOOD: dict[str, Callable[[], Any]] = {
     # timers (wt/core): linux_model_timeout, from_sysctl_values
     "boundary": lambda: 6,
@@ -243,6 +250,7 @@ GOOD: dict[str, Callable[[], Any]] = {
     "bits_per_second": lambda: 1e9,
     "seq": lambda: 1,
     "iss": lambda: 100,
+    "generator": lambda: "linux",  # tcplab.isn: a name from GENERATORS
     "lo": lambda: 32768,
     "hi": lambda: 60999,
     "time_wait": lambda: 60.0,
@@ -359,6 +367,10 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.check.Idea": {"name": lambda: "x"},
     "tcplab.check.Choice": {"text": lambda: "an option"},
     "tcplab.check.Result": {"label": lambda: "m1.q1"},
+    # a real, registered label: "m1.q1" only names a Result, it is no exercise
+    "tcplab.check.check": {"label": lambda: "1_ex_1"},
+    "tcplab.check.exercise": {"label": lambda: "1_ex_1"},
+    "tcplab.check.Exercise": {"spec": _check_spec},
     "tcplab.doctor.Check": {"name": lambda: "x"},
     "tcplab.sim.network.Host": {"name": lambda: "h"},
     # wt/core: the public seams of the simulator (record_event, mark_state, PassiveOpen)
@@ -368,6 +380,7 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
+    "tcplab.live.netns.namespaces": {"*roles": lambda: ("A",)},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {
         "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]
@@ -567,22 +580,38 @@ def build(
     fn = t.get()
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
+    star = _star_args(t)
     for p in _judged_params(t.signature):
         if p.kind is inspect.Parameter.VAR_KEYWORD:
             if param == "**" + p.name:
                 kwargs["bogus_kw"] = 1
             continue
+        # With good *args, the parameters before them must be passed by position too.
+        by_position = p.kind is inspect.Parameter.POSITIONAL_ONLY or (
+            star is not None and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
         if p.name == param:
             arg = value
         elif p.default is inspect.Parameter.empty:
             arg = _good(t.qualname, p.name)
+        elif by_position:
+            arg = p.default
         else:
             continue
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY:
+        if by_position:
             args.append(arg)
         else:
             kwargs[p.name] = arg
-    return fn, args, kwargs
+    return fn, [*args, *(star or ())], kwargs
+
+
+def _star_args(t: Target) -> tuple[Any, ...] | None:
+    """Good values for ``*name`` from GOOD_FOR[qualname]["*name"], where one is given."""
+    for p in t.signature.parameters.values():
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            good = GOOD_FOR.get(t.qualname, {}).get("*" + p.name)
+            return None if good is None else tuple(good())
+    return None
 
 
 # --- the worker --------------------------------------------------------------------------

@@ -69,6 +69,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.check._core import (
     KINDS,
     STATUSES,
@@ -158,7 +159,7 @@ class Exercise:
     """One student's copy of an exercise: the question with their numbers, and a checker."""
 
     def __init__(self, spec: Spec, student_id: str) -> None:
-        self._spec = spec
+        self._spec = _v.instance(spec, "spec", Spec, "a Spec (use tcplab.check.exercise(label))")
         self.student_id = check_student_id(student_id)
         self._params = spec.make_params(student_rng(spec.label, student_id))
 

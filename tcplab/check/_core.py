@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, Literal
 
+from tcplab import _validate as _v
 from tcplab import seq
 from tcplab.fsm import Event, State
 
@@ -286,11 +287,10 @@ def student_rng(label: str, student_id: str) -> random.Random:
 
 
 def check_student_id(student_id: object) -> str:
-    if not isinstance(student_id, str) or not student_id.strip():
-        raise ValueError(
-            f"student_id must be a non-empty string (set STUDENT_ID at the top of the "
-            f"notebook); got {student_id!r}"
-        )
+    what = "a non-empty string (set STUDENT_ID at the top of the notebook)"
+    student_id = _v.string(student_id, "student_id", what=what)
+    if not student_id.strip():
+        raise ValueError(f"student_id = {_v.short(student_id)}: expected {what}")
     return student_id
 
 
@@ -364,9 +364,15 @@ def all_specs() -> list[Spec]:
 
 
 def get_spec(label: str) -> Spec:
-    if not isinstance(label, str) or label not in _REGISTRY:
-        known = ", ".join(sorted(_REGISTRY, key=_sort_key)) or "none"
-        raise ValueError(f"unknown exercise label {label!r}: expected one of {known}")
+    """The registered spec of ``label`` (a clear ValueError/TypeError for anything else)."""
+    known = sorted(_REGISTRY, key=_sort_key)
+    # Name the range, not all ~50 labels: the message stays short whatever the catalogue.
+    expected = f"an exercise label, {known[0]} … {known[-1]}" if known else "an exercise label"
+    label = _v.string(label, "label", max_len=40, what=expected)
+    if label not in _REGISTRY:
+        raise ValueError(
+            f"label = {_v.short(label)}: expected {expected} (tcplab.check.labels() lists them)"
+        )
     return _REGISTRY[label]
 
 

@@ -37,6 +37,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tcplab import _validate as _v
+
 __all__ = [
     "Netns",
     "namespaces",
@@ -46,6 +48,10 @@ __all__ = [
     "userns_command",
 ]
 
+# Linux's own limits on one command line (MAX_ARG_STRLEN is 32 pages; the count is generous).
+_MAX_ARG, _MAX_ARGS = 131072, 10_000
+# A namespace name is a file name in /run/netns (NAME_MAX 255): prefix and role stay short.
+_MAX_NAME, _MAX_PART = 255, 64
 _CLONE_NEWNET = 0x40000000
 _TUNSETIFF = 0x400454CA
 _IFF_TUN, _IFF_NO_PI = 0x0001, 0x1000
@@ -69,13 +75,27 @@ def needs_user_namespace(*force_env: str) -> bool:
     """True when this process is not root (or ``TCPLAB_NETNS_USERNS=1``, or any of the
     environment variables named in ``force_env`` set to 1, asks for it — to test the
     rootless path as root), so namespace work must run under :func:`userns_command`."""
-    names = ("TCPLAB_NETNS_USERNS", *force_env)
+    names = ("TCPLAB_NETNS_USERNS", *(_v.string(n, "force_env", max_len=200) for n in force_env))
     return os.geteuid() != 0 or any(os.environ.get(name) == "1" for name in names)
+
+
+def _arg(value: object, name: str) -> str:
+    # A path is a fine argument (the program itself often is one); bytes and numbers are not.
+    if isinstance(value, os.PathLike):
+        return str(_v.path(value, name))
+    return _v.string(value, name, max_len=_MAX_ARG, what="a str (one command-line argument)")
+
+
+def _argv(argv: object) -> list[str]:
+    """``argv`` checked: a non-empty list of str (or paths), returned as a list of str."""
+    what = "a command as a non-empty list of str"
+    return list(_v.sequence(argv, "argv", min_len=1, max_len=_MAX_ARGS, item=_arg, what=what))
 
 
 def userns_command(argv: list[str]) -> list[str]:
     """``argv`` prefixed so that it runs as root of a fresh user namespace, with its own
     network and mount namespaces and a private ``/run`` (where ``ip netns`` keeps names)."""
+    argv = _argv(argv)
     setup = 'mount -t tmpfs tmpfs /run && exec "$@"'
     return [
         "unshare",
@@ -95,6 +115,7 @@ def private_command(argv: list[str], *force_env: str) -> list[str]:
     """``argv`` prefixed so that it runs in a fresh network namespace of its own, which
     vanishes when it exits: ``unshare --net`` as root, else :func:`userns_command`
     (``force_env`` as for :func:`needs_user_namespace`)."""
+    argv = _argv(argv)
     if needs_user_namespace(*force_env):
         return userns_command(argv)
     return ["unshare", "--net", *argv]
@@ -106,6 +127,7 @@ def netns_available(*force_env: str, child: bool = False) -> tuple[bool, str]:
 
     ``force_env`` as for :func:`needs_user_namespace`; ``child=True`` also asks for what
     :func:`private_command` needs as root (the ``unshare`` command)."""
+    child = _v.boolean(child, "child")
     if not sys.platform.startswith("linux"):
         return False, f"network namespaces need Linux (this is {sys.platform})"
     if shutil.which("ip") is None:
@@ -144,6 +166,9 @@ class Netns:
     one this process is in (:meth:`current`)."""
 
     name: str
+
+    def __post_init__(self) -> None:
+        _v.string(self.name, "name", max_len=_MAX_NAME, what="a namespace name (str)")
 
     @classmethod
     def current(cls) -> Netns:
@@ -215,15 +240,26 @@ class Netns:
         return fd
 
 
-@contextlib.contextmanager
-def namespaces(*roles: str, prefix: str = "tcplab") -> Iterator[dict[str, Netns]]:
+def namespaces(
+    *roles: str, prefix: str = "tcplab"
+) -> contextlib.AbstractContextManager[dict[str, Netns]]:
     """Create one fresh namespace per role (unique names) and delete them all afterwards.
+
+    The arguments are checked at the call, before any namespace exists.
 
     >>> with namespaces("A", "B") as ns:                  # doctest: +SKIP
     ...     ns["A"].sysctl("net.ipv4.tcp_syn_retries", 2)
     """
+    prefix = _v.string(prefix, "prefix", nonempty=True, max_len=_MAX_PART, what="a name prefix")
     if not roles:
         raise ValueError("namespaces() needs at least one role name, e.g. namespaces('A', 'B')")
+    for i, role in enumerate(roles):
+        _v.string(role, f"roles[{i}]", nonempty=True, max_len=_MAX_PART, what="a role name")
+    return _namespaces(roles, prefix)
+
+
+@contextlib.contextmanager
+def _namespaces(roles: tuple[str, ...], prefix: str) -> Iterator[dict[str, Netns]]:
     tag = f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     made: dict[str, Netns] = {}
     try:
