@@ -368,6 +368,8 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.get_scenario": {"name": lambda: "handshake"},
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
+    "tcplab.explore.open": {"name": lambda: "handshake"},
+    "tcplab.explore.open_json": {"name": lambda: "handshake"},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {
         "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]
