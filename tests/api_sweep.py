@@ -369,6 +369,11 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
     "tcplab.explore.open": {"name": lambda: "handshake"},
+    "tcplab.explore.isn.rst_odds": {
+        "generator": lambda: "linux",
+        "errors": lambda: [0, 5],
+        "rcv_wnd": lambda: 65535,
+    },
     "tcplab.explore.open_json": {"name": lambda: "handshake"},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {
