@@ -369,6 +369,8 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
     "tcplab.explore.open": {"name": lambda: "handshake"},
+    "tcplab.explore.jupyter.dot_svg": {"dot": lambda: "digraph { a -> b }"},
+    "tcplab.explore.jupyter.explorer_widget": {"name": lambda: "timewait"},
     "tcplab.explore.isn.rst_odds": {
         "generator": lambda: "linux",
         "errors": lambda: [0, 5],
