@@ -30,7 +30,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tcplab import _validate as _v
-
 from tcplab.explore._base import Session
 
 __all__ = ["EXPLORERS", "Session", "open", "open_json"]

@@ -42,7 +42,7 @@ def sample_arrivals(lifetime: float, trials: int = TRIALS, *, seed: int = 0) -> 
     """Sorted arrival times of ``trials`` worst-case old duplicates (pure Python)."""
     lifetime = _v.number(lifetime, "lifetime", gt=0, what="number of seconds")
     trials = _v.integer(trials, "trials", ge=0, le=_v.MAX_TRIALS)
-    seed = _v.seed(seed)
+    seed = _v.seed(seed, optional=False)
     rng = random.Random(seed)
     return sorted(rng.uniform(0, lifetime) + rng.uniform(0, lifetime) for _ in range(trials))
 
@@ -67,7 +67,7 @@ class TimeWaitSession(Session):
         self.set("reuse_delay", reuse_delay)
         # The notebook's 100,000 numpy draws would take seconds in pure Python.
         self.trials = min(_v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS), TRIALS)
-        self.seed = _v.seed(seed)
+        self.seed = _v.seed(seed, optional=False)
         self._samples: dict[float, list[float]] = {}
 
     def set(self, control: str, value: Any) -> None:

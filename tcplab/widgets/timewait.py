@@ -41,7 +41,7 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         lifetime = _v.number(lifetime, "lifetime", what="number of seconds")
         reuse_delay = _v.number(reuse_delay, "reuse_delay", what="number of seconds")
         self.trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS)
-        self.seed = _v.seed(seed)
+        self.seed = _v.seed(seed, optional=False)
         self._samples: dict[float, np.ndarray] = {}
         self._pictures = LRU(128)
         style = {"description_width": "150px"}
