@@ -381,6 +381,15 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.sim.scenarios.run_scenario": {"name": lambda: "handshake"},
     "tcplab.isn.make_generator": {"name": lambda: "linux"},
     "tcplab.live.netns.namespaces": {"*roles": lambda: ("A",)},
+    "tcplab.explore.open": {"name": lambda: "handshake"},
+    "tcplab.explore.jupyter.dot_svg": {"dot": lambda: "digraph { a -> b }"},
+    "tcplab.explore.jupyter.explorer_widget": {"name": lambda: "timewait"},
+    "tcplab.explore.isn.rst_odds": {
+        "generator": lambda: "linux",
+        "errors": lambda: [0, 5],
+        "rcv_wnd": lambda: 65535,
+    },
+    "tcplab.explore.open_json": {"name": lambda: "handshake"},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {
         "samples": lambda: [{"t": 0.0, "syn_queue": 0, "accept_queue": 0}]

@@ -29,6 +29,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.explore._base import Session
 
 __all__ = ["EXPLORERS", "Session", "open", "open_json"]
@@ -94,10 +95,12 @@ def open(name: str, args: dict[str, Any] | None = None) -> Session:
     ``args`` may hold positional arguments under ``"_0"``, ``"_1"``, ... (as the site's
     build reads them from the notebook cell).
     """
-    if name not in EXPLORERS:
-        raise ValueError(f"explorer = {name!r}: expected one of {', '.join(EXPLORERS)}")
+    name = _v.choice(name, "explorer", EXPLORERS)
+    if args is not None:
+        _v.instance(args, "args", dict, "a dict of keyword arguments, or None")
     kw: dict[str, Any] = {}
     for key, value in (args or {}).items():
+        _v.string(key, "args key", max_len=100, nonempty=True)
         if key.startswith("_") and key[1:].isdigit():
             names = _POSITIONAL.get(name, ())
             i = int(key[1:])
@@ -111,7 +114,11 @@ def open(name: str, args: dict[str, Any] | None = None) -> Session:
 
 def open_json(name: str, args_json: str = "{}") -> Session:
     """:func:`open` with the arguments as a JSON object (the browser's door)."""
-    args = json.loads(args_json or "{}")
+    text = _v.string(args_json, "args_json", what="a str holding a JSON object")
+    try:
+        args = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        raise ValueError(f"args_json = {_v.short(text)}: expected a JSON object") from None
     if not isinstance(args, dict):
-        raise TypeError(f"args_json = {args_json[:40]!r}: expected a JSON object")
+        raise TypeError(f"args_json = {_v.short(text)}: expected a JSON object")
     return open(name, args)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tcplab import _validate as _v
+
 __all__ = ["Session", "buttons", "checkbox", "select", "slider"]
 
 
@@ -82,15 +84,10 @@ def choice(control: str, value: Any, allowed: tuple[Any, ...] | list[Any]) -> An
     """``value`` if it is one of ``allowed``, else a ValueError naming the control."""
     if value not in allowed:
         shown = ", ".join(repr(a) for a in list(allowed)[:8])
-        raise ValueError(f"{control} = {str(value)[:40]!r}: expected one of {shown}")
+        raise ValueError(f"{control} = {_v.short(value)}: expected one of {shown}")
     return value
 
 
 def number(control: str, value: Any, lo: float, hi: float) -> float:
     """``value`` as a float in ``[lo, hi]``, else a ValueError/TypeError naming the control."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{control} = {str(value)[:40]!r}: expected a number")
-    v = float(value)
-    if not lo <= v <= hi:
-        raise ValueError(f"{control} = {v:g} is out of range: expected {lo:g} … {hi:g}")
-    return v
+    return _v.number(value, control, ge=lo, le=hi)

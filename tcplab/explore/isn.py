@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab import isn
 from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._svg import Series, line_chart
@@ -31,6 +32,7 @@ def rst_odds(generator: str, errors: list[int], rcv_wnd: int) -> tuple[float, fl
 
     ``errors`` is not used (kept for the session's callers): the core computes the odds.
     """
+    _v.sequence(errors, "errors", item=_v.integer)
     p_win, p_exact = isn.rst_odds(generator, rcv_wnd)
     return float(p_win), float(p_exact)
 

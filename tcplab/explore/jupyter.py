@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 import html
 import json
+import subprocess
 from typing import Any
 
 import ipywidgets as W
 
+from tcplab import _validate as _v
 from tcplab.explore import Session, open
 
 __all__ = ["SessionWidget", "dot_svg", "explorer_widget"]
@@ -47,7 +49,13 @@ def _layout(dot: str) -> str:
 
 def dot_svg(dot: str, style: str = "") -> str:
     """Lay ``dot`` out once (Graphviz) and insert ``style`` right after ``<svg ...>``."""
-    svg = _layout(dot)
+    dot = _v.string(dot, "dot", max_len=1_000_000, nonempty=True, what="a str of DOT text")
+    style = _v.string(style, "style", max_len=1_000_000)
+    try:
+        svg = _layout(dot)
+    except subprocess.CalledProcessError:
+        # Graphviz's own stderr is long and names a temp file; say what was wrong instead.
+        raise ValueError(f"dot = {_v.short(dot)}: expected DOT text Graphviz can lay out") from None
     if not style or not svg.startswith("<svg"):
         return svg
     head = svg.index(">") + 1
@@ -58,7 +66,7 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
     """An ipywidgets view of one :class:`tcplab.explore.Session`."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self.session = _v.instance(session, "session", Session, "a tcplab.explore Session")
         self.controls_box = W.VBox()
         self.parts_box = W.VBox()
         self.error = W.HTML()

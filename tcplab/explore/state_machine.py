@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.explore._base import (
     Session,
     buttons,
@@ -48,6 +49,10 @@ class StateMachineSession(Session):
     name = "state_machine"
 
     def __init__(self, events: Iterable[Event | str] = (), *, arcs: str = "all") -> None:
+        # Checked up front, so a bad list fails by name before any event is applied.
+        steps = _v.sequence(
+            events, "events", max_len=10_000, item=lambda e, n: _v.enum_member(e, n, Event)
+        )
         self.machine = TcpStateMachine()
         self.arcs = choice("arcs", arcs, [v for _, v in _ARC_SETS])
         self.only_taken = False
@@ -58,7 +63,7 @@ class StateMachineSession(Session):
             "The connection is CLOSED: no TCB exists yet. "
             "Try ACTIVE_OPEN (a client) or PASSIVE_OPEN (a server).",
         )
-        for event in events:
+        for event in steps:
             self.press(event)
 
     def press(self, event: Event | str) -> bool:

@@ -16,6 +16,7 @@ import bisect
 import random
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.explore._base import Session, number, slider, unknown_control
 from tcplab.explore._svg import Series, VLine, line_chart
 from tcplab.sim.montecarlo import p_arrives_after
@@ -39,6 +40,9 @@ def p_accept(time_wait: float, lifetime: float, reuse_delay: float = 0.0) -> flo
 
 def sample_arrivals(lifetime: float, trials: int = TRIALS, *, seed: int = 0) -> list[float]:
     """Sorted arrival times of ``trials`` worst-case old duplicates (pure Python)."""
+    lifetime = _v.number(lifetime, "lifetime", gt=0, what="number of seconds")
+    trials = _v.integer(trials, "trials", ge=0, le=_v.MAX_TRIALS)
+    seed = _v.seed(seed, optional=False)
     rng = random.Random(seed)
     return sorted(rng.uniform(0, lifetime) + rng.uniform(0, lifetime) for _ in range(trials))
 
@@ -62,8 +66,8 @@ class TimeWaitSession(Session):
         self.set("lifetime", lifetime)
         self.set("reuse_delay", reuse_delay)
         # The notebook's 100,000 numpy draws would take seconds in pure Python.
-        self.trials = min(int(trials), TRIALS)
-        self.seed = seed
+        self.trials = min(_v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS), TRIALS)
+        self.seed = _v.seed(seed, optional=False)
         self._samples: dict[float, list[float]] = {}
 
     def set(self, control: str, value: Any) -> None:

@@ -11,6 +11,7 @@ import functools
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from tcplab import _validate as _v
 from tcplab.defences import DEFENCES
 from tcplab.flood import FloodConfig, simulate_flood
 from tcplab.widgets._render import LRU, figure_svg
@@ -26,6 +27,10 @@ class FloodExplorer(W.VBox):  # type: ignore[misc]
     """Attack-rate slider + defence selection; bars for served share, memory, options lost."""
 
     def __init__(self, config: FloodConfig | None = None, precompute: bool = True) -> None:
+        # Checked first: a truthy non-bool (a list, -1) would start minutes of precomputing.
+        if config is not None:
+            _v.instance(config, "config", FloodConfig, "a FloodConfig or None")
+        precompute = _v.boolean(precompute, "precompute")
         self.config = config or FloodConfig(
             duration=8.0, legit_rate=25.0, backlog=128, dt=0.002, sample_every=1.0, seed=0
         )

@@ -15,6 +15,7 @@ import html
 
 import ipywidgets as W
 
+from tcplab import _validate as _v
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
 from tcplab.timers import PRESETS, preset
@@ -60,10 +61,10 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
         timers: str = "linux",
         seed: int = 0,
     ) -> None:
-        if phase not in _PHASES:
-            raise ValueError(f"unknown phase {phase!r}: expected one of {', '.join(_PHASES)}")
-        if lose not in _PHASES[phase]:
-            raise ValueError(f"lose = {lose!r}: expected one of {', '.join(_PHASES[phase])}")
+        # Checked before the dropdowns exist, so bad input fails by name, not as a TraitError.
+        phase = _v.choice(phase, "phase", _PHASES)
+        lose = _v.choice(lose, "lose", _PHASES[phase])
+        timers = _v.choice(timers, "timers", PRESETS)
         self.seed = seed
         self._cache = LRU(256)  # every (phase, lose, timers): 3 x 16 at most
         narrow = {"description_width": "42px"}

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import cast, get_args
 
 import ipywidgets as W
 
+from tcplab import _validate as _v
 from tcplab.fsm import Event, InvalidTransition, State, TcpStateMachine, Transition
 from tcplab.viz.state_diagram import ArcSet, GraphvizMissing, state_diagram
 
@@ -91,6 +93,11 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
     """
 
     def __init__(self, events: Iterable[Event | str] = (), *, arcs: ArcSet = "main") -> None:
+        # Checked before any widget exists, so bad input fails by name, not as a TraitError.
+        steps = _v.sequence(
+            events, "events", max_len=10_000, item=lambda e, n: _v.enum_member(e, n, Event)
+        )
+        arcs = cast(ArcSet, _v.choice(arcs, "arcs", get_args(ArcSet)))
         self.machine = TcpStateMachine()
         self._arcs: ArcSet = arcs
         self.diagram = W.HTML(layout=W.Layout(flex="1 1 62%", min_width="0", overflow="hidden"))
@@ -157,7 +164,7 @@ class StateMachineExplorer(W.VBox):  # type: ignore[misc]
             "The connection is CLOSED: no TCB exists yet. "
             "Try ACTIVE_OPEN (a client) or PASSIVE_OPEN (a server).",
         )
-        for event in events:
+        for event in steps:
             self.press(event)
         self._draw()
 

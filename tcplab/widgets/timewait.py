@@ -15,6 +15,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
+from tcplab import _validate as _v
 from tcplab.sim.montecarlo import p_accept_exact, sample_arrivals
 from tcplab.viz._svg import figure_to_svg
 from tcplab.widgets._render import LRU
@@ -34,7 +35,13 @@ class TimeWaitExplorer(W.VBox):  # type: ignore[misc]
         trials: int = 100_000,
         seed: int = 0,
     ) -> None:
-        self.trials, self.seed = trials, seed
+        # Checked before the sliders exist, so bad input fails by name, not as a TraitError;
+        # the sliders still clamp in-range numbers to their own bounds.
+        time_wait = _v.number(time_wait, "time_wait", what="number of seconds")
+        lifetime = _v.number(lifetime, "lifetime", what="number of seconds")
+        reuse_delay = _v.number(reuse_delay, "reuse_delay", what="number of seconds")
+        self.trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS)
+        self.seed = _v.seed(seed, optional=False)
         self._samples: dict[float, np.ndarray] = {}
         self._pictures = LRU(128)
         style = {"description_width": "150px"}
