@@ -213,6 +213,12 @@ def _live_counts() -> Any:
     return dict.fromkeys(keys, 1)
 
 
+def _script() -> Any:
+    from tcplab.script import load
+
+    return load("handshake_passive.pkt")
+
+
 def _flood_sweep_frame() -> Any:
     import pandas as pd
 
@@ -349,6 +355,8 @@ GOOD: dict[str, Callable[[], Any]] = {
     "acked": lambda: False,
     "state_before": _state,
     "state_after": _state,
+    # packetdrill-style scripts (tcplab.script)
+    "script": _script,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -384,6 +392,8 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
         "dst_addr": lambda: "10.0.0.2",
         "dst_port": lambda: 80,
     },
+    "tcplab.script.api.run_script": {"source": _script},
+    "tcplab.script.api.run_both": {"source": _script},
     "tcplab.isn.FourTuple": {
         "local_ip": lambda: "10.0.0.1",
         "local_port": lambda: 1000,
