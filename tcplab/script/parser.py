@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tcplab import _validate as _v
+
 __all__ = [
     "ERRNOS",
     "SUPPORTED_SYSCALLS",
@@ -90,6 +92,10 @@ ERRNOS = (
 _FLAGS_RE = re.compile(r"[SFRP]{0,4}\.?")
 _NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _TIME_RE = re.compile(rf"\*|\+?{_NUM}")
+
+
+#: Longest script text parse() reads (the corpus scripts are < 3 kB).
+_MAX_TEXT = 1_000_000
 
 
 class ScriptError(ValueError):
@@ -479,8 +485,8 @@ def _line(raw: str, lineno: int) -> Line | None:
 
 def parse(text: str, name: str = "script") -> Script:
     """Parse a whole script; raise :class:`ScriptError` at the first mistake."""
-    if not isinstance(text, str):
-        raise TypeError(f"parse() needs the script text as str; got {type(text).__name__}")
+    text = _v.string(text, "text", max_len=_MAX_TEXT, what="the script text (a str)")
+    name = _v.string(name, "name", max_len=200, nonempty=True)
     lines: list[Line] = []
     for n, raw in enumerate(text.splitlines(), start=1):
         ln = _line(raw, n)

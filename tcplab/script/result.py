@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tcplab import _validate as _v
 from tcplab.segment import Options, Segment
 
 if TYPE_CHECKING:
@@ -219,9 +220,23 @@ def _divergence(runs: list[RunResult]) -> int | None:
     return None
 
 
+def _runs(runs: object) -> list[RunResult]:
+    """``runs`` checked: a non-empty list of RunResult."""
+    checked = _v.sequence(
+        runs,
+        "runs",
+        min_len=1,
+        max_len=100,
+        item=lambda r, n: _v.instance(r, n, RunResult, "a RunResult"),
+        what="a non-empty list of RunResult",
+    )
+    return list(checked)
+
+
 def side_by_side(runs: list[RunResult]) -> str:
     """The script's lines with each target's verdict in a column; ``>>`` marks the first
     divergence."""
+    runs = _runs(runs)
     runs = [r for r in runs if r.error is None] + [r for r in runs if r.error is not None]
     base = max(runs, key=lambda r: len(r.lines))
     first = _divergence(runs)
@@ -242,6 +257,7 @@ def side_by_side(runs: list[RunResult]) -> str:
 
 def side_by_side_html(runs: list[RunResult]) -> str:
     """The same table as HTML, the first divergence highlighted (for notebooks)."""
+    runs = _runs(runs)
     base = max(runs, key=lambda r: len(r.lines))
     first = _divergence(runs)
     colour = {"pass": "#e6f4ea", "fail": "#fce8e6", "known": "#fff4ce", "not run": "#f1f3f4"}
