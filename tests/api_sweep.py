@@ -402,6 +402,7 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.script.api.run_both": {"source": _script},
     "tcplab.script.runner.run": {"target": _model_target},
     "tcplab.script.parser.parse": {"text": lambda: _script().text},
+    "tcplab.script.result.RunResult": {"target": lambda: "model", "script": lambda: "x"},
     "tcplab.isn.FourTuple": {
         "local_ip": lambda: "10.0.0.1",
         "local_port": lambda: 1000,

@@ -30,6 +30,10 @@ __all__ = ["LineResult", "Packet", "RunResult", "side_by_side", "side_by_side_ht
 STACK, PEER = "stack", "peer"
 
 
+#: The verdicts a script line can get.
+STATUSES = ("pass", "fail", "known", "not run")
+
+
 @dataclass(frozen=True)
 class LineResult:
     """The verdict on one script line."""
@@ -41,6 +45,14 @@ class LineResult:
     got: str = ""
     time: float | None = None
     note: str = ""
+
+    def __post_init__(self) -> None:
+        _v.integer(self.lineno, "lineno", ge=0)
+        _v.choice(self.status, "status", STATUSES)
+        for name in ("text", "expected", "got", "note"):
+            _v.string(getattr(self, name), name)
+        if self.time is not None:
+            _v.number(self.time, "time", ge=0, what="time in seconds")
 
     @property
     def ok(self) -> bool:
@@ -54,6 +66,11 @@ class Packet:
     time: float
     direction: str
     segment: Segment
+
+    def __post_init__(self) -> None:
+        _v.number(self.time, "time", ge=0, what="time in seconds")
+        _v.choice(self.direction, "direction", ("in", "out"))
+        _v.instance(self.segment, "segment", Segment, "a tcplab.segment.Segment")
 
     def to_dict(self) -> dict[str, Any]:
         s = self.segment
@@ -81,6 +98,15 @@ class RunResult:
     packets: list[Packet] = field(default_factory=list)
     error: str | None = None  # the target could not run at all (one line)
     elapsed: float = 0.0  # wall-clock seconds the run took
+
+    def __post_init__(self) -> None:
+        _v.string(self.target, "target", max_len=100, nonempty=True)
+        _v.string(self.script, "script", max_len=1000)
+        _v.instance(self.lines, "lines", list, "a list of LineResult")
+        _v.instance(self.packets, "packets", list, "a list of Packet")
+        if self.error is not None:
+            _v.string(self.error, "error")
+        _v.number(self.elapsed, "elapsed", ge=0, what="number of seconds")
 
     @property
     def passed(self) -> bool:

@@ -61,6 +61,13 @@ class SyscallOutcome:
     errno: str | None = None
     value: str | None = None  # for getsockopt: the value read (e.g. "ECONNREFUSED")
 
+    def __post_init__(self) -> None:
+        _v.integer(self.ret, "ret", ge=-1, le=2**31 - 1)
+        if self.errno is not None:
+            _v.string(self.errno, "errno", max_len=40, nonempty=True, what="an errno name")
+        if self.value is not None:
+            _v.string(self.value, "value", max_len=1000)
+
 
 class Target(Protocol):
     """A TCP stack the runner can drive (see the module docstring)."""
