@@ -213,6 +213,18 @@ def _live_counts() -> Any:
     return dict.fromkeys(keys, 1)
 
 
+def _script() -> Any:
+    from tcplab.script import load
+
+    return load("handshake_passive.pkt")
+
+
+def _model_target() -> Any:
+    from tcplab.script.model import ModelTarget
+
+    return ModelTarget()
+
+
 def _flood_sweep_frame() -> Any:
     import pandas as pd
 
@@ -357,6 +369,8 @@ GOOD: dict[str, Callable[[], Any]] = {
     "acked": lambda: False,
     "state_before": _state,
     "state_after": _state,
+    # packetdrill-style scripts (tcplab.script)
+    "script": _script,
 }
 """Good values by parameter name, for required parameters other than the one under test."""
 
@@ -406,6 +420,11 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
         "dst_addr": lambda: "10.0.0.2",
         "dst_port": lambda: 80,
     },
+    "tcplab.script.api.run_script": {"source": _script},
+    "tcplab.script.api.run_both": {"source": _script},
+    "tcplab.script.runner.run": {"target": _model_target},
+    "tcplab.script.parser.parse": {"text": lambda: _script().text},
+    "tcplab.script.result.RunResult": {"target": lambda: "model", "script": lambda: "x"},
     "tcplab.isn.FourTuple": {
         "local_ip": lambda: "10.0.0.1",
         "local_port": lambda: 1000,
@@ -457,7 +476,36 @@ def _samples() -> dict[str, Callable[[], Any]]:
         "tcplab.timers.KeepaliveTimeline": lambda: timers.keepalive_timeline(),
         "tcplab.timers.RetransmissionTimeline": lambda: timers.retransmission_timeline(3),
         "tcplab.viz.ladder.LadderRow": lambda: ladder.ladder_rows(_result())[0],
+        **_script_samples(),
     }
+
+
+def _script_samples() -> dict[str, Callable[[], Any]]:
+    """Records of tcplab.script: taken from a real parse and a real model run."""
+
+    def line(kind: str) -> Any:
+        return next(ln for ln in _script().lines if ln.kind == kind)
+
+    def run() -> Any:
+        from tcplab.script import run_script
+
+        return run_script(_script(), "model")
+
+    return {
+        "tcplab.script.parser.Script": _script,
+        "tcplab.script.parser.Line": lambda: line("in"),
+        "tcplab.script.parser.PacketSpec": lambda: line("in").packet,
+        "tcplab.script.parser.SyscallSpec": lambda: line("syscall").syscall,
+        "tcplab.script.result.LineResult": lambda: run().lines[0],
+        "tcplab.script.result.Packet": lambda: run().packets[0],
+        "tcplab.script.runner.SyscallOutcome": lambda: _runner_outcome(),
+    }
+
+
+def _runner_outcome() -> Any:
+    from tcplab.script.runner import SyscallOutcome
+
+    return SyscallOutcome(3)
 
 
 SAMPLES: dict[str, Callable[[], Any]] = {}

@@ -116,7 +116,7 @@ def test_deliberate_error_diverges_on_both_targets() -> None:
 
 
 def test_unknown_target_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="target 'router' is unknown"):
+    with pytest.raises(ValueError, match="target = 'router': expected"):
         run_script(parse(HANDSHAKE.format(ack=1)), "router")
 
 

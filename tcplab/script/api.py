@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tcplab import _validate as _v
 from tcplab.script.parser import Script, parse
 from tcplab.script.result import RunResult
 
@@ -60,7 +61,9 @@ def load(source: str | Path | Script) -> Script:
         return parse(p.read_text(encoding="utf-8"), name=p.stem)
     if isinstance(source, str):
         return parse(source)
-    raise TypeError(f"a script must be text, a .pkt path or a Script; got {type(source).__name__}")
+    raise _v.ArgumentTypeError(
+        f"source = {_v.short(source)}: expected script text, a .pkt path or a Script"
+    )
 
 
 def kernel_available() -> str | None:
@@ -74,6 +77,11 @@ def run_script(
     source: str | Path | Script, target: str = "model", *, tolerance: float | None = None
 ) -> RunResult:
     """Run a script on ``"model"`` or ``"kernel"``."""
+    target = _v.choice(target, "target", TARGETS)
+    if tolerance is not None:
+        tolerance = _v.number(
+            tolerance, "tolerance", ge=0, le=_v.MAX_SECONDS, what="number of seconds"
+        )
     script = load(source)
     if target == "model":
         from tcplab.script.model import ModelTarget
@@ -87,7 +95,7 @@ def run_script(
         return run_in_namespace(
             script, tolerance=TOLERANCE[target] if tolerance is None else tolerance
         )
-    raise ValueError(f"target {target!r} is unknown: expected one of {', '.join(TARGETS)}")
+    raise AssertionError(target)  # unreachable: checked by _v.choice above
 
 
 def run_both(source: str | Path | Script) -> list[RunResult]:

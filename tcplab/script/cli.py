@@ -10,10 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from tcplab import _validate as _v
+
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``script`` subcommand's arguments to ``p``."""
+    _v.instance(p, "p", argparse.ArgumentParser, "an argparse.ArgumentParser")
     p.add_argument("file", help="a .pkt script (or the name of one in the corpus)")
     p.add_argument(
         "--target", choices=("model", "kernel", "both"), default="both", help="default: both"
@@ -24,7 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the parsed ``args`` of ``python -m tcplab script``; the exit status."""
     from tcplab.script import ScriptError, TargetUnavailable, load, run_script, side_by_side
+
+    _v.instance(args, "args", argparse.Namespace, "an argparse.Namespace")
 
     try:
         script = load(Path(args.file) if args.file.endswith(".pkt") else args.file)

@@ -37,6 +37,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.live.netns import Netns, netns_available, private_command
 from tcplab.pcap import segment_to_packet
 from tcplab.script.parser import SYSCTLS, Script, SyscallSpec, parse
@@ -90,6 +91,10 @@ def unavailable_reason() -> str | None:
 def run_in_namespace(script: Script, *, tolerance: float = 0.05, timeout: float = 120) -> RunResult:
     """Run ``script`` on the real kernel in a fresh private network namespace."""
     from tcplab.script.api import TargetUnavailable
+
+    script = _v.instance(script, "script", Script, "a Script (see tcplab.script.load)")
+    tolerance = _v.number(tolerance, "tolerance", ge=0, le=_v.MAX_SECONDS, what="number of seconds")
+    timeout = _v.number(timeout, "timeout", gt=0, le=_v.MAX_SECONDS, what="number of seconds")
 
     why = unavailable_reason()
     if why:

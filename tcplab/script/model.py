@@ -29,6 +29,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.endpoint import Endpoint
 from tcplab.fsm import State
 from tcplab.listener import AckVerdict, Listener, ListenerConfig, SynVerdict
@@ -90,6 +91,7 @@ class ModelTarget:
     name = "model"
 
     def __init__(self, *, seed: int = 0) -> None:
+        seed = _v.seed(seed, "seed", optional=False)
         self._now = 0.0
         self._rng = random.Random(seed)
         self.seed = seed

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tcplab import _validate as _v
+
 __all__ = [
     "ERRNOS",
     "SUPPORTED_SYSCALLS",
@@ -92,6 +94,12 @@ _NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _TIME_RE = re.compile(rf"\*|\+?{_NUM}")
 
 
+#: Longest script text parse() reads (the corpus scripts are < 3 kB).
+_MAX_TEXT = 1_000_000
+#: Sequence numbers and windows in a script are relative, within the 2**32 space.
+_SEQ_SPACE = 2**32
+
+
 class ScriptError(ValueError):
     """A script that does not parse: ``line``, ``column`` (1-based) and what was expected."""
 
@@ -112,6 +120,16 @@ class PacketSpec:
     ack: int | None = None
     win: int | None = None
     options: tuple[tuple[str, tuple[int, ...]], ...] | None = None  # None: "<...>" / absent
+
+    def __post_init__(self) -> None:
+        _v.string(self.flags, "flags", max_len=8, nonempty=True, what="packetdrill flags")
+        for name in ("start", "end", "length"):
+            _v.integer(getattr(self, name), name, ge=0, le=_SEQ_SPACE)
+        for name in ("ack", "win"):
+            if getattr(self, name) is not None:
+                _v.integer(getattr(self, name), name, ge=0, le=_SEQ_SPACE)
+        if self.options is not None:
+            _v.instance(self.options, "options", tuple, "a tuple of (name, values) or None")
 
     def describe(self) -> str:
         """The segment back in script notation."""
@@ -141,6 +159,15 @@ class SyscallSpec:
     ret: int | None  # None: "= ..." (any result)
     errno: str | None = None
 
+    def __post_init__(self) -> None:
+        _v.string(self.name, "name", max_len=40, nonempty=True, what="a system call name")
+        _v.instance(self.args, "args", tuple, "a tuple of str")
+        _v.sequence(self.args, "args", max_len=16, item=_v.string)
+        if self.ret is not None:
+            _v.integer(self.ret, "ret", ge=-1, le=2**31 - 1)
+        if self.errno is not None:
+            _v.string(self.errno, "errno", max_len=40, nonempty=True, what="an errno name")
+
     def describe(self) -> str:
         r = "..." if self.ret is None else str(self.ret)
         return f"{self.name}({', '.join(self.args)}) = {r}" + (
@@ -164,6 +191,25 @@ class Line:
     port: int | None = None  # the peer's port (``<@N``); None = the default connection
     known: dict[str, str] = field(default_factory=dict)  # target -> source of the difference
 
+    def __post_init__(self) -> None:
+        _v.integer(self.lineno, "lineno", ge=0)
+        _v.string(self.text, "text")
+        if self.time is not None:
+            _v.number(self.time, "time", ge=0, what="time in seconds")
+        _v.boolean(self.relative, "relative")
+        _v.choice(self.kind, "kind", ("in", "out", "syscall", "sysctl", "state"))
+        if self.packet is not None:
+            _v.instance(self.packet, "packet", PacketSpec, "a PacketSpec or None")
+        if self.syscall is not None:
+            _v.instance(self.syscall, "syscall", SyscallSpec, "a SyscallSpec or None")
+        if self.sysctl is not None:
+            _v.instance(self.sysctl, "sysctl", tuple, "a (name, value) tuple or None")
+        if self.state is not None:
+            _v.string(self.state, "state", max_len=20)
+        if self.port is not None:
+            _v.integer(self.port, "port", ge=0, le=65535)
+        _v.instance(self.known, "known", dict, "a dict of target -> source")
+
 
 @dataclass(frozen=True)
 class Script:
@@ -172,6 +218,12 @@ class Script:
     lines: tuple[Line, ...]
     name: str = "script"
     text: str = ""
+
+    def __post_init__(self) -> None:
+        _v.instance(self.lines, "lines", tuple, "a tuple of Line")
+        _v.sequence(self.lines, "lines", item=lambda x, n: _v.instance(x, n, Line, "a Line"))
+        _v.string(self.name, "name", max_len=200)
+        _v.string(self.text, "text", max_len=_MAX_TEXT)
 
     @property
     def sysctls(self) -> dict[str, int]:
@@ -479,8 +531,8 @@ def _line(raw: str, lineno: int) -> Line | None:
 
 def parse(text: str, name: str = "script") -> Script:
     """Parse a whole script; raise :class:`ScriptError` at the first mistake."""
-    if not isinstance(text, str):
-        raise TypeError(f"parse() needs the script text as str; got {type(text).__name__}")
+    text = _v.string(text, "text", max_len=_MAX_TEXT, what="the script text (a str)")
+    name = _v.string(name, "name", max_len=200, nonempty=True)
     lines: list[Line] = []
     for n, raw in enumerate(text.splitlines(), start=1):
         ln = _line(raw, n)

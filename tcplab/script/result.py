@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tcplab import _validate as _v
 from tcplab.segment import Options, Segment
 
 if TYPE_CHECKING:
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["LineResult", "Packet", "RunResult", "side_by_side", "side_by_side_html"]
 
 STACK, PEER = "stack", "peer"
+
+
+#: The verdicts a script line can get.
+STATUSES = ("pass", "fail", "known", "not run")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,14 @@ class LineResult:
     time: float | None = None
     note: str = ""
 
+    def __post_init__(self) -> None:
+        _v.integer(self.lineno, "lineno", ge=0)
+        _v.choice(self.status, "status", STATUSES)
+        for name in ("text", "expected", "got", "note"):
+            _v.string(getattr(self, name), name)
+        if self.time is not None:
+            _v.number(self.time, "time", ge=0, what="time in seconds")
+
     @property
     def ok(self) -> bool:
         return self.status in ("pass", "known")
@@ -53,6 +66,11 @@ class Packet:
     time: float
     direction: str
     segment: Segment
+
+    def __post_init__(self) -> None:
+        _v.number(self.time, "time", ge=0, what="time in seconds")
+        _v.choice(self.direction, "direction", ("in", "out"))
+        _v.instance(self.segment, "segment", Segment, "a tcplab.segment.Segment")
 
     def to_dict(self) -> dict[str, Any]:
         s = self.segment
@@ -80,6 +98,15 @@ class RunResult:
     packets: list[Packet] = field(default_factory=list)
     error: str | None = None  # the target could not run at all (one line)
     elapsed: float = 0.0  # wall-clock seconds the run took
+
+    def __post_init__(self) -> None:
+        _v.string(self.target, "target", max_len=100, nonempty=True)
+        _v.string(self.script, "script", max_len=1000)
+        _v.instance(self.lines, "lines", list, "a list of LineResult")
+        _v.instance(self.packets, "packets", list, "a list of Packet")
+        if self.error is not None:
+            _v.string(self.error, "error")
+        _v.number(self.elapsed, "elapsed", ge=0, what="number of seconds")
 
     @property
     def passed(self) -> bool:
@@ -219,9 +246,23 @@ def _divergence(runs: list[RunResult]) -> int | None:
     return None
 
 
+def _runs(runs: object) -> list[RunResult]:
+    """``runs`` checked: a non-empty list of RunResult."""
+    checked = _v.sequence(
+        runs,
+        "runs",
+        min_len=1,
+        max_len=100,
+        item=lambda r, n: _v.instance(r, n, RunResult, "a RunResult"),
+        what="a non-empty list of RunResult",
+    )
+    return list(checked)
+
+
 def side_by_side(runs: list[RunResult]) -> str:
     """The script's lines with each target's verdict in a column; ``>>`` marks the first
     divergence."""
+    runs = _runs(runs)
     runs = [r for r in runs if r.error is None] + [r for r in runs if r.error is not None]
     base = max(runs, key=lambda r: len(r.lines))
     first = _divergence(runs)
@@ -242,6 +283,7 @@ def side_by_side(runs: list[RunResult]) -> str:
 
 def side_by_side_html(runs: list[RunResult]) -> str:
     """The same table as HTML, the first divergence highlighted (for notebooks)."""
+    runs = _runs(runs)
     base = max(runs, key=lambda r: len(r.lines))
     first = _divergence(runs)
     colour = {"pass": "#e6f4ea", "fail": "#fce8e6", "known": "#fff4ce", "not run": "#f1f3f4"}

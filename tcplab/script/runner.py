@@ -31,6 +31,7 @@ import time as _time
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from tcplab import _validate as _v
 from tcplab.script.parser import Line, PacketSpec, Script, SyscallSpec
 from tcplab.script.result import LineResult, Packet, RunResult
 from tcplab.segment import Flags, Options, Segment
@@ -60,6 +61,13 @@ class SyscallOutcome:
     errno: str | None = None
     value: str | None = None  # for getsockopt: the value read (e.g. "ECONNREFUSED")
 
+    def __post_init__(self) -> None:
+        _v.integer(self.ret, "ret", ge=-1, le=2**31 - 1)
+        if self.errno is not None:
+            _v.string(self.errno, "errno", max_len=40, nonempty=True, what="an errno name")
+        if self.value is not None:
+            _v.string(self.value, "value", max_len=1000)
+
 
 class Target(Protocol):
     """A TCP stack the runner can drive (see the module docstring)."""
@@ -76,8 +84,23 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
+#: What :func:`run` needs of a target (checked up front so a wrong object fails clearly).
+_TARGET_API: tuple[str, ...] = (
+    "name",
+    "setup",
+    "wait_until",
+    "now",
+    "inject",
+    "next_outbound",
+    "syscall",
+    "state",
+    "close",
+)
+
+
 def flags_text(f: Flags) -> str:
     """packetdrill's notation for a flag set: ``S.``, ``F.``, ``R``, ``.``, ``P.``."""
+    f = _v.instance(f, "f", Flags, "a tcplab.segment.Flags value")
     s = "".join(c for fl, c in ((Flags.SYN, "S"), (Flags.FIN, "F"), (Flags.RST, "R")) if f & fl)
     s += "P" if f & Flags.PSH else ""
     return s + ("." if f & Flags.ACK else "")
@@ -285,6 +308,14 @@ def _do_line(r: _Run, line: Line, t: float) -> tuple[str, str, float]:
 
 def run(script: Script, target: Target, *, tolerance: float = 0.05) -> RunResult:
     """Run ``script`` on ``target`` and return the verdict on every line."""
+    script = _v.instance(script, "script", Script, "a Script (see tcplab.script.load)")
+    missing = [m for m in _TARGET_API if not hasattr(target, m)]
+    if missing:
+        raise _v.ArgumentTypeError(
+            f"target = {_v.short(target)}: expected a script target (ModelTarget, "
+            f"KernelTarget); it lacks {', '.join(missing[:3])}"
+        )
+    tolerance = _v.number(tolerance, "tolerance", ge=0, le=_v.MAX_SECONDS, what="number of seconds")
     t0 = _time.perf_counter()
     result = RunResult(target.name, script.name)
     r = _Run(script, target, tolerance)

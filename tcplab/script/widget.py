@@ -11,6 +11,7 @@ import html
 
 import ipywidgets as W
 
+from tcplab import _validate as _v
 from tcplab.script.api import load, run_script
 from tcplab.script.parser import ScriptError
 from tcplab.script.result import RunResult, side_by_side_html
@@ -18,13 +19,18 @@ from tcplab.widgets._render import figure_svg
 
 __all__ = ["ScriptEditor", "script_editor"]
 
+_CHOICES = ("model", "kernel", "both")
+
 
 class ScriptEditor(W.VBox):  # type: ignore[misc]
     """Edit a script, pick the targets, run, and read the verdicts."""
 
     def __init__(self, text: str, *, target: str = "both", ladders: bool = True) -> None:
+        text = _v.string(text, "text")
+        target = _v.choice(target, "target", _CHOICES)
+        ladders = _v.boolean(ladders, "ladders")
         self.text = W.Textarea(value=text, layout=W.Layout(width="100%", height="18em"))
-        self.target = W.ToggleButtons(options=["model", "kernel", "both"], value=target)
+        self.target = W.ToggleButtons(options=list(_CHOICES), value=target)
         self.button = W.Button(description="Run", button_style="primary", icon="play")
         self.result = W.HTML()
         self.ladders = ladders
