@@ -347,6 +347,9 @@ GOOD: dict[str, Callable[[], Any]] = {
     "names": lambda: ("none",),
     "t": lambda: 1.0,
     "at": lambda: 1.0,
+    "times": lambda: [0.0, 0.05, 30.0],
+    "delay": lambda: 0.05,
+    "g": lambda: 1.0,
     # listener / flood (wt/flood)
     "peer": lambda: ("198.51.100.7", 40000),
     "rules": _syn_rules,

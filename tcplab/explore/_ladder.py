@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from tcplab.seq import MOD
+from tcplab.viz.layout import fmt_gap, time_map
 
 __all__ = ["ladder_svg"]
 
@@ -43,32 +44,6 @@ def _label(r: dict[str, Any], iss: dict[str, tuple[int | None, str]]) -> str:
     return " ".join(parts)
 
 
-def _time_map(
-    times: list[float], delay: float
-) -> tuple[dict[float, float], list[tuple[float, float]]]:
-    """Instant → y (in rows), and the (y, length) of each long break."""
-    ymap: dict[float, float] = {}
-    breaks: list[tuple[float, float]] = []
-    y, prev, d = 0.0, None, max(delay, 1e-6)
-    for t in sorted(set(round(t, 9) for t in times)):
-        if prev is not None:
-            gap = t - prev
-            step = 0.35 + 0.65 * min(1.0, gap / (2 * d))
-            if gap > 20 * d:
-                breaks.append((y + step * 0.5, gap))
-                step += 0.5
-            y += step
-        ymap[t] = y
-        prev = t
-    return ymap, breaks
-
-
-def _gap(g: float) -> str:
-    if g >= 120:
-        return f"+{g / 60:.4g} min" if g < 7200 else f"+{g / 3600:.4g} h"
-    return f"+{g:.3g} s"
-
-
 def _t(
     x: float, y: float, s: str, anchor: str = "middle", size: int = 10, color: str = "#222"
 ) -> str:
@@ -93,7 +68,7 @@ def ladder_svg(result: Any, *, title: str = "", delay: float = 0.05) -> str:
     ]
     times = [r["time"] for r in recs] + [r["arrive"] for r in recs if r["arrive"] is not None]
     times += [e["time"] for e in timers + states]
-    ymap, breaks = _time_map(times or [0.0], delay)
+    ymap, breaks = time_map(times or [0.0], delay)
 
     def Y(t: float) -> float:
         return 40 + _ROW * ymap[round(t, 9)]
@@ -110,7 +85,7 @@ def ladder_svg(result: Any, *, title: str = "", delay: float = 0.05) -> str:
         out.append(f'<line x1="{x}" x2="{x}" y1="30" y2="{height - 20:.0f}" stroke="#888"/>')
         out.append(_t(x, 28, n, size=13))
     for yb, g in breaks:
-        out.append(_t(_W / 2, 40 + _ROW * yb + 3, f"⋯ {_gap(g)} ⋯", size=9, color="#777"))
+        out.append(_t(_W / 2, 40 + _ROW * yb + 3, f"⋯ {fmt_gap(g)} ⋯", size=9, color="#777"))
     labels: list[str] = []  # drawn last, so no later arrow crosses a label
     for r in recs:
         shapes, text = _arrow(r, xs, Y, _label(r, iss))

@@ -17,13 +17,14 @@ from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmitted
 from tcplab.timers import preset
 
-__all__ = ["PHASES", "HandshakeSession"]
+__all__ = ["PHASES", "HandshakeSession", "timeline_html"]
 
 PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": tuple(LOSS_POINTS)}
 _TIMERS = ("linux", "rfc")
 
 
-def _timeline_html(timers: str) -> str:
+def timeline_html(timers: str) -> str:
+    """The preset's schedules in words: every number comes from tcplab.timers."""
     p = preset(timers)
     syn, synack = p.syn_timeline(), p.synack_timeline()
 
@@ -31,9 +32,10 @@ def _timeline_html(timers: str) -> str:
         return ", ".join(f"{t:g}" for t in ts)
 
     return (
-        f"<b>{p.name} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() gives up at "
-        f"{syn.give_up:g} s; SYN-ACK sent at {fmt(synack.send_times)} s (after the first), "
-        f"request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<b>{html.escape(p.name)} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() "
+        f"gives up at {syn.give_up:g} s; SYN-ACKs at {fmt(synack.send_times)} s (counted from "
+        f"the first), request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
+        f"<br><span style='color:#666'>Source: {html.escape(p.source)}</span>"
     )
 
 
@@ -101,7 +103,7 @@ class HandshakeSession(Session):
             f"<ul>{items or '<li>no retransmission</li>'}</ul><p class='tcplab-verdict'>"
             f"Final states: {states}."
             + (f" Errors: {html.escape(errs)}." if errs else "")
-            + f"</p><p>{_timeline_html(self.timers)}</p>"
+            + f"</p><p>{timeline_html(self.timers)}</p>"
         )
         self._cache[key] = (svg, info)
         return svg, info

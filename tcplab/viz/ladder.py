@@ -19,7 +19,6 @@ import base64
 import io
 import textwrap
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from matplotlib.figure import Figure
 from tcplab import _validate as _v
 from tcplab.seq import MOD
 from tcplab.viz._svg import figure_to_svg
+from tcplab.viz.layout import fmt_gap, time_map
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,35 +161,6 @@ def _events(result: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _time_map(
-    times: Sequence[float], delay: float
-) -> tuple[dict[float, float], list[tuple[float, float]]]:
-    """Compressed time: instant → y, and the (y, gap) of each long break."""
-    ts = sorted(set(round(t, 9) for t in times))
-    ymap: dict[float, float] = {}
-    breaks: list[tuple[float, float]] = []
-    y = 0.0
-    prev: float | None = None
-    d = max(delay, 1e-6)
-    for t in ts:
-        if prev is not None:
-            gap = t - prev
-            step = 0.35 + 0.65 * min(1.0, gap / (2 * d))
-            if gap > 20 * d:
-                breaks.append((y + step * 0.5, gap))
-                step += 0.5
-            y += step
-        ymap[t] = y
-        prev = t
-    return ymap, breaks
-
-
-def _fmt_gap(g: float) -> str:
-    if g >= 120:
-        return f"+{g / 60:.4g} min" if g < 7200 else f"+{g / 3600:.4g} h"
-    return f"+{g:.3g} s"
-
-
 def ladder(
     result: SimResult | pd.DataFrame,
     *,
@@ -235,7 +206,7 @@ def ladder(
             times.append(e["time"])
     if not times:
         times = [0.0]
-    ymap, breaks = _time_map(times, delay)
+    ymap, breaks = time_map(times, delay)
 
     def Y(t: float) -> float:
         return ymap[round(t, 9)]
@@ -253,7 +224,7 @@ def ladder(
     for yb, gap in breaks:
         for x in xpos.values():
             ax.plot([x - 0.025, x + 0.025], [yb - 0.08, yb + 0.08], color="#222", lw=1.2)
-        ax.text(0.5, yb, f"⋯ {_fmt_gap(gap)} ⋯", ha="center", va="center", fontsize=8, color="#777")
+        ax.text(0.5, yb, f"⋯ {fmt_gap(gap)} ⋯", ha="center", va="center", fontsize=8, color="#777")
     shown_times: set[float] = set()
     for r in rows:
         x0 = xpos.get(r.sender)

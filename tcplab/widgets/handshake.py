@@ -16,31 +16,16 @@ import html
 import ipywidgets as W
 
 from tcplab import _validate as _v
+from tcplab.explore.handshake import timeline_html
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmissions
-from tcplab.timers import PRESETS, preset
+from tcplab.timers import PRESETS
 from tcplab.viz.ladder import ladder_svg
 from tcplab.widgets._render import LRU
 
 __all__ = ["HandshakeExplorer", "handshake_explorer"]
 
 _PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": tuple(LOSS_POINTS)}
-
-
-def _timeline_html(timers: str) -> str:
-    """The preset's schedules in words: every number comes from tcplab.timers."""
-    p = preset(timers)
-    syn, synack = p.syn_timeline(), p.synack_timeline()
-
-    def fmt(ts: tuple[float, ...]) -> str:
-        return ", ".join(f"{t:g}" for t in ts)
-
-    return (
-        f"<b>{html.escape(p.name)} timers</b>: SYN sent at {fmt(syn.send_times)} s, connect() "
-        f"gives up at {syn.give_up:g} s; SYN-ACKs at {fmt(synack.send_times)} s (counted from "
-        f"the first), request dropped at {synack.give_up:g} s; TIME-WAIT {p.time_wait:g} s."
-        f"<br><span style='color:#666'>Source: {html.escape(p.source)}</span>"
-    )
 
 
 def _why(note: str) -> str:
@@ -168,7 +153,7 @@ class HandshakeExplorer(W.VBox):  # type: ignore[misc]
             f"<div style='font-family:sans-serif;font-size:13px'><ul>{items}</ul>"
             f"Final states: {states}."
             + (f" Errors: {html.escape(errs)}." if errs else "")
-            + f"<br>{_timeline_html(timers)}</div>"
+            + f"<br>{timeline_html(timers)}</div>"
         )
         return svg, info
 
