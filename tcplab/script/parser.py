@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tcplab import _validate as _v
+from tcplab.fsm import State
 
 __all__ = [
     "ERRNOS",
@@ -470,19 +471,8 @@ def _sysctl(c: _Cursor) -> tuple[str, int]:
     return m.group(1), int(m.group(2))
 
 
-_STATES = (
-    "CLOSED",
-    "LISTEN",
-    "SYN_SENT",
-    "SYN_RECEIVED",
-    "ESTABLISHED",
-    "FIN_WAIT_1",
-    "FIN_WAIT_2",
-    "CLOSE_WAIT",
-    "CLOSING",
-    "LAST_ACK",
-    "TIME_WAIT",
-)
+# The state names come from the one table's State enum, not a retyped list.
+_STATES = tuple(s.name for s in State)
 
 
 def _port(c: _Cursor) -> int | None:
