@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -71,35 +70,16 @@ def _present(folder: str, pattern: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the build
-def _build(out: Path, *tags: str) -> Path:
-    if not stage.is_staged() and shutil.which("npm") is None:
-        pytest.skip(
-            "npm is missing, and it is needed once to fetch the site's locked browser scripts "
-            "(docs/vendor/package-lock.json): install Node.js/npm ('apt-get install npm')"
-        )
-    env = dict(os.environ, MPLBACKEND="Agg")  # conf.py must cope with the Makefile's Agg
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q"]
-    for tag in tags:
-        cmd += ["-t", tag]
-    cmd += ["-b", "html", str(DOCS), str(out)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        pytest.fail(
-            f"sphinx-build -W failed ({proc.returncode}):\n{proc.stderr[-6000:]}", pytrace=False
-        )
-    return out
+@pytest.fixture(scope="module")
+def site(student_site: Path) -> Path:
+    """The student site, as ``make site`` builds it (built once per run: conftest.py)."""
+    return student_site
 
 
 @pytest.fixture(scope="module")
-def site() -> Path:
-    """The student site, as ``make site`` builds it."""
-    return _build(HTML)
-
-
-@pytest.fixture(scope="module")
-def instructor_site() -> Path:
+def instructor_site(instructor_site_build: Path) -> Path:
     """The instructor site, as ``make site-instructor`` builds it."""
-    return _build(INSTRUCTOR_HTML, "instructor")
+    return instructor_site_build
 
 
 @pytest.mark.slow

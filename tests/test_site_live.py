@@ -297,10 +297,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def served_site() -> Iterator[str]:
+def served_site(student_site: Path) -> Iterator[str]:
     """The built site on 127.0.0.1 (a free port), as a plain static host."""
-    if not list((HTML / "_static" / "live").glob("tcplab-*.whl")):
-        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    assert list((HTML / "_static" / "live").glob("tcplab-*.whl")), "no tcplab wheel on the site"
     handler = functools.partial(_Quiet, directory=str(HTML))
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
@@ -334,10 +333,11 @@ def _live_pages() -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_a_page_opened_from_a_file_runs_live_or_says_why_not(browser: Any) -> None:
+def test_a_page_opened_from_a_file_runs_live_or_says_why_not(
+    student_site: Path, browser: Any
+) -> None:
     pages = _live_pages()
-    if not pages:
-        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    assert pages, "no page of the built site has a live explorer"
     page = browser.new_page()
     try:
         page.goto((HTML / pages[0][0]).as_uri())
@@ -352,10 +352,9 @@ def test_a_page_opened_from_a_file_runs_live_or_says_why_not(browser: Any) -> No
         page.close()
 
 
-def test_the_built_site_serves_the_live_runtime_itself_with_licences() -> None:
+def test_the_built_site_serves_the_live_runtime_itself_with_licences(student_site: Path) -> None:
     live = HTML / "_static" / "live"
-    if not list(live.glob("tcplab-*.whl")):
-        pytest.skip("the site is not built with live explorers: run 'make site' first")
+    assert list(live.glob("tcplab-*.whl")), "the built site has no tcplab wheel"
     vendor = HTML / "_static" / "vendor"
     for name in [
         "pyodide/pyodide.js",
