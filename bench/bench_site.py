@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._jupyterlab import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
@@ -73,16 +75,8 @@ LIVE_PAGES = {  # one page per explorer: the click benchmark moves its first con
     "listener": "notebooks/06_listen_queues.html",
     "flood": "notebooks/07_syn_floods.html",
 }
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The one list of Chromium flags for this machine kind (bench/_jupyterlab.py), headless here.
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 # One click/slider move, timed until the next frame is painted (two rAFs after the event).
 # Slider positions and dropdown options repeat, so later moves may hit a session's cache,
 # as a reader's would.

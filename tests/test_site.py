@@ -33,6 +33,11 @@ EXTERNAL_SCHEMES = ("http", "https", "mailto", "ftp", "data", "javascript", "tel
 sys.path.insert(0, str(DOCS / "vendor"))
 import stage  # noqa: E402  (docs/vendor/stage.py: the locked vendor step)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: bench/
+from bench._jupyterlab import CHROMIUM_ARGS  # noqa: E402
+
+sys.path.pop(0)
+
 sys.path.pop(0)
 
 
@@ -386,16 +391,8 @@ def test_the_lock_pins_exactly_the_versions_the_site_was_designed_for() -> None:
 
 
 # --------------------------------------------------------------------------- browser
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The one list of Chromium flags for this machine kind (bench/_jupyterlab.py), headless here.
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 
 
 def _chromium() -> str:

@@ -37,6 +37,11 @@ HTML = ROOT / "docs" / "_build" / "html"
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import tcplab_live  # noqa: E402  (docs/_ext/tcplab_live.py: the build-time half)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: bench/
+from bench._jupyterlab import CHROMIUM_ARGS  # noqa: E402
+
+sys.path.pop(0)
+
 sys.path.pop(0)
 
 HEAVY = ("numpy", "pandas", "matplotlib", "ipywidgets", "graphviz", "scipy", "IPython")
@@ -279,16 +284,8 @@ def test_unknown_explorer_or_arguments_are_refused() -> None:
 
 
 # --------------------------------------------------------------------------- browser
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The one list of Chromium flags for this machine kind (bench/_jupyterlab.py), headless here.
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
