@@ -386,7 +386,12 @@ class WriteScript(Spec):
         from tcplab.script import kernel_available
 
         if kernel_available() is None:
-            _judge_script(*scripts[0], target="kernel")
+            # A real kernel on a loaded machine can miss a timing window once; a right script
+            # passes a second run, a wrong one fails both (the corpus tests retry once too).
+            try:
+                _judge_script(*scripts[0], target="kernel")
+            except Incorrect:
+                _judge_script(*scripts[0], target="kernel")
             return f"right: all {len(scripts)} scripts, on the model and on the real kernel."
         return (
             f"right: all {len(scripts)} scripts on the model (the kernel target is not "
