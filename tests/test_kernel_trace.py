@@ -266,6 +266,18 @@ def lifecycle(
     lab.client = a  # type: ignore[attr-defined]
 
 
+def _from_a(seq: int, flags: Flags) -> Segment:
+    """A forged segment from A's address and port to B's (the replays' one 4-tuple)."""
+    return Segment(
+        seq=seq % (1 << 32),
+        flags=flags,
+        src_addr=A_ADDR,
+        src_port=A_PORT,
+        dst_addr=B_ADDR,
+        dst_port=B_PORT,
+    )
+
+
 def simultaneous_open(lab: Lab, p: dict[str, Any]) -> None:
     a, b = lab.sock("A", A_PORT), lab.sock("B", B_PORT)
     lab.connect(a, 0.0)
@@ -274,9 +286,7 @@ def simultaneous_open(lab: Lab, p: dict[str, Any]) -> None:
 
 def old_duplicate_syn(lab: Lab, p: dict[str, Any]) -> None:
     lab.serve(None)
-    old = Segment(
-        seq=90, flags=Flags.SYN, src_addr=A_ADDR, src_port=A_PORT, dst_addr=B_ADDR, dst_port=B_PORT
-    )
+    old = _from_a(90, Flags.SYN)
     lab.at(0.45, lambda: lab.wire.inject(old, sent_at=0.0, arrive_at=0.5, fate="old duplicate"))
 
 
@@ -357,14 +367,7 @@ def rst_injection(lab: Lab, p: dict[str, Any]) -> None:
     def forge(offset: int, t: float) -> Callable[[], None]:
         def go() -> None:
             seq = (lab.wire.snd_nxt["A"] + offset) % (1 << 32)
-            rst = Segment(
-                seq=seq,
-                flags=Flags.RST,
-                src_addr=A_ADDR,
-                src_port=A_PORT,
-                dst_addr=B_ADDR,
-                dst_port=B_PORT,
-            )
+            rst = _from_a(seq, Flags.RST)
             lab.wire.inject(rst, sent_at=t, arrive_at=t + 0.05, fate="forged")
 
         return go
@@ -469,14 +472,7 @@ def challenge_acks(lab: Lab, p: dict[str, Any]) -> None:
     def forge(t: float) -> Callable[[], None]:
         def go() -> None:
             seq = (lab.wire.snd_nxt["A"] + 100) % (1 << 32)
-            syn = Segment(
-                seq=seq,
-                flags=Flags.SYN,
-                src_addr=A_ADDR,
-                src_port=A_PORT,
-                dst_addr=B_ADDR,
-                dst_port=B_PORT,
-            )
+            syn = _from_a(seq, Flags.SYN)
             lab.wire.inject(syn, sent_at=t, arrive_at=t + 0.05, fate="forged")
 
         return go
@@ -490,14 +486,7 @@ def sim_challenge_acks(timers: TimerPreset) -> Any:
 
     def forge(t: float) -> None:
         seq = (a.endpoint().snd_nxt + 100) % (1 << 32)
-        syn = Segment(
-            seq=seq,
-            flags=Flags.SYN,
-            src_addr=A_ADDR,
-            src_port=A_PORT,
-            dst_addr=B_ADDR,
-            dst_port=B_PORT,
-        )
+        syn = _from_a(seq, Flags.SYN)
         net.inject(t + 0.05, syn, sent_at=t, note="forged SYN", fate="forged")
 
     for t in SYN_TIMES:
