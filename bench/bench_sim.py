@@ -47,8 +47,7 @@ def run() -> dict[str, dict[str, object]]:
     combos += [("handshake", lose, "linux") for lose in ("none", "syn", "synack", "ack3")]
     uncached = []
     for ph, lose, tm in combos:
-        x._cache.stop()  # no background render of the explorer competes with the timing
-        x._cache.clear()
+        x.session._cache.clear()  # uncached: simulate and draw
         uncached.append(
             _ms(lambda ph=ph, lose=lose, tm=tm: x.select(phase=ph, lose=lose, timers=tm))
         )

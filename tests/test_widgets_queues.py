@@ -15,33 +15,42 @@ TINY = FloodConfig(duration=3.0, legit_rate=20.0, dt=0.002, sample_every=1.0)
 
 def test_listener_explorer_draws_at_construction_and_on_change():
     w = listener_explorer()
-    first = w.picture.value
-    assert first.startswith("<svg") and "clients" in first
+    first = w.parts[0].value
+    assert first.startswith("<svg") and "clients" in w.parts[1].value
     w.click(1)  # abort_on_overflow on: resets appear
-    assert w.abort.value is True and w.picture.value != first
-    assert "reset" in w.picture.value
-    w.backlog.value = 50  # a user moving a slider redraws too
-    assert "B+1 = 51" in w.picture.value
+    assert w.session.abort is True and w.parts[0].value != first
+    assert "reset" in w.parts[1].value
+    w.controls_box.children[0].value = 50  # a user moving the backlog slider redraws too
+    assert "B+1 = 51" in w.parts[0].value
 
 
-def test_flood_explorer_draws_and_caches():
+def test_flood_explorer_draws_and_runs_the_given_scenario():
     w = flood_explorer(TINY, precompute=False)
-    assert w.picture.value.startswith("<svg")
-    before = w.picture.value
+    assert w.parts[0].value.startswith("<svg") and "for 3 s" in w.parts[0].value
+    before = w.parts[0].value
     w.click(4)
-    assert w.rate.value == 10000.0 and w.picture.value != before
-    w.defences.value = ("none", "syn_cookies")
-    assert "syn_cookies" in w.picture.value and "hybrid" not in w.picture.value
+    assert w.session.rate == 10000.0 and w.parts[0].value != before
+    w.change("defences", ["none", "syn_cookies"])
+    assert "syn_cookies" in w.parts[0].value and "hybrid" not in w.parts[0].value
+    want = simulate_flood(TINY, "syn_cookies", attack_rate=10000.0).summary
+    assert f"{want['served_share']:.0%} served eventually" in w.parts[0].value
+
+
+def test_flood_explorer_precomputes_in_the_background():
+    w = flood_explorer(TINY)
+    w.warming.join(60)
+    assert not w.warming.is_alive()
+    assert len(w.session._runs) == 6 * len(w.session.defences)
 
 
 def test_isn_explorer_table_follows_the_window():
     w = isn_explorer(trials=50)
-    assert w.picture.value.startswith("<svg")
-    assert "rfc793-clock" in w.table.value
+    assert w.parts[0].value.startswith("<svg")
+    assert "rfc793-clock" in w.parts[1].value
     w.click(0)
-    small = w.table.value
+    small = w.parts[1].value
     w.click(4)
-    assert w.table.value != small and "16777216" in w.table.value
+    assert w.parts[1].value != small and "16,777,216" in w.parts[1].value
 
 
 def test_plot_helpers_return_axes():

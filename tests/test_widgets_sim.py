@@ -1,4 +1,4 @@
-"""The handshake/close explorer and the TIME-WAIT sweep explorer."""
+"""The handshake/close explorer and the TIME-WAIT sweep explorer in JupyterLab."""
 
 import re
 
@@ -12,30 +12,37 @@ from tcplab.widgets.timewait import timewait_explorer
 
 def test_handshake_explorer_default_view_is_filled_at_construction():
     x = handshake_explorer()
-    assert x.diagram.value.startswith("<svg")
-    assert "B</b> retransmits FIN" in x.info.value  # lost final ACK → B resends its FIN
-    assert "131 s" in x.info.value  # the Linux (≥ 6.5) SYN timeline is shown
+    diagram, info = x.parts[0].value, x.parts[1].value
+    assert diagram.startswith("<svg")
+    assert "B</b> retransmits FIN" in info  # lost final ACK → B resends its FIN
+    assert "retransmission timer fired" in info  # ... and says why
+    assert "131 s" in info  # the Linux (≥ 6.5) SYN timeline is shown
 
 
 def test_handshake_explorer_select_updates_and_caches():
     x = handshake_explorer()
     x.select(phase="handshake", lose="synack")
-    assert "A</b> retransmits SYN" in x.info.value and "B</b> retransmits SYN-ACK" in x.info.value
-    first = x.diagram.value
+    info = lambda: x.parts[1].value  # noqa: E731
+    assert "A</b> retransmits SYN" in info() and "B</b> retransmits SYN-ACK" in info()
+    assert "Linux resends at once" in info()  # the SYN-ACK answering the retransmitted SYN
+    first = x.parts[0].value
     x.select(lose="none")
-    assert "no retransmission" in x.info.value
+    assert "no retransmission" in info() and "nothing lost" in x.parts[0].value
     x.select(lose="synack")
-    assert x.diagram.value == first  # served from the cache
+    assert x.parts[0].value == first  # served from the cache
     x.select(timers="rfc")
-    assert "TIME-WAIT 240 s" in x.info.value
+    assert "TIME-WAIT 240 s" in info()
+    x.select(timers="linux-pre-6.5")
+    assert "127 s" in info()
 
 
 def test_handshake_explorer_dropdown_change_triggers_update():
     x = handshake_explorer(phase="handshake", lose="none")
-    x.lose.value = "syn"
-    assert "A</b> retransmits SYN" in x.info.value
-    x.phase.value = "handshake + close"
-    assert len(x.lose.options) == 8
+    phase, lose, _timers = x.controls_box.children[0].children
+    lose.value = [v for _, v in lose.options][1]  # the second loss point: the SYN
+    assert "A</b> retransmits SYN" in x.parts[1].value
+    phase.value = 1  # "handshake + close"
+    assert len(x.controls_box.children[0].children[1].options) == 8
 
 
 def test_handshake_explorer_rejects_unknown_choices():
@@ -43,16 +50,19 @@ def test_handshake_explorer_rejects_unknown_choices():
         handshake_explorer(lose="fin9")
 
 
+def _p(x):
+    return float(re.search(r"P = <b>([0-9.]+)</b>", x.parts[1].value).group(1))
+
+
 def test_timewait_explorer_marks_the_2msl_boundary():
     x = timewait_explorer(time_wait=120, lifetime=120)
-    assert "<svg" in x.plot.value and "rotate(45deg)" in x.marker.value  # picture + marker
-    assert "UNSAFE" in x.info.value
-    p = float(re.search(r"P ≈ <b>([0-9.]+)</b>", x.info.value).group(1))
-    assert p == pytest.approx(0.5, abs=0.01)  # 1·lifetime: half the late duplicates land
+    assert "<svg" in x.parts[0].value and "UNSAFE" in x.parts[1].value
+    assert _p(x) == pytest.approx(0.5, abs=0.01)  # 1·lifetime: half the late duplicates land
     x.set(time_wait=240)
-    assert "safe" in x.info.value and "0.000" in x.info.value
-    x.time_wait.value = 60
-    x.lifetime.value = 30
-    assert "P ≈ <b>0.000</b>" in x.info.value
+    assert "safe" in x.parts[1].value and _p(x) == 0.0
+    slider_tw, slider_life, _ = x.controls_box.children
+    slider_tw.value = 60
+    slider_life.value = 30
+    assert _p(x) == 0.0
     x.set(reuse_delay=0, time_wait=0)
-    assert "P ≈ <b>1.000</b>" in x.info.value
+    assert _p(x) == 1.0

@@ -7,9 +7,11 @@ the notebook widget's short scenario, and keeps the runs it has made.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
+from tcplab import _validate as _v
 from tcplab.defences import DEFENCES
 from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._svg import Bar, bar_chart
@@ -34,9 +36,12 @@ class FloodSession(Session):
 
     name = "flood"
 
-    def __init__(self, rate: float = 3000.0) -> None:
+    def __init__(self, rate: float = 3000.0, *, config: FloodConfig | None = None) -> None:
         self._runs: dict[str, dict[str, Any]] = {}
         self.config = default_config()
+        if config is not None:  # a notebook's own scenario (flood_explorer(config))
+            _v.instance(config, "config", FloodConfig, "a FloodConfig or None")
+            self.config = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
         self.deadline = FloodConfig(**self.config).deadline
         self.rate = float(choice("rate", rate, RATES))
         self.defences: tuple[str, ...] = DEFAULT

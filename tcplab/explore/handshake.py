@@ -15,12 +15,19 @@ from tcplab.explore._base import Session, choice, select, unknown_control
 from tcplab.explore._ladder import ladder_svg
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmitted
-from tcplab.timers import preset
+from tcplab.timers import PRESETS, preset
 
 __all__ = ["PHASES", "HandshakeSession", "timeline_html"]
 
 PHASES = {"handshake": ("none", "syn", "synack", "ack3"), "handshake + close": tuple(LOSS_POINTS)}
-_TIMERS = ("linux", "rfc")
+_TIMERS = tuple(PRESETS)
+
+
+def _why(note: str) -> str:
+    """A retransmission's reason in words (the trace's note says which mechanism sent it)."""
+    if "retransmitted SYN" in note:
+        return "in answer to the retransmitted SYN (Linux resends at once)"
+    return "its retransmission timer fired"
 
 
 def timeline_html(timers: str) -> str:
@@ -91,10 +98,12 @@ class HandshakeSession(Session):
             timers=self.timers,
             close=self.phase != "handshake",
         )
-        svg = ladder_svg(result, title=f"{self.phase}: lose {LOSS_POINTS[self.lose][0]}")
+        what = "nothing lost" if self.lose == "none" else f"lose {LOSS_POINTS[self.lose][0]}"
+        svg = ladder_svg(result, title=f"{self.phase}: {what}")
         items = "".join(
             f"<li>t = {r['time']:g} s: <b>{html.escape(str(r['sender']))}</b> retransmits "
-            f"{html.escape(str(r['kind']))} ({html.escape(str(r['fate']))})</li>"
+            f"{html.escape(str(r['kind']))} — {_why(str(r['note']))} "
+            f"({html.escape(str(r['fate']))})</li>"
             for r in retransmitted(result.records)
         )
         states = ", ".join(f"{k}: {v.name}" for k, v in result.final_states().items())

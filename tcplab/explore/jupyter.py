@@ -17,6 +17,7 @@ import functools
 import html
 import json
 import subprocess
+from importlib import resources
 from typing import Any
 
 import ipywidgets as W
@@ -62,16 +63,46 @@ def dot_svg(dot: str, style: str = "") -> str:
     return svg[:head] + style + svg[head:]
 
 
+@functools.cache
+def view_css() -> str:
+    """The style sheet of the views' HTML (``tcplab/explore/view.css``, shared with the site)."""
+    return resources.files("tcplab.explore").joinpath("view.css").read_text(encoding="utf-8")
+
+
+_LABEL = W.Layout(width="90px", min_width="90px")
+_WRAP = W.Layout(flex_flow="row wrap", align_items="center")
+
+
+def _part_html(part: dict[str, Any]) -> str:
+    """One view part as HTML: DOT laid out here (in a box that scrolls if it is tall)."""
+    if part["kind"] == "dot":
+        svg = dot_svg(part["dot"], part.get("style", ""))
+        return f"<div class='tcplab-dot' style='overflow:auto;max-height:610px'>{svg}</div>"
+    return str(part.get(part["kind"], ""))
+
+
 class SessionWidget(W.VBox):  # type: ignore[misc]
-    """An ipywidgets view of one :class:`tcplab.explore.Session`."""
+    """An ipywidgets view of one :class:`tcplab.explore.Session`.
+
+    Controls on top; the view's parts below, those marked ``"area": "side"`` in a column
+    to the right of the others (the diagram and its explanation in one view). Hooks for
+    the browser test and the benchmarks: the classes ``tcplab-explorer`` and
+    ``tcplab-explorer-<name>``, and ``tcplab-view`` on every part.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = _v.instance(session, "session", Session, "a tcplab.explore Session")
         self.controls_box = W.VBox()
-        self.parts_box = W.VBox()
+        self.main_box = W.VBox(layout=W.Layout(flex="1 1 62%", min_width="0"))
+        self.side_box = W.VBox(layout=W.Layout(flex="1 1 38%", min_width="220px"))
+        self.parts_box = W.HBox([self.main_box], layout=W.Layout(align_items="flex-start"))
         self.error = W.HTML()
+        self.parts: list[W.HTML] = []
         self._spec = ""
-        super().__init__([self.controls_box, self.parts_box, self.error])
+        style = W.HTML(f"<style>{view_css()}</style>", layout=W.Layout(display="none"))
+        super().__init__([style, self.controls_box, self.parts_box, self.error])
+        self.add_class("tcplab-explorer")
+        self.add_class(f"tcplab-explorer-{session.name}")
         self.redraw()
 
     def change(self, name: str, value: Any) -> None:
@@ -84,45 +115,76 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
         self.error.value = ""
         self.redraw()
 
+    def _buttons(self, c: dict[str, Any]) -> W.Widget:
+        row = []
+        for it in c["items"]:
+            b = W.Button(
+                description=it["label"],
+                tooltip=it.get("title", ""),
+                button_style="primary" if it.get("primary") else "",
+                layout=W.Layout(width="auto", min_width="fit-content", margin="1px 2px"),
+            )
+            b.on_click(lambda _b, v=it["value"], n=c["name"]: self.change(n, v))
+            row.append(b)
+        return W.HBox([W.Label(c["label"], layout=_LABEL), *row], layout=_WRAP)
+
+    def _choice(self, c: dict[str, Any]) -> W.Widget:
+        name = c["name"]
+        labels = [(lab, i) for i, (lab, _) in enumerate(c["options"])]
+        values = [v for _, v in c["options"]]
+        if c["kind"] == "multiselect":
+            w = W.SelectMultiple(
+                options=labels,
+                value=[i for i, v in enumerate(values) if v in c["value"]],
+                description=c["label"],
+                rows=min(len(labels), 9),
+            )
+            w.observe(lambda ch: self.change(name, [values[i] for i in ch["new"]]), "value")
+            return w
+        w = W.Dropdown(
+            options=labels,
+            value=values.index(c["value"]),
+            description=c["label"],
+            style={"description_width": "initial"},
+            layout=W.Layout(width="auto"),
+        )
+        w.observe(lambda ch: self.change(name, values[ch["new"]]), "value")
+        return w
+
     def _control(self, c: dict[str, Any]) -> W.Widget:
         kind, name = c["kind"], c["name"]
         if kind == "buttons":
-            row = []
-            for it in c["items"]:
-                b = W.Button(
-                    description=it["label"],
-                    tooltip=it.get("title", ""),
-                    button_style="primary" if it.get("primary") else "",
-                    layout=W.Layout(width="auto"),
-                )
-                b.on_click(lambda _b, v=it["value"]: self.change(name, v))
-                row.append(b)
-            return W.HBox([W.Label(c["label"], layout=W.Layout(width="90px")), *row])
+            return self._buttons(c)
+        if kind in ("select", "multiselect"):
+            return self._choice(c)
         if kind == "slider":
             w = W.FloatSlider(
                 value=c["value"], min=c["min"], max=c["max"], step=c["step"],
                 description=c["label"] + (f" ({c['unit']})" if c["unit"] else ""),
                 continuous_update=False, style={"description_width": "150px"},
+                layout=W.Layout(width="520px", max_width="100%"),
             )  # fmt: skip
-        elif kind == "checkbox":
-            w = W.Checkbox(value=c["value"], description=c["label"])
         else:
-            labels = [(lab, i) for i, (lab, _) in enumerate(c["options"])]
-            values = [v for _, v in c["options"]]
-            if kind == "multiselect":
-                w = W.SelectMultiple(
-                    options=labels,
-                    value=[i for i, v in enumerate(values) if v in c["value"]],
-                    description=c["label"],
-                    rows=min(len(labels), 9),
-                )
-                w.observe(lambda ch: self.change(name, [values[i] for i in ch["new"]]), "value")
-                return w
-            w = W.Dropdown(options=labels, value=values.index(c["value"]), description=c["label"])
-            w.observe(lambda ch: self.change(name, values[ch["new"]]), "value")
-            return w
+            w = W.Checkbox(value=c["value"], description=c["label"], indent=False)
         w.observe(lambda ch: self.change(name, ch["new"]), "value")
         return w
+
+    def _controls(self, controls: list[dict[str, Any]]) -> list[W.Widget]:
+        # Checkboxes and dropdowns share a row; buttons and sliders take one each.
+        rows: list[W.Widget] = []
+        small: list[W.Widget] = []
+        for c in controls:
+            w = self._control(c)
+            if c["kind"] in ("checkbox", "select"):
+                small.append(w)
+                continue
+            if small:
+                rows.append(W.HBox(small, layout=_WRAP))
+                small = []
+            rows.append(w)
+        if small:
+            rows.append(W.HBox(small, layout=_WRAP))
+        return rows
 
     def redraw(self) -> None:
         """Show the session's current view (controls rebuilt only when they changed)."""
@@ -130,15 +192,23 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
         spec = json.dumps(view["controls"])
         if spec != self._spec:
             self._spec = spec
-            self.controls_box.children = [self._control(c) for c in view["controls"]]
-        parts = [
-            dot_svg(p["dot"], p.get("style", "")) if p["kind"] == "dot" else p.get(p["kind"], "")
-            for p in view["parts"]
-        ]
-        while len(self.parts_box.children) < len(parts):
-            self.parts_box.children = [*self.parts_box.children, W.HTML()]
-        for w, value in zip(self.parts_box.children, parts, strict=False):
-            w.value = value
+            self.controls_box.children = self._controls(view["controls"])
+        parts = view["parts"]
+        while len(self.parts) < len(parts):
+            w = W.HTML(layout=W.Layout(width="100%", margin="0"))
+            w.add_class("tcplab-view")
+            self.parts.append(w)
+        main = [w for w, p in zip(self.parts, parts, strict=False) if p.get("area") != "side"]
+        side = [w for w, p in zip(self.parts, parts, strict=False) if p.get("area") == "side"]
+        if tuple(main) != self.main_box.children:
+            self.main_box.children = main
+        if tuple(side) != self.side_box.children:
+            self.side_box.children = side
+            self.parts_box.children = [self.main_box, self.side_box] if side else [self.main_box]
+        for w, part in zip(self.parts, parts, strict=False):
+            value = _part_html(part)
+            if w.value != value:
+                w.value = value
 
 
 def explorer_widget(name: str, /, *args: Any, **kwargs: Any) -> SessionWidget:

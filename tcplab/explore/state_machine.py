@@ -23,17 +23,47 @@ from tcplab.explore._base import (
     select,
     unknown_control,
 )
-from tcplab.fsm import Event, InvalidTransition, TcpStateMachine
+from tcplab.fsm import Event, InvalidTransition, State, TcpStateMachine, Transition
 from tcplab.viz import state_diagram as sd
 
-__all__ = ["StateMachineSession"]
+__all__ = ["MEANING", "StateMachineSession", "legend_html"]
 
 _ARC_SETS = [
-    ("every table row", "all"),
-    ("RFC 9293 Figure 5 only", "figure5"),
     ("no resets or self-loops", "main"),
+    ("RFC 9293 Figure 5 only", "figure5"),
+    ("every table row", "all"),
 ]
 _ids = itertools.count(1)
+
+# What each abstract event of the table stands for: shown beside the buttons and in the
+# message when an event is not possible. Words only; which event is possible where comes
+# from tcplab.fsm.TRANSITIONS alone.
+MEANING: dict[Event, str] = {
+    Event.PASSIVE_OPEN: "listen() — wait for a client",
+    Event.ACTIVE_OPEN: "connect() — send a SYN",
+    Event.SEND: "send() — data",
+    Event.CLOSE: "close()/shutdown() — send our FIN",
+    Event.ABORT: "abort — send RST, drop everything",
+    Event.RCV_SYN: "a SYN arrives",
+    Event.RCV_SYN_ACK: "a SYN+ACK arrives",
+    Event.RCV_ACK: "the ACK of our SYN or of our FIN",
+    Event.RCV_FIN: "the peer's FIN",
+    Event.RCV_FIN_ACK: "the peer's FIN, acknowledging our FIN too",
+    Event.RCV_RST: "an RST arrives",
+    Event.TIMEOUT: "the 2·MSL TIME-WAIT timer expires",
+    Event.USER_TIMEOUT: "retransmissions give up",
+}
+# Why an ordinary segment of that kind changes nothing where the abstract event has no row.
+_ORDINARY = {
+    Event.RCV_ACK: "An ordinary ACK (of data, or a duplicate) is normal processing in any "
+    "synchronized state, RFC 9293 §3.10.7.4: it moves SND.UNA, not the state.",
+    Event.RCV_FIN_ACK: "A FIN whose ACK covers only data is RCV_FIN.",
+}
+_GROUPS = (
+    ("user calls", tuple(e for e in Event if e.is_user_call)),
+    ("segments", tuple(e for e in Event if e.is_segment)),
+    ("timers", (Event.TIMEOUT, Event.USER_TIMEOUT)),
+)
 
 
 def _panel(title: str, body: str, color: str = "#333") -> str:
@@ -43,12 +73,23 @@ def _panel(title: str, body: str, color: str = "#333") -> str:
     )
 
 
+def legend_html() -> str:
+    """The abstract events in words, in the same three groups as the buttons."""
+    rows = "".join(
+        f"<div><b>{title}:</b> "
+        + " · ".join(f"<code>{e.name}</code> {html.escape(MEANING[e])}" for e in events)
+        + "</div>"
+        for title, events in _GROUPS
+    )
+    return f"<div class='tcplab-legend'>{rows}</div>"
+
+
 class StateMachineSession(Session):
     """Buttons for every :class:`Event`, a reset, the arc set and "only arcs taken"."""
 
     name = "state_machine"
 
-    def __init__(self, events: Iterable[Event | str] = (), *, arcs: str = "all") -> None:
+    def __init__(self, events: Iterable[Event | str] = (), *, arcs: str = "main") -> None:
         # Checked up front, so a bad list fails by name before any event is applied.
         steps = _v.sequence(
             events, "events", max_len=10_000, item=lambda e, n: _v.enum_member(e, n, Event)
@@ -66,19 +107,25 @@ class StateMachineSession(Session):
         for event in steps:
             self.press(event)
 
-    def press(self, event: Event | str) -> bool:
-        """Apply ``event`` like a click; False (and an explanation) if it is illegal."""
+    def press(self, event: Event | str) -> Transition | None:
+        """Apply ``event`` like a click: the transition, or None (explained) if not possible.
+
+        A row that keeps the state says "no state change"; an event the table has no row
+        for in this state is "not possible here", with what is possible instead.
+        """
         try:
             step = self.machine.handle(event)
         except InvalidTransition as exc:
             legal = ", ".join(e.name for e in exc.legal) or "none"
             self.message = _panel(
-                f"{exc.event.name} is illegal in {exc.state.name}",
-                f"{html.escape(exc.event.value)} means nothing in this state, so the state "
-                f"stays {exc.state.name}. Legal here: {legal}.",
+                f"{exc.event.name} is not possible in {exc.state.name}",
+                f"{exc.event.name} ({html.escape(MEANING[exc.event])}) has no row for "
+                f"{exc.state.name} in the table, so nothing happens: the state stays "
+                f"{exc.state.name}. {_ORDINARY.get(exc.event, '')}".rstrip()
+                + f" Possible here: {legal}.",
                 "#d62728",
             )
-            return False
+            return None
         arc = step.arc
         body = (
             f"{step.source.name} → <b>{step.target.name}</b>; sends <b>{step.send.value}</b>"
@@ -90,8 +137,18 @@ class StateMachineSession(Session):
                 else ""
             )
         )
-        self.message = _panel(step.event.name, body, "#1f77b4")
-        return True
+        title = (
+            f"{step.event.name}: no state change"
+            if step.source is step.target
+            else f"{step.event.name}: {step.source.name} → {step.target.name}"
+        )
+        self.message = _panel(title, body, "#1f77b4")
+        return step
+
+    @property
+    def state(self) -> State:
+        """The machine's current state."""
+        return self.machine.state
 
     def set(self, control: str, value: Any) -> None:
         if control == "event":
@@ -109,7 +166,12 @@ class StateMachineSession(Session):
     def _buttons(self, label: str, events: list[Event]) -> dict[str, Any]:
         m = self.machine
         items = [
-            {"value": e.name, "label": e.name, "title": e.value, "primary": m.can_handle(e)}
+            {
+                "value": e.name,
+                "label": e.name,
+                "title": f"{e.name}: {MEANING[e]}",
+                "primary": m.can_handle(e),
+            }
             for e in events
         ]
         return buttons("event", label, items)
@@ -117,9 +179,7 @@ class StateMachineSession(Session):
     def controls(self) -> list[dict[str, Any]]:
         """The control panel: three rows of event buttons, then reset and display options."""
         return [
-            self._buttons("user calls", [e for e in Event if e.is_user_call]),
-            self._buttons("segments", [e for e in Event if e.is_segment]),
-            self._buttons("timer", [Event.TIMEOUT, Event.USER_TIMEOUT]),
+            *(self._buttons(title, list(events)) for title, events in _GROUPS),
             buttons("reset", "", [{"value": True, "label": "reset", "title": "back to CLOSED"}]),
             checkbox("only_taken", "only arcs taken so far", self.only_taken),
             select("arcs", "arcs", list(_ARC_SETS), self.arcs),
@@ -161,7 +221,8 @@ class StateMachineSession(Session):
             "controls": self.controls(),
             "parts": [
                 self.diagram(),
-                {"kind": "html", "html": state + self.message},
-                {"kind": "html", "html": self.history_html()},
+                {"kind": "html", "html": state + self.message, "area": "side"},
+                {"kind": "html", "html": self.history_html(), "area": "side"},
+                {"kind": "html", "html": legend_html(), "area": "side"},
             ],
         }

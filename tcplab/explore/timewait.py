@@ -3,27 +3,25 @@
 The model is :mod:`tcplab.sim.montecarlo`'s (read its docstring): a worst-case old
 duplicate arrives at ``A = D_ack + D_dup`` with both delays ``U(0, lifetime)``; the
 4-tuple is reused from ``max(time_wait, reuse_delay)`` on. The curve and the verdict use
-that module's closed form, :func:`tcplab.sim.montecarlo.p_arrives_after` (pure Python);
-its Monte Carlo is vectorised with numpy, which the course site's browser runtime does
-not have, so the dots come from a smaller pure-Python sample (:data:`TRIALS` draws with
-:mod:`random`) — the page says so. ``tests/test_site_live.py`` checks the sample against
-:func:`tcplab.sim.montecarlo.p_old_duplicate_accepted`.
+that module's closed form, :func:`tcplab.sim.montecarlo.p_arrives_after`; the dots are
+its Monte Carlo, :func:`tcplab.sim.montecarlo.arrival_times` (pure Python, the same
+draws in JupyterLab and in the site's browser), :data:`TRIALS` of them by default so a
+lifetime change stays quick in the browser — the legend says how many.
 """
 
 from __future__ import annotations
 
 import bisect
-import random
 from typing import Any
 
 from tcplab import _validate as _v
 from tcplab.explore._base import Session, number, slider, unknown_control
 from tcplab.explore._svg import Series, VLine, line_chart
-from tcplab.sim.montecarlo import p_arrives_after
+from tcplab.sim.montecarlo import arrival_times, p_arrives_after
 
-__all__ = ["TRIALS", "TimeWaitSession", "p_accept", "sample_arrivals"]
+__all__ = ["TRIALS", "TimeWaitSession", "p_accept"]
 
-#: Monte Carlo draws in the browser (the notebook uses 100,000 with numpy).
+#: Monte Carlo draws per lifetime (~8 ms in CPython, a few times that in the browser).
 TRIALS = 20_000
 LINUX_TIME_WAIT = 60.0  # TCP_TIMEWAIT_LEN (facts.md)
 RFC_TWO_MSL = 240.0  # 2 x MSL, MSL = 2 min (RFC 9293 §3.4.2)
@@ -36,15 +34,6 @@ def p_accept(time_wait: float, lifetime: float, reuse_delay: float = 0.0) -> flo
     # The tail falls with t, so P(A > max(a, b)) = min(P(A > a), P(A > b)); each argument
     # is checked (and named) by the core.
     return min(p_arrives_after(time_wait, lifetime), p_arrives_after(reuse_delay, lifetime))
-
-
-def sample_arrivals(lifetime: float, trials: int = TRIALS, *, seed: int = 0) -> list[float]:
-    """Sorted arrival times of ``trials`` worst-case old duplicates (pure Python)."""
-    lifetime = _v.number(lifetime, "lifetime", gt=0, what="number of seconds")
-    trials = _v.integer(trials, "trials", ge=0, le=_v.MAX_TRIALS)
-    seed = _v.seed(seed, optional=False)
-    rng = random.Random(seed)
-    return sorted(rng.uniform(0, lifetime) + rng.uniform(0, lifetime) for _ in range(trials))
 
 
 class TimeWaitSession(Session):
@@ -65,8 +54,7 @@ class TimeWaitSession(Session):
         self.set("time_wait", time_wait)
         self.set("lifetime", lifetime)
         self.set("reuse_delay", reuse_delay)
-        # The notebook's 100,000 numpy draws would take seconds in pure Python.
-        self.trials = min(_v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS), TRIALS)
+        self.trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS)
         self.seed = _v.seed(seed, optional=False)
         self._samples: dict[float, list[float]] = {}
 
@@ -80,7 +68,8 @@ class TimeWaitSession(Session):
         """The share of sampled arrivals after ``max(t, reuse)``."""
         arr = self._samples.get(lifetime)
         if arr is None:
-            arr = self._samples[lifetime] = sample_arrivals(lifetime, self.trials, seed=self.seed)
+            arr = sorted(arrival_times(lifetime, self.trials, seed=self.seed))
+            self._samples[lifetime] = arr
         return (len(arr) - bisect.bisect_right(arr, max(t, reuse))) / len(arr)
 
     def controls(self) -> list[dict[str, Any]]:
