@@ -296,10 +296,16 @@ def _act(page: Any, root: Any, kind: str, i: int) -> None:
         current = select.input_value()
         choices = [v for v in values if v != current]
         select.select_option(choices[i % len(choices)])
-    else:  # a slider: arrow keys on its handle, two steps right then two left, ...
-        handle = root.locator(".noUi-handle").first
+    elif root.locator(".noUi-handle").count():  # a slider: arrow keys on its handle,
+        handle = root.locator(".noUi-handle").first  # two steps right then two left, ...
         handle.focus()
         page.keyboard.press("ArrowRight" if (i // 2) % 2 == 0 else "ArrowLeft")
+    else:  # the first dropdown: another of its options
+        select = root.locator("select:not([multiple])").first
+        values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+        current = select.input_value()
+        choices = [v for v in values if v != current]
+        select.select_option(choices[i % len(choices)])
 
 
 def click_ms(page: Any, root: Any, i: int = 0, timeout: float = 10) -> float:

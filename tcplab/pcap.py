@@ -94,6 +94,55 @@ def segment_to_packet(seg: Segment, *, ip_id: int = 0, ttl: int = 64) -> bytes:
     return bytes(ip)  # dpkt fills the IPv4 and TCP checksums when they are 0
 
 
+def decode_options(raw: bytes) -> Options:
+    """The MSS, window-scale and timestamp options in TCP option bytes ``raw``.
+
+    The inverse of :func:`encode_options`. Options the course does not model (SACK,
+    unknown kinds) and malformed ones are skipped, as a receiver ignores them.
+    """
+    raw = _v.instance(raw, "raw", bytes, "TCP option bytes")
+    mss = wscale = ts = None
+    try:
+        opts = dpkt.tcp.parse_opts(raw)
+    except (dpkt.UnpackError, IndexError, ValueError):
+        return Options()
+    for kind, data in opts:
+        if kind == dpkt.tcp.TCP_OPT_MSS and len(data) == 2:
+            mss = int.from_bytes(data, "big") or None
+        elif kind == dpkt.tcp.TCP_OPT_WSCALE and len(data) == 1:
+            wscale = min(data[0], 14)  # RFC 7323 §2.3: a shift above 14 is used as 14
+        elif kind == dpkt.tcp.TCP_OPT_TIMESTAMP and len(data) == 8:
+            ts = struct.unpack("!II", data)
+    return Options(mss=mss, wscale=wscale, ts=ts)
+
+
+def packet_to_segment(raw: bytes) -> Segment | None:
+    """The :class:`Segment` in IPv4 packet ``raw`` (what a TUN device or a capture gives);
+    None for anything that is not IPv4/TCP. The inverse of :func:`segment_to_packet`."""
+    raw = _v.instance(raw, "raw", bytes, "an IPv4 packet")
+    if len(raw) < 40 or raw[0] >> 4 != 4:
+        return None
+    try:
+        ip = dpkt.ip.IP(raw)
+    except (dpkt.UnpackError, IndexError, ValueError):
+        return None
+    tcp = ip.data
+    if not isinstance(tcp, dpkt.tcp.TCP):
+        return None
+    return Segment(
+        seq=tcp.seq,
+        ack=tcp.ack,
+        flags=tcp.flags & 0x1F,  # FIN SYN RST PSH ACK: the flags the course models
+        window=tcp.win,
+        payload=bytes(tcp.data),
+        options=decode_options(bytes(tcp.opts)),
+        src_addr=socket.inet_ntoa(ip.src),
+        src_port=tcp.sport,
+        dst_addr=socket.inet_ntoa(ip.dst),
+        dst_port=tcp.dport,
+    )
+
+
 def _mac(addr: str) -> bytes:
     return b"\x02\x00" + socket.inet_aton(addr)  # locally administered, derived from the IP
 

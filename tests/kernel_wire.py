@@ -24,40 +24,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import dpkt
-
-from tcplab.pcap import segment_to_packet
-from tcplab.segment import Flags, Options, Segment
+from tcplab.pcap import packet_to_segment, segment_to_packet
+from tcplab.segment import Segment
 
 A_ADDR, B_ADDR = "10.0.0.1", "10.0.0.2"
 MOD = 1 << 32
 
 
 def decode(raw: bytes) -> Segment | None:
-    """The TCP segment in IPv4 packet ``raw``; None for anything else."""
-    if not raw or raw[0] >> 4 != 4:
-        return None
-    ip = dpkt.ip.IP(raw)
-    tcp = ip.data
-    if not isinstance(tcp, dpkt.tcp.TCP):
-        return None
-    mss = None
-    for kind, data in dpkt.tcp.parse_opts(tcp.opts):
-        if kind == dpkt.tcp.TCP_OPT_MSS and len(data) == 2:
-            mss = int.from_bytes(data, "big")
-    flags = Flags(tcp.flags & 0x1F)
-    return Segment(
-        seq=tcp.seq,
-        ack=tcp.ack,
-        flags=flags,
-        window=tcp.win,
-        payload=bytes(tcp.data),
-        options=Options(mss=mss),
-        src_addr=".".join(str(b) for b in ip.src),
-        src_port=tcp.sport,
-        dst_addr=".".join(str(b) for b in ip.dst),
-        dst_port=tcp.dport,
-    )
+    """The TCP segment in IPv4 packet ``raw``; None for anything else (tcplab's decoder)."""
+    return packet_to_segment(raw)
 
 
 def realtime() -> None:

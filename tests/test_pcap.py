@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from tcplab.pcap import encode_options, segment_to_packet, write_pcap
-from tcplab.segment import Options, Segment
+from tcplab.segment import Flags, Options, Segment
 from tcplab.sim.network import Network
 from tcplab.sim.scenarios import run_scenario
 
@@ -122,3 +122,33 @@ def test_bad_items_are_named():
         encode_options(None)
     with pytest.raises(ValueError, match="ttl = 256"):
         segment_to_packet(Segment(seq=1), ttl=256)
+
+
+def test_packet_to_segment_is_the_inverse_of_segment_to_packet():
+    from tcplab.pcap import decode_options, packet_to_segment
+
+    seg = Segment(
+        seq=7,
+        ack=9,
+        flags=Flags.SYN | Flags.ACK,
+        window=1000,
+        payload=b"hi",
+        options=Options(mss=1460, wscale=7, ts=(5, 6)),
+        src_addr="10.0.0.1",
+        src_port=1234,
+        dst_addr="10.0.0.2",
+        dst_port=80,
+    )
+    back = packet_to_segment(segment_to_packet(seg))
+    assert back is not None
+    for field in ("seq", "ack", "window", "payload", "options", "src_addr", "src_port"):
+        assert getattr(back, field) == getattr(seg, field), field
+    assert int(back.flags) == int(seg.flags)
+    assert decode_options(bytes([3, 3, 15, 0])).wscale == 14  # RFC 7323: above 14 means 14
+    assert decode_options(b"\x02\x09garbage") == Options()  # malformed: ignored
+    udp = bytearray(segment_to_packet(seg))
+    udp[9] = 17
+    assert packet_to_segment(bytes(udp)) is None  # not TCP
+    assert packet_to_segment(b"\x45" + b"\x00" * 10) is None  # truncated
+    with pytest.raises(TypeError, match="raw"):
+        packet_to_segment("not bytes")  # type: ignore[arg-type]

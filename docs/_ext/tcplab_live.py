@@ -132,6 +132,8 @@ def build_wheel(app: Sphinx) -> None:
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         shutil.copy2(wheels[0], dest / wheels[0].name)
+    # The views' own style sheet, the one JupyterLab's SessionWidget inlines.
+    shutil.copy2(REPO / "tcplab" / "explore" / "view.css", dest / "view.css")
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
@@ -147,3 +149,4 @@ def setup(app: Sphinx) -> None:
     app.add_js_file(f"{WHEEL_DIR}/config.js")
     app.add_js_file("tcplab-live.js", defer="defer")
     app.add_css_file("tcplab-live.css")
+    app.add_css_file(f"{WHEEL_DIR}/view.css")

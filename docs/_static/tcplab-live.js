@@ -215,8 +215,10 @@
       if (p.kind === "dot") return dotSvg(viz, p.dot, p.style);
       return p.kind === "svg" ? p.svg : p.html;
     });
-    while (parts.children.length < html.length) parts.append(el("div", { class: "tcplab-live-part" }));
+    while (parts.children.length < html.length) parts.append(el("div", { class: "tcplab-live-part tcplab-view" }));
     html.forEach((h, i) => {
+      // "area": "side" parts go in a column beside the others (tcplab.explore's view).
+      parts.children[i].classList.toggle("tcplab-side", view.parts[i].area === "side");
       if (parts.children[i].innerHTML !== h) parts.children[i].innerHTML = h;
     });
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);

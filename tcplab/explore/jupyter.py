@@ -141,12 +141,15 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
             )
             w.observe(lambda ch: self.change(name, [values[i] for i in ch["new"]]), "value")
             return w
+        # Sized to its labels (long ones shown cut, as a select does), so a row of three
+        # fits a 688 px notebook column.
+        longest = min(max(len(lab) for lab, _ in labels), 30)
         w = W.Dropdown(
             options=labels,
             value=values.index(c["value"]),
             description=c["label"],
             style={"description_width": "initial"},
-            layout=W.Layout(width="auto"),
+            layout=W.Layout(width=f"{(longest + len(c['label'])) * 7 + 40}px"),
         )
         w.observe(lambda ch: self.change(name, values[ch["new"]]), "value")
         return w
@@ -158,7 +161,9 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
         if kind in ("select", "multiselect"):
             return self._choice(c)
         if kind == "slider":
-            w = W.FloatSlider(
+            # Whole-number steps (a backlog, a rate) read as whole numbers.
+            whole = all(float(c[k]).is_integer() for k in ("min", "max", "step", "value"))
+            w = (W.IntSlider if whole else W.FloatSlider)(
                 value=c["value"], min=c["min"], max=c["max"], step=c["step"],
                 description=c["label"] + (f" ({c['unit']})" if c["unit"] else ""),
                 continuous_update=False, style={"description_width": "150px"},

@@ -39,11 +39,11 @@ from typing import Any
 
 from tcplab import _validate as _v
 from tcplab.live.netns import Netns, netns_available, private_command
-from tcplab.pcap import segment_to_packet
+from tcplab.pcap import packet_to_segment, segment_to_packet
 from tcplab.script.parser import SYSCTLS, Script, SyscallSpec, parse
 from tcplab.script.result import RunResult
 from tcplab.script.runner import LOCAL_ADDR, LOCAL_PORT, REMOTE_ADDR, SyscallOutcome, run
-from tcplab.segment import Options, Segment
+from tcplab.segment import Segment
 
 __all__ = ["KernelTarget", "run_in_namespace", "unavailable_reason"]
 
@@ -113,54 +113,6 @@ def run_in_namespace(script: Script, *, tolerance: float = 0.05, timeout: float 
     return RunResult.from_dict(json.loads(res.stdout))
 
 
-def _decode(pkt: bytes) -> Segment | None:
-    """A Segment from a raw IPv4/TCP packet, or None for anything else."""
-    if len(pkt) < 40 or pkt[0] >> 4 != 4 or pkt[9] != socket.IPPROTO_TCP:
-        return None
-    ihl = (pkt[0] & 0x0F) * 4
-    tot = struct.unpack("!H", pkt[2:4])[0]
-    tcp = pkt[ihl:tot]
-    sport, dport, seq, ack, off, flags, win = struct.unpack("!HHIIBBH", tcp[:16])
-    hl = (off >> 4) * 4
-    return Segment(
-        seq=seq,
-        ack=ack,
-        flags=flags & 0x1F,
-        window=win,
-        payload=bytes(tcp[hl:]),
-        options=_options(tcp[20:hl]),
-        src_addr=socket.inet_ntoa(pkt[12:16]),
-        src_port=sport,
-        dst_addr=socket.inet_ntoa(pkt[16:20]),
-        dst_port=dport,
-    )
-
-
-def _options(raw: bytes) -> Options:
-    mss = wscale = None
-    ts = None
-    i = 0
-    while i < len(raw):
-        kind = raw[i]
-        if kind == 0:
-            break
-        if kind == 1:
-            i += 1
-            continue
-        if i + 1 >= len(raw) or raw[i + 1] < 2:
-            break
-        ln = raw[i + 1]
-        body = raw[i + 2 : i + ln]
-        if kind == 2 and ln == 4:
-            mss = struct.unpack("!H", body)[0]
-        elif kind == 3 and ln == 3:
-            wscale = min(body[0], 14)
-        elif kind == 8 and ln == 10:
-            ts = struct.unpack("!II", body)
-        i += ln
-    return Options(mss=mss, wscale=wscale, ts=ts)
-
-
 class KernelTarget:
     """The namespace's Linux stack as a script target (runs inside the namespace)."""
 
@@ -199,7 +151,7 @@ class KernelTarget:
             except OSError:
                 return
             t = time.monotonic() - self.t0
-            seg = _decode(pkt)
+            seg = packet_to_segment(pkt)
             if seg is not None and seg.dst_addr == REMOTE_ADDR:
                 self._q.put((t, seg))
 
