@@ -55,7 +55,10 @@ def build_site(out: Path, *tags: str) -> Path:
 
 
 def _built_once(tmp_path_factory: pytest.TempPathFactory, key: str, out: Path, *tags: str) -> Path:
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    # One folder per test run: under xdist every worker's basetemp sits in the run's own
+    # folder; without xdist basetemp is that folder (its parent is shared by every run).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     done = shared / f"{key}.built"
     with open(shared / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait here
