@@ -93,9 +93,12 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
     def __init__(self, session: Session) -> None:
         self.session = _v.instance(session, "session", Session, "a tcplab.explore Session")
         self.controls_box = W.VBox()
-        self.main_box = W.VBox(layout=W.Layout(flex="1 1 62%", min_width="0"))
-        self.side_box = W.VBox(layout=W.Layout(flex="1 1 38%", min_width="220px"))
-        self.parts_box = W.HBox([self.main_box], layout=W.Layout(align_items="flex-start"))
+        # Side by side where both fit (400 + 300 px), the side part below in a narrow column.
+        self.main_box = W.VBox(layout=W.Layout(flex="3 1 400px", min_width="0"))
+        self.side_box = W.VBox(layout=W.Layout(flex="2 1 300px", min_width="0"))
+        self.parts_box = W.HBox(
+            [self.main_box], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")
+        )
         self.error = W.HTML()
         self.parts: list[W.HTML] = []
         self._spec = ""
