@@ -88,7 +88,7 @@ class HandshakeNumbers(FieldSpec):
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
         # Beyond single fields: numbers built from the wrong side's ISN, and forgetting
         # the data (an offset that depends on this student's data length).
-        got = self.read_fields(answer)
+        got = self.read_fields(p, answer)
         x = p["client_isn"]
         if got["syn_ack_seq"] in (x, seq.add(x, 1)) or got["ack_ack"] in (x, seq.add(x, 1)):
             key = "syn_ack_seq" if got["syn_ack_seq"] in (x, seq.add(x, 1)) else "ack_ack"
@@ -323,7 +323,7 @@ class HandshakeLoss(FieldSpec):
         Field(
             "client",
             read=as_state,
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": a side changes state when it *sends* the ACK"
                 if p["lost"] == "ACK"
                 else ": which segments has the client received so far?"

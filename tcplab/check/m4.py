@@ -342,7 +342,7 @@ class TimeWaitAssassination(FieldSpec):
         Field(
             "state_after",
             read=as_state,
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": with this setting Linux follows the RFC's fix: what does it say to do "
                 "with such an RST?"
                 if p["rfc1337"]
@@ -364,7 +364,7 @@ class TimeWaitAssassination(FieldSpec):
                     "this is Linux, whose wait is not 2·MSL",
                 ),
             ),
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": subtract the time already spent waiting"
                 if p["rfc1337"]
                 else ": a wait that has been killed has no time left"
