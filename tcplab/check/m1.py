@@ -8,9 +8,12 @@ from typing import Any
 
 from tcplab import seq
 from tcplab.check._core import (
+    Field,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
+    ValueSpec,
     as_event,
     as_int,
     as_state,
@@ -85,12 +88,48 @@ def _run(events: list[Event]) -> list[State]:
     return [State.CLOSED, *(m.handle(e).target for e in events)]
 
 
+def _story(p: Mapping[str, Any]) -> list[State]:
+    """The states of 1_ex_2's path, CLOSED first."""
+    return _run([Event[n] for n in p["events"]])
+
+
+def _earlier(p: Mapping[str, Any], got: State) -> int:
+    """How many of the events had happened when the path was last in ``got`` (-1: never)."""
+    path = _story(p)
+    return max((i for i in range(len(path) - 2) if path[i] is got), default=-1)
+
+
 @register
-class StateAfterEvents(Spec):
+class StateAfterEvents(ValueSpec):
     label = "1_ex_2"
     kind = "predict"
     topic = "the state after a sequence of events (RFC 9293 state machine)"
     title = "Where does the connection end up?"
+
+    answer_field = Field(
+        "your state",
+        read=as_state,
+        mistakes=(
+            Mistake(
+                lambda p, want: _story(p)[-2],
+                lambda p, got, want: (
+                    "that is where the connection is before the last event; apply "
+                    f"{p['events'][-1]} too"
+                ),
+            ),
+            Mistake(
+                when=lambda p, got, want: _earlier(p, got) >= 0,
+                say=lambda p, got, want: (
+                    f"the connection is in that state after {_earlier(p, got)} of the "
+                    f"{len(p['events'])} events; follow the remaining events through the "
+                    "transition table"
+                ),
+            ),
+        ),
+        otherwise="the connection never passes through that state on this path; go event by "
+        "event and look up each (state, event) row",
+    )
+    praise = "right — you can check any path with TcpStateMachine().run(events)."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         for _ in range(50):
@@ -112,30 +151,7 @@ class StateAfterEvents(Spec):
         )
 
     def _expected(self, p: Mapping[str, Any]) -> State:
-        return _run([Event[n] for n in p["events"]])[-1]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got = as_state(answer, "your state")
-        path = _run([Event[n] for n in p["events"]])
-        if got is path[-1]:
-            return "right — you can check any path with TcpStateMachine().run(events)."
-        n = len(p["events"])
-        if got is path[-2]:
-            raise Incorrect(
-                f"that is where the connection is before the last event; apply "
-                f"{p['events'][-1]} too"
-            )
-        earlier = [i for i in range(len(path) - 2) if path[i] is got]
-        if earlier:
-            i = earlier[-1]
-            raise Incorrect(
-                f"the connection is in that state after {i} of the {n} events; follow the "
-                "remaining events through the transition table"
-            )
-        raise Incorrect(
-            "the connection never passes through that state on this path; go event by event "
-            "and look up each (state, event) row"
-        )
+        return _story(p)[-1]
 
 
 @register
