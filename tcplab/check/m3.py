@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    Field,
     FieldSpec,
     Idea,
     Incorrect,
@@ -16,13 +17,13 @@ from tcplab.check._core import (
     NotSolved,
     Spec,
     as_state,
-    fields,
     is_untouched,
     register,
     rubric,
     seq_field,
 )
 from tcplab.check._model import FOUR_WAY_CLOSE, retransmitters, run_script
+from tcplab.check._words import as_word
 from tcplab.fsm import Event, State, TcpStateMachine
 
 _FIN = "a FIN consumes one sequence number, like a byte of data"
@@ -225,7 +226,7 @@ class ThreeWayCloseLastSegment(MultipleChoice):
 
 
 @register
-class CloseLoss(Spec):
+class CloseLoss(FieldSpec):
     label = "3_ex_4"
     kind = "predict"
     topic = "a lost segment in the four-way close: states, who retransmits what"
@@ -241,6 +242,30 @@ class CloseLoss(Spec):
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"lost": rng.choice(self.SEGMENTS)}
+
+    answer_fields = (
+        *(
+            Field(
+                side,
+                read=as_state,
+                otherwise=f": which closing segments has the {side} sent and received?",
+            )
+            for side in ("client", "server")
+        ),
+        Field(
+            "retransmits",
+            read=lambda value, what: as_word(value, ("client", "server"), what),
+            otherwise=": whose FIN is still waiting for its acknowledgment?",
+        ),
+        Field(
+            "segment",
+            read=lambda value, what: as_word(value, ("FIN", "ACK"), what),
+            otherwise=": a lost ACK is never retransmitted by itself; the timer that runs "
+            "belongs to a segment that consumed a sequence number",
+        ),
+    )
+    report = "all"  # the four parts are independent: name every wrong one
+    praise = "right: the FIN's sender retransmits; the other side just ACKs the copy."
 
     def question(self, p: Mapping[str, Any]) -> str:
         return (
@@ -261,29 +286,6 @@ class CloseLoss(Spec):
         (who,) = retransmitters(states)
         # The retransmission timer only runs for unacknowledged SYN/FIN (and data).
         return {**states, "retransmits": who, "segment": "FIN"}
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, ["client", "server", "retransmits", "segment"])
-        want = self._expected(p)
-        problems = []
-        for side in ("client", "server"):
-            if as_state(d[side], side) is not want[side]:
-                problems.append(f"{side}: which closing segments has the {side} sent and received?")
-        who, segment = d["retransmits"], d["segment"]
-        if not isinstance(who, str) or who.strip().lower() not in ("client", "server"):
-            raise Incorrect(f'retransmits should be "client" or "server"; got {who!r}')
-        if not isinstance(segment, str) or segment.strip().upper() not in ("FIN", "ACK"):
-            raise Incorrect(f'segment should be "FIN" or "ACK"; got {segment!r}')
-        if segment.strip().upper() != want["segment"]:
-            problems.append(
-                "segment: a lost ACK is never retransmitted by itself; the timer that runs "
-                "belongs to a segment that consumed a sequence number"
-            )
-        if who.strip().lower() != want["retransmits"]:
-            problems.append("retransmits: whose FIN is still waiting for its acknowledgment?")
-        if problems:
-            raise Incorrect("; ".join(problems))
-        return "right: the FIN's sender retransmits; the other side just ACKs the copy."
 
 
 @register
