@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
     as_bool,
@@ -39,13 +42,58 @@ from tcplab.listener import (
 
 
 @register
-class BacklogPlusOne(Spec):
+class BacklogPlusOne(FieldSpec):
     label = "6_ex_1"
     kind = "predict"
     topic = "listen(backlog) with clients never accepted: backlog+1, somaxconn clamp, ss, counters"
     title = "Nobody calls accept()"
 
-    KEYS = ("client_established", "client_syn_sent", "recv_q", "send_q", "listen_overflows")
+    answer_fields = (
+        # send_q first: a wrong backlog in force explains the other numbers.
+        Field(
+            "send_q",
+            mistakes=(
+                Mistake(
+                    lambda p, want: p["backlog"] if p["backlog"] > p["somaxconn"] else None,
+                    "listen() clamps the backlog to somaxconn",
+                ),
+                Mistake(
+                    when=lambda p, got, want: p["backlog"] < 0,
+                    say="the kernel compares the backlog with somaxconn as an *unsigned* "
+                    "number — what does a negative int become?",
+                ),
+            ),
+            otherwise=": for a listener, Send-Q is the backlog in force (after the clamp)",
+        ),
+        *(
+            Field(
+                key,
+                mistakes=(
+                    Mistake(
+                        lambda p, want: want - 1,
+                        "is one short: the accept queue counts as full only when it holds "
+                        "*more* than the backlog (sk_acceptq_is_full() tests >)",
+                    ),
+                ),
+                otherwise=": a completed handshake waits in the accept queue until accept(); "
+                "how many fit, given the backlog in force?",
+            )
+            for key in ("recv_q", "client_established")
+        ),
+        # Judged after client_established: then only the sum can be wrong.
+        Field(
+            "client_syn_sent", otherwise=": every client is either ESTABLISHED or still in SYN-SENT"
+        ),
+        Field(
+            "listen_overflows",
+            otherwise=": each SYN that finds the accept queue full is dropped and counted once "
+            "(no retransmissions yet)",
+        ),
+    )
+    praise = (
+        "right: backlog B lets B+1 handshakes wait; the rest of the SYNs are dropped "
+        "silently, so those clients sit in SYN-SENT and retry."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         somaxconn = rng.choice([4096, 128])
@@ -70,12 +118,12 @@ class BacklogPlusOne(Spec):
             "handshake finishes before the next client starts). SYN cookies are on (the "
             "default) but the SYN queue never fills. Consider the first second, before any "
             "SYN is retransmitted.\n\n"
+            "- `send_q`, `recv_q`: the Send-Q and Recv-Q that `ss -lnt` shows for the "
+            "listening socket;\n"
             "- `client_established`: how many clients are ESTABLISHED;\n"
             "- `client_syn_sent`: how many are still in SYN-SENT;\n"
-            "- `recv_q`, `send_q`: the Recv-Q and Send-Q that `ss -lnt` shows for the "
-            "listening socket;\n"
             "- `listen_overflows`: by how much `TcpExtListenOverflows` has gone up.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{_dots(self.keys())}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
@@ -88,44 +136,9 @@ class BacklogPlusOne(Spec):
             "listen_overflows": r.get("ListenOverflows", 0),
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        got = {k: as_int(d[k], k) for k in self.KEYS}
-        b, smc = p["backlog"], p["somaxconn"]
-        if got["send_q"] != want["send_q"]:
-            if got["send_q"] == b and b > smc:
-                raise Incorrect("send_q: listen() clamps the backlog to somaxconn")
-            if b < 0:
-                raise Incorrect(
-                    "send_q: the kernel compares the backlog with somaxconn as an *unsigned* "
-                    "number — what does a negative int become?"
-                )
-            raise Incorrect(
-                "send_q: for a listener, Send-Q is the backlog in force (after the clamp)"
-            )
-        for key in ("client_established", "recv_q"):
-            if got[key] == want[key] - 1:
-                raise Incorrect(
-                    f"{key} is one short: the accept queue counts as full only when it holds "
-                    "*more* than the backlog (sk_acceptq_is_full() tests >)"
-                )
-            if got[key] != want[key]:
-                raise Incorrect(
-                    f"{key}: a completed handshake waits in the accept queue until accept(); "
-                    "how many fit, given the backlog in force?"
-                )
-        if got["client_established"] + got["client_syn_sent"] != p["clients"]:
-            raise Incorrect("every client is either ESTABLISHED or still in SYN-SENT")
-        if got["listen_overflows"] != want["listen_overflows"]:
-            raise Incorrect(
-                "listen_overflows: each SYN that finds the accept queue full is dropped and "
-                "counted once (no retransmissions yet)"
-            )
-        return (
-            "right: backlog B lets B+1 handshakes wait; the rest of the SYNs are dropped "
-            "silently, so those clients sit in SYN-SENT and retry."
-        )
+
+def _dots(keys: list[str]) -> str:
+    return ", ".join(repr(k) + ": ..." for k in keys)
 
 
 def _third_ack_run(p: Mapping[str, Any]) -> tuple[AckVerdict, dict[str, int], bool]:
