@@ -22,7 +22,6 @@ from tcplab.check._core import (
     as_int,
     as_state,
     call_student,
-    fields,
     is_untouched,
     register,
 )
@@ -157,13 +156,73 @@ def _third_ack_run(p: Mapping[str, Any]) -> tuple[AckVerdict, dict[str, int], bo
 
 
 @register
-class ThirdAckOverflow(Spec):
+class ThirdAckOverflow(FieldSpec):
     label = "6_ex_2"
     kind = "predict"
     topic = "the third ACK meets a full accept queue: tcp_abort_on_overflow 0 vs 1, counters"
     title = "The third ACK meets a full accept queue"
 
-    KEYS = ("server_sends", "client_state", "request_kept", "counters")
+    answer_fields = (
+        Field(
+            "server_sends",
+            read=lambda value, what: as_word(
+                value, ("nothing", "RST"), what, {"none": "nothing", "drop": "nothing"}
+            ),
+            otherwise=": tcp_abort_on_overflow decides between keeping quiet and resetting — "
+            "which value does what?",
+        ),
+        Field(
+            "client_state",
+            read=as_state,
+            otherwise=lambda p, want: (
+                ": the client moved on when it *sent* its ACK; nothing it receives afterwards "
+                "changes that here"
+                if want is State.ESTABLISHED  # the server sent nothing
+                else ": what does an acceptable RST do to a connection?"
+            ),
+        ),
+        Field(
+            "request_kept",
+            read=as_bool,
+            otherwise=": with this setting, does the kernel give the handshake another chance "
+            "(SYN-ACK retransmissions) or throw the request away?",
+        ),
+        Field(
+            "counters",
+            read=lambda value, what: as_words(
+                value, COUNTERS, what, {f"TcpExt{c}": c for c in COUNTERS}
+            ),
+            mistakes=(
+                Mistake(
+                    when=lambda p, got, want: bool(got - want),
+                    say=lambda p, got, want: (
+                        f"{', '.join(sorted(got - want))} does not move here — which counters "
+                        "belong to the SYN queue or to cookies?"
+                    ),
+                ),
+                Mistake(
+                    when=lambda p, got, want: got < want,
+                    say=lambda p, got, want: (
+                        f"{len(want - got)} counter(s) missing — an accept-queue overflow is "
+                        "counted as an overflow *and* as a drop"
+                        + (
+                            ", and a reset of a request has its own"
+                            if "EmbryonicRsts" in want
+                            else ""
+                        )
+                    ),
+                ),
+            ),
+        ),
+    )
+
+    def praise_for(self, p: Mapping[str, Any], want: Any) -> str:
+        if want["server_sends"] == "RST":
+            return "right: abort_on_overflow=1 resets at once — the client learns, but loses."
+        return (
+            "right: with the default 0 the ACK is dropped and the request marked acked; the "
+            "server keeps resending SYN-ACKs and the connection completes when room appears."
+        )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"backlog": rng.randint(1, 64), "abort": rng.choice([0, 1])}
@@ -196,58 +255,6 @@ class ThirdAckOverflow(Spec):
             "request_kept": kept,
             "counters": set(moved),
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        sends = as_word(
-            d["server_sends"],
-            ("nothing", "RST"),
-            "server_sends",
-            {"none": "nothing", "drop": "nothing"},
-        )
-        state = as_state(d["client_state"], "client_state")
-        kept = as_bool(d["request_kept"], "request_kept")
-        counters = as_words(
-            d["counters"], COUNTERS, "counters", {f"TcpExt{c}": c for c in COUNTERS}
-        )
-        if sends != want["server_sends"]:
-            raise Incorrect(
-                "server_sends: tcp_abort_on_overflow decides between keeping quiet and "
-                "resetting — which value does what?"
-            )
-        if state is not want["client_state"]:
-            if want["server_sends"] == "nothing":
-                raise Incorrect(
-                    "client_state: the client moved on when it *sent* its ACK; nothing it "
-                    "receives afterwards changes that here"
-                )
-            raise Incorrect("client_state: what does an acceptable RST do to a connection?")
-        if kept != want["request_kept"]:
-            raise Incorrect(
-                "request_kept: with this setting, does the kernel give the handshake another "
-                "chance (SYN-ACK retransmissions) or throw the request away?"
-            )
-        if counters != want["counters"]:
-            missing, extra = want["counters"] - counters, counters - want["counters"]
-            if extra:
-                raise Incorrect(
-                    f"counters: {', '.join(sorted(extra))} does not move here — which counters "
-                    "belong to the SYN queue or to cookies?"
-                )
-            raise Incorrect(
-                f"counters: {len(missing)} counter(s) missing — an accept-queue overflow is "
-                "counted as an overflow *and* as a drop, and a reset of a request has its own"
-                if want["server_sends"] == "RST"
-                else f"counters: {len(missing)} counter(s) missing — an accept-queue overflow "
-                "is counted as an overflow *and* as a drop"
-            )
-        if want["server_sends"] == "RST":
-            return "right: abort_on_overflow=1 resets at once — the client learns, but loses."
-        return (
-            "right: with the default 0 the ACK is dropped and the request marked acked; the "
-            "server keeps resending SYN-ACKs and the connection completes when room appears."
-        )
 
 
 def _room(recv_q: int, send_q: int) -> int:
