@@ -15,14 +15,14 @@ from tcplab.check._core import (
     Field,
     FieldSpec,
     Incorrect,
+    ListField,
     Mistake,
-    NotSolved,
     Spec,
+    ValueSpec,
     as_bool,
     as_int,
     as_state,
     call_student,
-    is_untouched,
     register,
 )
 from tcplab.check._words import as_word, as_words
@@ -274,11 +274,39 @@ def _children(n: int) -> list[Child]:
 
 
 @register
-class ReadingSs(Spec):
+class ReadingSs(ValueSpec):
     label = "6_ex_3"
     kind = "compute"
     topic = "reading `ss -lnt` Recv-Q/Send-Q for a listener: room left in the accept queue"
     title = "Reading `ss -lnt`"
+
+    answer_field = ListField(
+        "your answer",
+        read=as_int,
+        rows=lambda p: [{"recv_q": r, "send_q": s} for r, s in p["rows"]],
+        shape="a list of four ints, one per listening socket",
+        mistakes=(
+            Mistake(
+                lambda p, want: [max(0, s - r) for r, s in p["rows"]],
+                "you treated Send-Q as the number that fits; the kernel's test is "
+                "'full when the queue holds more than the backlog'",
+            ),
+            *(
+                Mistake(
+                    wrong,
+                    "for a listener, Recv-Q is how many connections wait for accept() and "
+                    "Send-Q is the backlog — not bytes",
+                )
+                for wrong in (
+                    lambda p, want: [max(0, r - s) for r, s in p["rows"]],
+                    lambda p, want: [r for r, _ in p["rows"]],
+                )
+            ),
+        ),
+        entry_otherwise="room = backlog + 1 − waiting, never below 0",
+        wrong="socket(s) {all} are wrong: {hint}",
+    )
+    praise = "right: Recv-Q is the accept queue, Send-Q the backlog, and B+1 fit."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         rows = []
@@ -311,29 +339,6 @@ class ReadingSs(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [_room(r, s) for r, s in p["rows"]]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        rows = p["rows"]
-        if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != 4:
-            raise Incorrect("answer with a list of four ints, one per listening socket")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some entries are still ...")
-        got = [as_int(a, "each entry") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right: Recv-Q is the accept queue, Send-Q the backlog, and B+1 fit."
-        if got == [max(0, s - r) for r, s in rows]:
-            raise Incorrect(
-                "you treated Send-Q as the number that fits; the kernel's test is "
-                "'full when the queue holds more than the backlog'"
-            )
-        if got == [max(0, r - s) for r, s in rows] or got == [r for r, _ in rows]:
-            raise Incorrect(
-                "for a listener, Recv-Q is how many connections wait for accept() and Send-Q "
-                "is the backlog — not bytes"
-            )
-        bad = [i + 1 for i in range(4) if got[i] != want[i]]
-        raise Incorrect(f"socket(s) {bad} are wrong: room = backlog + 1 − waiting, never below 0")
 
 
 def _admit_cases(rng: random.Random) -> list[tuple[int, int, int, int, int]]:
