@@ -585,15 +585,17 @@ class Mistake:
         return self.say(p, got, want) if callable(self.say) else self.say
 
 
-def _named(name: str, text: str) -> str:
-    """``name`` and a hint as one sentence: "x: hint", "x is one short: hint"."""
-    if not name:
-        return text.removeprefix(":").strip()
-    if text.startswith(":"):
-        return name + text
+def _named(name: str, text: str, named: bool = True) -> str:
+    """``name`` and a hint as one sentence: "x: hint", "x is one short: hint".
+
+    ``named=False`` (the field is the whole answer) drops the name where the hint is a
+    sentence of its own; a hint that starts "is …" keeps it as its subject.
+    """
     if text.startswith("is "):
         return f"{name} {text}"
-    return f"{name}: {text}"
+    if text.startswith(":"):
+        return name + text if named else text[1:].strip()
+    return f"{name}: {text}" if named else text
 
 
 @dataclass(frozen=True)
@@ -630,17 +632,16 @@ class Field:
         """
         if self.same(got, want):
             return None
-        name = self.name if named else ""
         for m in self.mistakes:
             if m.matches(p, got, want, self.same):
-                return _named(name, m.words(p, got, want))
+                return _named(self.name, m.words(p, got, want), named)
         if self.diagnose is not None:
             try:
-                self.diagnose(got, want, name or "your answer")
+                self.diagnose(got, want, self.name)
             except Incorrect as exc:
                 return str(exc)
         hint = self.otherwise(p, want) if callable(self.otherwise) else self.otherwise
-        return _named(name, hint)
+        return _named(self.name, hint, named)
 
 
 @dataclass(frozen=True)
@@ -675,10 +676,9 @@ class ListField(Field):
     def problem(self, p: Params, got: Any, want: Any, *, named: bool = True) -> str | None:
         if self.same(got, want):
             return None
-        name = self.name if named else ""
         for m in self.mistakes:
             if m.matches(p, got, want, self.same):
-                return _named(name, m.words(p, got, want))
+                return _named(self.name, m.words(p, got, want), named)
         rows = self.rows(p)
         wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
         i = wrong[0]
@@ -690,28 +690,39 @@ class ListField(Field):
         summary = self.wrong.format(
             k=len(wrong), n=len(got), first=i + 1, all=[j + 1 for j in wrong], hint=hint
         )
-        return _named(name, summary)
+        return _named(self.name, summary, named)
 
 
 def _equal(got: Any, want: Any) -> bool:
     return bool(got == want)
 
 
-def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str]) -> Field:
+def seq_field(
+    name: str,
+    *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str],
+    show_offsets: bool = False,
+) -> Field:
     """A sequence-number field: typical off-by-N mistakes, then :func:`seq_diagnosis`.
 
     Each mistake is ``(offset, say)``: the wrong value is the right one plus ``offset``
     (modulo 2^32); ``offset`` may be a function of the parameters (e.g. minus the data
-    length).
+    length). Such an offset is put in words ("is 2 too high: …") only with
+    ``show_offsets`` — where the student's own numbers make it no secret.
     """
 
     def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
         return lambda p, want: (want + (off(p) if callable(off) else off)) % seq.MOD
 
-    def words(off: int | Callable[[Mapping[str, Any]], int], say: str) -> str:
+    def words(
+        off: int | Callable[[Mapping[str, Any]], int], say: str
+    ) -> str | Callable[[Params, Any, Any], str]:
         # "one short: …" as seq_diagnosis says it; an offset that depends on the
         # parameters (the data length) would give the number away, so no words then.
-        return say if callable(off) else f"is {_offset_words(off)}: {say}"
+        if not callable(off):
+            return f"is {_offset_words(off)}: {say}"
+        if show_offsets:
+            return lambda p, got, want: f"is {_offset_words(off(p))}: {say}"
+        return say
 
     return Field(
         name,

@@ -15,22 +15,44 @@ from tcplab.check._core import (
     Spec,
     ValueSpec,
     as_event,
-    as_int,
     as_state,
     fields,
     is_untouched,
     register,
-    seq_diagnosis,
+    seq_field,
 )
 from tcplab.fsm import ARCS, TRANSITIONS, Event, Send, State, TcpStateMachine, legal_events
 
 
 @register
-class ConsumedNumbers(Spec):
+class ConsumedNumbers(ValueSpec):
     label = "1_ex_1"
     kind = "compute"
     topic = "which segments consume sequence numbers (SYN, data, FIN; not pure ACKs)"
     title = "Counting sequence numbers"
+
+    answer_field = seq_field(
+        "your SND.NXT",
+        (
+            lambda p: -p["sizes"][-1],
+            "every data byte consumes a sequence number; one segment is missing",
+        ),
+        (-1, "a SYN and a FIN each consume one sequence number; one of them is missing"),
+        (-2, "the SYN and the FIN each consume one sequence number, like a byte of data"),
+        (
+            lambda p: p["pure_acks"],
+            "pure ACKs consume no sequence numbers: only SYN, FIN and data bytes do",
+        ),
+        *(
+            (
+                lambda p, d=d: p["pure_acks"] + d,
+                "pure ACKs consume no sequence numbers, and check the SYN and FIN",
+            )
+            for d in (-1, 1)
+        ),
+        show_offsets=True,  # the student knows the sizes and the ACK count anyway
+    )
+    praise = "SYN, data and FIN consume sequence numbers; pure ACKs don't."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         sizes = [rng.randint(10, 1460) for _ in range(rng.randint(2, 3))]
@@ -51,20 +73,6 @@ class ConsumedNumbers(Spec):
     def _expected(self, p: Mapping[str, Any]) -> int:
         total = 1 + sum(p["sizes"]) + 1  # SYN + data + FIN; pure ACKs consume nothing
         return seq.add(p["iss"], total)
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got = as_int(answer, "your SND.NXT")
-        k = p["pure_acks"]
-        reasons = {
-            -p["sizes"][-1]: "every data byte consumes a sequence number; one segment is missing",
-            -1: "a SYN and a FIN each consume one sequence number; one of them is missing",
-            -2: "the SYN and the FIN each consume one sequence number, like a byte of data",
-            k: "pure ACKs consume no sequence numbers: only SYN, FIN and data bytes do",
-            k - 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
-            k + 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
-        }
-        seq_diagnosis(got, self._expected(p), "your SND.NXT", reasons)
-        return "SYN, data and FIN consume sequence numbers; pure ACKs don't."
 
 
 def _random_walk(rng: random.Random, length: int) -> list[Event]:
