@@ -13,9 +13,11 @@ from tcplab.check._core import (
     FieldSpec,
     Idea,
     Incorrect,
+    Mistake,
     MultipleChoice,
     NotSolved,
     Spec,
+    ValueSpec,
     as_state,
     is_untouched,
     register,
@@ -126,12 +128,76 @@ def _path(events: tuple[Event, ...]) -> list[State]:
     return [State.ESTABLISHED, *(t.target for t in m.run(list(events)))]
 
 
+def _as_states(value: Any, what: str) -> list[State]:
+    """A list of states, each read with :func:`as_state`."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise Incorrect("answer with a list of states, from ESTABLISHED to CLOSED")
+    if any(is_untouched(a) for a in value):
+        raise NotSolved("some states in your list are still ...")
+    return [as_state(a, "each state") for a in value]
+
+
+def _in_scenario(*scenarios: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda p: p["scenario"] in scenarios
+
+
+_CLOSES_FIRST = _in_scenario("four-way", "merged", "simultaneous")
+_PASSIVE = _in_scenario("passive")
+
+
 @register
-class ClosePath(Spec):
+class ClosePath(ValueSpec):
     label = "3_ex_2"
     kind = "predict"
     topic = "states of a close: four-way, merged FIN+ACK, simultaneous, passive"
     title = "Which states does the close pass through?"
+
+    answer_field = Field(
+        "your states",
+        read=_as_states,
+        mistakes=(
+            Mistake(
+                when=lambda p, got, want: (
+                    not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED
+                ),
+                say="the list should start with ESTABLISHED and end with CLOSED",
+            ),
+            Mistake(
+                when=lambda p, got, want: _in_scenario("merged")(p) and State.FIN_WAIT_2 in got,
+                say="FIN-WAIT-2 means 'my FIN is acknowledged, the peer's FIN has not come "
+                "yet'; here both arrive in one segment",
+            ),
+            Mistake(
+                when=lambda p, got, want: (
+                    _in_scenario("simultaneous")(p) and State.FIN_WAIT_2 in got
+                ),
+                say="the peer's FIN arrived while your own FIN was still unacknowledged: that "
+                "is not FIN-WAIT-2, there is a state for exactly this case",
+            ),
+            Mistake(
+                when=lambda p, got, want: _CLOSES_FIRST(p) and State.TIME_WAIT not in got,
+                say="the side that closes first always waits before deleting its TCB",
+            ),
+            Mistake(
+                when=lambda p, got, want: _PASSIVE(p) and State.TIME_WAIT in got,
+                say="only the side that sends the last ACK waits; the passive closer doesn't",
+            ),
+            Mistake(
+                when=lambda p, got, want: (
+                    _PASSIVE(p) and any(s.name.startswith("FIN_WAIT") for s in got)
+                ),
+                say="FIN-WAIT states belong to the side that closes first",
+            ),
+            Mistake(
+                when=lambda p, got, want: len(got) != len(want),
+                say=lambda p, got, want: (
+                    f"your list has {len(got)} states; count one per event plus the start"
+                ),
+            ),
+        ),
+        otherwise="some states are out of place; follow the events one by one",
+    )
+    praise = "right — every arc you used is a row of fsm.TRANSITIONS."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"scenario": rng.choice(sorted(_SCENARIOS))}
@@ -146,40 +212,6 @@ class ClosePath(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[State]:
         return _path(_SCENARIOS[p["scenario"]][1])
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        if isinstance(answer, str) or not isinstance(answer, list | tuple):
-            raise Incorrect("answer with a list of states, from ESTABLISHED to CLOSED")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some states in your list are still ...")
-        got = [as_state(a, "each state") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right — every arc you used is a row of fsm.TRANSITIONS."
-        if not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED:
-            raise Incorrect("the list should start with ESTABLISHED and end with CLOSED")
-        sc = p["scenario"]
-        if sc == "merged" and State.FIN_WAIT_2 in got:
-            raise Incorrect(
-                "FIN-WAIT-2 means 'my FIN is acknowledged, the peer's FIN has not come yet'; "
-                "here both arrive in one segment"
-            )
-        if sc == "simultaneous" and State.FIN_WAIT_2 in got:
-            raise Incorrect(
-                "the peer's FIN arrived while your own FIN was still unacknowledged: that is "
-                "not FIN-WAIT-2, there is a state for exactly this case"
-            )
-        if sc in ("four-way", "merged", "simultaneous") and State.TIME_WAIT not in got:
-            raise Incorrect("the side that closes first always waits before deleting its TCB")
-        if sc == "passive" and State.TIME_WAIT in got:
-            raise Incorrect(
-                "only the side that sends the last ACK waits; the passive closer doesn't"
-            )
-        if sc == "passive" and any(s.name.startswith("FIN_WAIT") for s in got):
-            raise Incorrect("FIN-WAIT states belong to the side that closes first")
-        if len(got) != len(want):
-            raise Incorrect(f"your list has {len(got)} states; count one per event plus the start")
-        raise Incorrect("some states are out of place; follow the events one by one")
 
 
 @register
