@@ -198,6 +198,8 @@ class LegalEvents(Spec):
         return frozenset(legal_events(State[p["state"]]))
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: one message names the extra events and, per kind (user call, segment,
+        # timer), the missing ones — two set differences at once, not one hint.
         if isinstance(answer, str | bytes) or not hasattr(answer, "__iter__"):
             raise Incorrect(f"answer with a set of events, e.g. {{'CLOSE'}}; you gave {answer!r}")
         items = list(answer)
@@ -305,6 +307,8 @@ class SegmentSent(Spec):
         return out
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a list of (state, segment) cases, each judged on both parts, every wrong
+        # part named with a why for that pair of segments.
         if not isinstance(answer, list | tuple) or len(answer) != len(p["cases"]):
             raise Incorrect(f"answer with a list of {len(p['cases'])} dicts, one per case")
         problems = []
@@ -361,6 +365,8 @@ class ProcNetTcpCode(Spec):
         return out
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: the dict's keys are this student's states (drawn per student) and a code is
+        # read as hex text; answer_fields are fixed per class.
         want = self._expected(p)
         d = fields(answer, list(want))
         codes = {State[s].linux_number: State[s] for s in State.__members__}

@@ -86,8 +86,8 @@ class HandshakeNumbers(FieldSpec):
         }
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        # Beyond single fields: numbers built from the wrong side's ISN, and forgetting
-        # the data (an offset that depends on this student's data length).
+        # Hand-written (on top of the fields): numbers built from the wrong side's ISN and forgotten
+        # data compare fields with each other.
         got = self.read_fields(p, answer)
         x = p["client_isn"]
         if got["syn_ack_seq"] in (x, seq.add(x, 1)) or got["ack_ack"] in (x, seq.add(x, 1)):
@@ -141,6 +141,8 @@ class RetryTimeline(Spec):
         return {"send_times": list(tl.send_times), "gives_up_at": tl.give_up}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: gives_up_at is judged against the student's own send times (last send + one
+        # more, doubled, timeout) and the gaps between them.
         d = fields(answer, ["send_times", "gives_up_at"])
         times = d["send_times"]
         if isinstance(times, str) or not isinstance(times, list | tuple):

@@ -378,6 +378,7 @@ class WhyHalfClose(Spec):
         )
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: an explanation, checked by a keyword rubric, not a value.
         rubric(
             answer,
             self.IDEAS,

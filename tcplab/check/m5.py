@@ -81,6 +81,8 @@ class BuildSerialLt(Spec):
         return seq.lt
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many pairs, not compared
+        # with one value.
         if not callable(answer):
             raise Incorrect(f"pass your function itself (seq_lt, no parentheses); got {answer!r}")
         pairs = [tuple(x) for x in p["pairs"]]

@@ -410,6 +410,7 @@ class BuildAdmission(Spec):
         return reference_admit
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many listener states.
         if not callable(answer):
             raise Incorrect(
                 f"pass your function itself (admit_syn, no parentheses); got {answer!r}"

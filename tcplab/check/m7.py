@@ -401,6 +401,7 @@ class BuildCookieCheck(Spec):
         return cookie_mss
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many cookies.
         if not callable(answer):
             raise Incorrect(
                 f"pass your function itself (cookie_mss, no parentheses); got {answer!r}"
