@@ -699,7 +699,7 @@ def _equal(got: Any, want: Any) -> bool:
 
 def seq_field(
     name: str,
-    *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str],
+    *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str] | Mistake,
     show_offsets: bool = False,
 ) -> Field:
     """A sequence-number field: typical off-by-N mistakes, then :func:`seq_diagnosis`.
@@ -707,7 +707,9 @@ def seq_field(
     Each mistake is ``(offset, say)``: the wrong value is the right one plus ``offset``
     (modulo 2^32); ``offset`` may be a function of the parameters (e.g. minus the data
     length). Such an offset is put in words ("is 2 too high: …") only with
-    ``show_offsets`` — where the student's own numbers make it no secret.
+    ``show_offsets`` — where the student's own numbers make it no secret. A
+    :class:`Mistake` is taken as it is (a wrong value that is no offset, e.g. the other
+    side's ISN); mistakes are tried in the order given.
     """
 
     def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
@@ -726,7 +728,9 @@ def seq_field(
 
     return Field(
         name,
-        mistakes=tuple(Mistake(wrong(off), words(off, say)) for off, say in mistakes),
+        mistakes=tuple(
+            m if isinstance(m, Mistake) else Mistake(wrong(m[0]), words(*m)) for m in mistakes
+        ),
         diagnose=seq_diagnosis,
     )
 
