@@ -47,7 +47,8 @@ Adding the exercises of a module (e.g. module 4)
    A compute/predict exercise answered with a dict is best a :class:`FieldSpec`: list
    its ``answer_fields`` (:class:`Field`: name, converter, typical :class:`Mistake` s
    with what to say, a fallback hint) and write no ``grade()`` at all, unless it must
-   diagnose something no single field can (see ``2_ex_1``). One answered with a single
+   diagnose something no single field can (see ``2_ex_2``: a give-up time judged
+   against the student's own send times). One answered with a single
    value or a list is a :class:`ValueSpec` with one ``answer_field`` (a :class:`Field`,
    or a :class:`ListField`: entry converter, whole-list mistakes, per-row hints).
 

@@ -16,6 +16,14 @@ A spec has four parts, all pure functions of a parameter dict:
   "incorrect" by raising :class:`Incorrect` and "not solved yet" by raising
   :class:`NotSolved`; returning a string means "correct" (the string is the praise).
 
+Most compute/predict specs write no ``grade()``: they *declare* the answer. A
+:class:`FieldSpec` (a dict answer) lists :class:`Field` s, a :class:`ValueSpec` (one value,
+or a :class:`ListField` with one entry per row of the question) has one; a field names its
+converter, its typical :class:`Mistake` s (a wrong value computed from the parameters, or a
+test for a family of them) with what to say, and a last-resort hint. The expected value
+always comes from ``_expected``; hand-written ``grade()`` is left for what no field can
+judge (build exercises, rubrics, values judged against each other).
+
 :func:`grade` wraps all of that into a :class:`Result` and never lets an exception out:
 an untouched answer (``None``, ``...``, a function raising ``NotImplementedError``)
 becomes "not solved yet", anything unreadable becomes "incorrect" with a reason.
@@ -750,7 +758,7 @@ class ValueSpec(DeclaredSpec):
 
     Subclasses set :data:`answer_field` (a :class:`Field`, or a :class:`ListField`), whose
     ``name`` is how conversion errors refer to the answer ("your state"); feedback on a
-    wrong value does not repeat it.
+    wrong value repeats it only as the subject of a hint that starts "is …".
     """
 
     answer_field: ClassVar[Field]
