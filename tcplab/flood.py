@@ -676,7 +676,7 @@ class _Flood:
         Written for speed (local names, rare work in methods): it runs once per step.
         """
         lst, ev, dt, ctr = self.lst, self.ev, self.dt, self.ctr
-        accq, c_cnt, attack = lst.accq, lst.c_cnt, lst.attack  # (lists mutated in place)
+        accq, attack = lst.accq, lst.attack  # (lists mutated in place)
         steps = [*self.attack_steps, INF]  # (a sentinel: steps[ai] is always valid)
         counts = self.attack_counts
         drain, hard_end = self.cfg.drain, self.hard_end
@@ -685,27 +685,14 @@ class _Flood:
         s = ai = next_ns = peak = 0
         tokens = 0.0
         while True:
-            if len(c_cnt) != lst.n_coh_seen and lst.timer_due == INF:
-                lst.refresh_timer()  # a first cohort appeared: its timers are the earliest
-            due = lst.timer_due
-            nxt = steps[ai]
-            if due < nxt:
-                nxt = due
-            if ev and int(ev[0][0] / dt) < nxt:
-                nxt = int(ev[0][0] / dt)
-            if per_step > 0 and lst.acc_head < len(accq):
-                nxt = min(nxt, s + self.steps_to_next_accept(tokens))
             stop_at = hard_end if drain and self.unresolved else soft_end
-            if next_ns < nxt and next_ns < stop_at:
-                nxt = next_ns
-            if nxt < s:
-                nxt = s
+            nxt = self.next_step(s, steps[ai], next_ns, stop_at, tokens)
             if nxt >= stop_at:
                 break
             if per_step > 0 and nxt > s:  # tokens accumulate while the loop skips steps
                 tokens = min(tokens + (nxt - s) * per_step, burst)
             s = nxt
-            if s >= due:
+            if s >= lst.timer_due:
                 lst.fire_cohort_timers(s)
             n_att = 0
             if steps[ai] == s:
@@ -721,6 +708,23 @@ class _Flood:
                 tokens -= self.application_accepts(s, int(tokens))
             if s >= next_ns:
                 next_ns = self.sample(s, next_ns)
+
+    def next_step(self, s: int, attack_step: int, next_ns: int, stop_at: int, tokens: float) -> int:
+        """The next step with work at or after ``s``: the earliest of the next attack step,
+        cohort timer, client event, accept and sample (a sample only before ``stop_at``)."""
+        lst, ev = self.lst, self.ev
+        if len(lst.c_cnt) != lst.n_coh_seen and lst.timer_due == INF:
+            lst.refresh_timer()  # a first cohort appeared: its timers are the earliest
+        nxt = attack_step
+        if lst.timer_due < nxt:
+            nxt = lst.timer_due
+        if ev and int(ev[0][0] / self.dt) < nxt:
+            nxt = int(ev[0][0] / self.dt)
+        if self.acc_per_step > 0 and lst.acc_head < len(lst.accq):
+            nxt = min(nxt, s + self.steps_to_next_accept(tokens))
+        if next_ns < nxt and next_ns < stop_at:
+            nxt = next_ns
+        return nxt if nxt > s else s
 
     def steps_to_next_accept(self, tokens: float) -> int:
         """Steps until the token bucket holds one accept."""

@@ -912,30 +912,138 @@ def test_retry_exercises_follow_the_timer_presets_and_name_the_kernel():
     assert type(get_spec("2_ex_2")).__mro__[1] is type(get_spec("2_ex_3")).__mro__[1]
 
 
-def test_a_dict_exercise_is_graded_by_declared_fields():
-    from tcplab.check._core import FieldSpec
+_DECLARED = {
+    # dict answers, field by field
+    "2_ex_1": "FieldSpec",
+    "2_ex_4": "FieldSpec",
+    "3_ex_1": "FieldSpec",
+    "3_ex_4": "FieldSpec",
+    "4_ex_1": "FieldSpec",
+    "4_ex_3": "FieldSpec",
+    "4_ex_4": "FieldSpec",
+    "5_ex_3": "FieldSpec",
+    "5_ex_4": "FieldSpec",
+    "6_ex_1": "FieldSpec",
+    "6_ex_2": "FieldSpec",
+    "7_ex_1": "FieldSpec",
+    "7_ex_3": "FieldSpec",
+    "8_ex_1": "FieldSpec",
+    "8_ex_2": "FieldSpec",
+    "8_ex_4": "FieldSpec",
+    # one value, or a list with one entry per row
+    "1_ex_1": "ValueSpec",
+    "1_ex_2": "ValueSpec",
+    "3_ex_2": "ValueSpec",
+    "5_ex_2": "ValueSpec",
+    "6_ex_3": "ValueSpec",
+    "7_ex_2": "ValueSpec",
+    "8_ex_3": "ValueSpec",
+}
 
-    for label in (
-        "2_ex_1",
-        "3_ex_1",
-        "4_ex_1",
-        "4_ex_4",
-        "5_ex_3",
-        "5_ex_4",
-        "7_ex_1",
-        "7_ex_3",
-        "8_ex_1",
-    ):
-        assert isinstance(get_spec(label), FieldSpec), label
-        assert "grade" not in type(get_spec(label)).__dict__ or label == "2_ex_1"
-    spec = get_spec("2_ex_1")
-    assert [f.name for f in spec.answer_fields] == [
+
+def test_compute_and_predict_exercises_are_graded_by_declared_fields():
+    from tcplab.check import _core
+
+    for label, base in _DECLARED.items():
+        spec = get_spec(label)
+        owner = next(c for c in type(spec).__mro__ if "grade" in c.__dict__)
+        assert owner is getattr(_core, base), (label, owner)
+    assert [f.name for f in get_spec("2_ex_1").answer_fields] == [  # type: ignore[attr-defined]
         "syn_ack_seq",
         "syn_ack_ack",
         "ack_seq",
         "ack_ack",
         "server_ack_after_data",
     ]
+
+
+def test_every_hand_written_grade_says_why():
+    import inspect
+
+    from tcplab.check import _core
+
+    declared = (_core.DeclaredSpec, _core.MultipleChoice)
+    hand_written = []
+    for spec in (get_spec(label) for label in ALL):
+        owner = next(c for c in type(spec).__mro__ if "grade" in c.__dict__)
+        if owner.__module__.startswith("tcplab.check.m"):
+            first = inspect.getsource(owner.grade).splitlines()[1].strip()
+            assert first.startswith("# Hand-written: "), (spec.label, first)
+            hand_written.append(spec.label)
+        else:
+            assert issubclass(owner, declared), spec.label
+    assert not set(hand_written) & set(_DECLARED)
+    assert set(hand_written) | set(_DECLARED) | MULTIPLE_CHOICE == set(ALL)
+
+
+def test_declared_mistakes_and_list_fields():
+    from tcplab.check._core import (
+        Field,
+        FieldSpec,
+        Incorrect,
+        ListField,
+        Mistake,
+        NotSolved,
+        ValueSpec,
+    )
+
+    with pytest.raises(TypeError, match="exactly one of value= and when="):
+        Mistake(say="x")
+    with pytest.raises(TypeError, match="exactly one of value= and when="):
+        Mistake(lambda p, w: 1, "x", when=lambda p, g, w: True)
+    with pytest.raises(TypeError, match="say="):
+        Mistake(lambda p, w: 1)
+
+    class Counts(ValueSpec):
+        answer_field = ListField(
+            "your counts",
+            rows=lambda p: [{"n": n} for n in p["ns"]],
+            shape="a list of {n} ints",
+            mistakes=(Mistake(lambda p, want: [0] * len(want), "nothing is zero here"),),
+            entry_mistakes=(Mistake(lambda row, want: want - 1, "one short"),),
+            entry_otherwise="count again",
+            wrong="#{first} ({k} of {n}, {all}): {hint}",
+        )
+
+        def _expected(self, p):
+            return [n * 2 for n in p["ns"]]
+
+    spec, p = Counts(), {"ns": [1, 2, 3]}
+    assert spec.grade(p, [2, 4, 6]) == "right."
+    cases: list[tuple[Any, str]] = [
+        ([0, 0, 0], "nothing is zero here"),
+        ([2, 3, 7], "#2 (2 of 3, [2, 3]): one short"),
+        ([2, 4, 9], "#3 (1 of 3, [3]): count again"),
+        ([2, 4], "answer with a list of 3 ints"),
+        ("246", "answer with a list of 3 ints"),
+        ([2, "x", 6], "each entry should be a number"),
+    ]
+    for answer, message in cases:
+        with pytest.raises(Incorrect) as exc:
+            spec.grade(p, answer)
+        assert str(exc.value).startswith(message), (answer, str(exc.value))
+    with pytest.raises(NotSolved, match="some entries are still"):
+        spec.grade(p, [2, ..., 6])
+
+    class Both(FieldSpec):
+        answer_fields = (
+            Field("a", otherwise=lambda p, want: f": it is {'even' if want % 2 == 0 else 'odd'}"),
+            Field("b", mistakes=(Mistake(when=lambda p, got, want: got < 0, say="is negative"),)),
+        )
+        report = "all"
+
+        def _expected(self, p):
+            return {"a": 4, "b": 5}
+
+    class First(Both):
+        report = "first"
+
+    with pytest.raises(Incorrect, match=r"^a: it is even; b is negative$"):
+        Both().grade({}, {"a": 3, "b": -1})
+    with pytest.raises(Incorrect, match=r"^a: it is even$"):
+        First().grade({}, {"a": 3, "b": -1})
+    with pytest.raises(Incorrect, match=r"^b is negative$"):
+        First().grade({}, {"a": 4, "b": -1})
 
 
 def test_acceptability_segments_cover_table_5():

@@ -47,7 +47,10 @@ Adding the exercises of a module (e.g. module 4)
    A compute/predict exercise answered with a dict is best a :class:`FieldSpec`: list
    its ``answer_fields`` (:class:`Field`: name, converter, typical :class:`Mistake` s
    with what to say, a fallback hint) and write no ``grade()`` at all, unless it must
-   diagnose something no single field can (see ``2_ex_1``).
+   diagnose something no single field can (see ``2_ex_2``: a give-up time judged
+   against the student's own send times). One answered with a single
+   value or a list is a :class:`ValueSpec` with one ``answer_field`` (a :class:`Field`,
+   or a :class:`ListField`: entry converter, whole-list mistakes, per-row hints).
 
    Helpers: ``as_int``/``as_float``/``as_state``/``as_bool``/``fields`` (parse answers,
    raising the right exception), ``seq_diagnosis`` (off-by-one / wrap feedback),
@@ -78,11 +81,13 @@ from tcplab.check._core import (
     FieldSpec,
     Idea,
     Incorrect,
+    ListField,
     Mistake,
     MultipleChoice,
     NotSolved,
     Result,
     Spec,
+    ValueSpec,
     all_specs,
     as_bool,
     as_event,
@@ -113,11 +118,13 @@ __all__ = [
     "FieldSpec",
     "Idea",
     "Incorrect",
+    "ListField",
     "Mistake",
     "MultipleChoice",
     "NotSolved",
     "Result",
     "Spec",
+    "ValueSpec",
     "as_bool",
     "as_event",
     "as_float",

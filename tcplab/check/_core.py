@@ -16,6 +16,14 @@ A spec has four parts, all pure functions of a parameter dict:
   "incorrect" by raising :class:`Incorrect` and "not solved yet" by raising
   :class:`NotSolved`; returning a string means "correct" (the string is the praise).
 
+Most compute/predict specs write no ``grade()``: they *declare* the answer. A
+:class:`FieldSpec` (a dict answer) lists :class:`Field` s, a :class:`ValueSpec` (one value,
+or a :class:`ListField` with one entry per row of the question) has one; a field names its
+converter, its typical :class:`Mistake` s (a wrong value computed from the parameters, or a
+test for a family of them) with what to say, and a last-resort hint. The expected value
+always comes from ``_expected``; hand-written ``grade()`` is left for what no field can
+judge (build exercises, rubrics, values judged against each other).
+
 :func:`grade` wraps all of that into a :class:`Result` and never lets an exception out:
 an untouched answer (``None``, ``...``, a function raising ``NotImplementedError``)
 becomes "not solved yet", anything unreadable becomes "incorrect" with a reason.
@@ -32,7 +40,7 @@ import random
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -45,13 +53,16 @@ from tcplab.fsm import Event, State
 __all__ = [
     "KINDS",
     "STATUSES",
+    "DeclaredSpec",
     "Field",
     "FieldSpec",
     "Incorrect",
+    "ListField",
     "Mistake",
     "NotSolved",
     "Result",
     "Spec",
+    "ValueSpec",
     "all_specs",
     "call_student",
     "call_time_limit",
@@ -545,29 +556,67 @@ def seq_diagnosis(got: int, want: int, name: str, reasons: Mapping[int, str] | N
     )
 
 
+Params = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong value of one answer field, and what to say when a student gives it.
+    """A typical wrong answer to one field, and what to say when a student gives it.
 
-    ``value(p, want)`` computes the wrong value from the parameters and the right value,
-    or returns None where this mistake cannot arise for these parameters.
+    Give either ``value(p, want)``, the wrong value computed from the parameters and the
+    right value (None where this mistake cannot arise for these parameters), or
+    ``when(p, got, want)``, a test for a whole family of wrong values (any earlier state
+    on the path, a set with names that do not belong). ``say`` is the hint: a string, or
+    ``say(p, got, want)`` where it names part of the student's own answer.
     """
 
-    value: Callable[[Mapping[str, Any], Any], Any]
-    say: str
+    value: Callable[[Params, Any], Any] | None = None
+    say: str | Callable[[Params, Any, Any], str] = ""
+    when: Callable[[Params, Any, Any], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.value is None) == (self.when is None):
+            raise TypeError("Mistake: give exactly one of value= and when=")
+        if not self.say:
+            raise TypeError("Mistake: say= (what to tell the student) is required")
+
+    def matches(self, p: Params, got: Any, want: Any, same: Callable[[Any, Any], bool]) -> bool:
+        """True when a wrong ``got`` is this mistake."""
+        if self.when is not None:
+            return bool(self.when(p, got, want))
+        assert self.value is not None
+        wrong = self.value(p, want)
+        # None: this mistake cannot happen with these parameters.
+        return wrong is not None and wrong != want and same(got, wrong)
+
+    def words(self, p: Params, got: Any, want: Any) -> str:
+        return self.say(p, got, want) if callable(self.say) else self.say
+
+
+def _named(name: str, text: str, named: bool = True) -> str:
+    """``name`` and a hint as one sentence: "x: hint", "x is one short: hint".
+
+    ``named=False`` (the field is the whole answer) drops the name where the hint is a
+    sentence of its own; a hint that starts "is …" keeps it as its subject.
+    """
+    if text.startswith("is "):
+        return f"{name} {text}"
+    if text.startswith(":"):
+        return name + text if named else text[1:].strip()
+    return f"{name}: {text}" if named else text
 
 
 @dataclass(frozen=True)
 class Field:
-    """One key of a dict answer: how to read it, its typical mistakes, what else to say.
+    """One part of an answer: how to read it, its typical mistakes, what else to say.
 
     ``read(raw, name)`` converts the raw value (:func:`as_int`, :func:`as_float`,
     :func:`as_state`, …), raising :class:`Incorrect` / :class:`NotSolved`; ``same``
     compares with the right value (e.g. :func:`close_enough` for floats);
     ``diagnose(got, want, name)`` runs when no listed mistake matched and may raise a more
     specific :class:`Incorrect` (e.g. :func:`seq_diagnosis`); ``otherwise`` is the last
-    resort, a hint that names no value and no direction (a string, or a function of the
-    parameters when the hint depends on them).
+    resort, a hint that names no value and no direction (a string, or
+    ``otherwise(p, want)`` when the hint depends on the case).
     """
 
     name: str
@@ -575,71 +624,190 @@ class Field:
     mistakes: tuple[Mistake, ...] = ()
     same: Callable[[Any, Any], bool] = lambda got, want: got == want
     diagnose: Callable[[Any, Any, str], None] | None = None
-    otherwise: str | Callable[[Mapping[str, Any]], str] = (
+    otherwise: str | Callable[[Params, Any], str] = (
         "is not right: work it out again from the question"
     )
 
+    def take(self, p: Params, raw: Any) -> Any:
+        """The student's raw answer for this field, converted (or Incorrect/NotSolved)."""
+        return self.read(raw, self.name)
 
-def seq_field(name: str, *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str]) -> Field:
+    def problem(self, p: Params, got: Any, want: Any, *, named: bool = True) -> str | None:
+        """None when ``got`` is right, else the most specific feedback for it.
+
+        ``named``: start the feedback with the field's name (False where the field is the
+        whole answer).
+        """
+        if self.same(got, want):
+            return None
+        for m in self.mistakes:
+            if m.matches(p, got, want, self.same):
+                return _named(self.name, m.words(p, got, want), named)
+        if self.diagnose is not None:
+            try:
+                self.diagnose(got, want, self.name)
+            except Incorrect as exc:
+                return str(exc)
+        hint = self.otherwise(p, want) if callable(self.otherwise) else self.otherwise
+        return _named(self.name, hint, named)
+
+
+@dataclass(frozen=True)
+class ListField(Field):
+    """An answer that is a list with one entry per row of the question (verdicts, counts).
+
+    ``read`` converts each entry; ``rows(p)`` gives one mapping per row, which is what
+    the entry hints look at; ``shape`` says what the list should be (``{n}`` = its
+    length). ``mistakes`` are wrong *whole lists*: one wrong rule applied throughout
+    (plain integers instead of modulo 2^32). Otherwise the first wrong entry is judged
+    against its row by ``entry_mistakes`` (``when(row, got, want)`` or ``value(row,
+    want)``), else ``entry_otherwise``, and ``wrong`` words the summary from ``{k}`` wrong
+    of ``{n}``, ``{first}`` (the first wrong entry, from 1), ``{all}`` (every wrong one)
+    and ``{hint}``. Name wrong entries only where that does not give the answer away (never
+    for True/False verdicts: the student would just flip them).
+    """
+
+    rows: Callable[[Params], Sequence[Mapping[str, Any]]] = lambda p: ()
+    shape: str = "a list of {n} entries, one per row"
+    entry_mistakes: tuple[Mistake, ...] = ()
+    entry_otherwise: str = "work those out again from the question"
+    wrong: str = "{k} of {n} entries are wrong. Hint: {hint}"
+
+    def take(self, p: Params, raw: Any) -> list[Any]:
+        n = len(self.rows(p))
+        if isinstance(raw, str) or not isinstance(raw, list | tuple) or len(raw) != n:
+            raise Incorrect("answer with " + self.shape.format(n=n))
+        if any(is_untouched(a) for a in raw):
+            raise NotSolved("some entries are still ...")
+        return [self.read(a, "each entry") for a in raw]
+
+    def problem(self, p: Params, got: Any, want: Any, *, named: bool = True) -> str | None:
+        if self.same(got, want):
+            return None
+        for m in self.mistakes:
+            if m.matches(p, got, want, self.same):
+                return _named(self.name, m.words(p, got, want), named)
+        rows = self.rows(p)
+        wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
+        i = wrong[0]
+        row, g, w = rows[i], got[i], want[i]
+        hint = next(
+            (m.words(row, g, w) for m in self.entry_mistakes if m.matches(row, g, w, _equal)),
+            self.entry_otherwise,
+        )
+        summary = self.wrong.format(
+            k=len(wrong), n=len(got), first=i + 1, all=[j + 1 for j in wrong], hint=hint
+        )
+        return _named(self.name, summary, named)
+
+
+def _equal(got: Any, want: Any) -> bool:
+    return bool(got == want)
+
+
+def seq_field(
+    name: str,
+    *mistakes: tuple[int | Callable[[Mapping[str, Any]], int], str] | Mistake,
+    show_offsets: bool = False,
+) -> Field:
     """A sequence-number field: typical off-by-N mistakes, then :func:`seq_diagnosis`.
 
     Each mistake is ``(offset, say)``: the wrong value is the right one plus ``offset``
     (modulo 2^32); ``offset`` may be a function of the parameters (e.g. minus the data
-    length).
+    length). Such an offset is put in words ("is 2 too high: …") only with
+    ``show_offsets`` — where the student's own numbers make it no secret. A
+    :class:`Mistake` is taken as it is (a wrong value that is no offset, e.g. the other
+    side's ISN); mistakes are tried in the order given.
     """
 
     def wrong(off: int | Callable[[Mapping[str, Any]], int]) -> Callable[..., int]:
         return lambda p, want: (want + (off(p) if callable(off) else off)) % seq.MOD
 
-    def words(off: int | Callable[[Mapping[str, Any]], int], say: str) -> str:
+    def words(
+        off: int | Callable[[Mapping[str, Any]], int], say: str
+    ) -> str | Callable[[Params, Any, Any], str]:
         # "one short: …" as seq_diagnosis says it; an offset that depends on the
         # parameters (the data length) would give the number away, so no words then.
-        return say if callable(off) else f"is {_offset_words(off)}: {say}"
+        if not callable(off):
+            return f"is {_offset_words(off)}: {say}"
+        if show_offsets:
+            return lambda p, got, want: f"is {_offset_words(off(p))}: {say}"
+        return say
 
     return Field(
         name,
-        mistakes=tuple(Mistake(wrong(off), words(off, say)) for off, say in mistakes),
+        mistakes=tuple(
+            m if isinstance(m, Mistake) else Mistake(wrong(m[0]), words(*m)) for m in mistakes
+        ),
         diagnose=seq_diagnosis,
     )
 
 
-class FieldSpec(Spec):
+class DeclaredSpec(Spec):
+    """A compute/predict exercise graded from declared :class:`Field` s (no ``grade()``)."""
+
+    praise: ClassVar[str] = "right."
+
+    def praise_for(self, p: Params, want: Any) -> str:
+        """What to say when the answer is right (override where it depends on the case)."""
+        return self.praise
+
+
+class ValueSpec(DeclaredSpec):
+    """A compute/predict exercise answered with one value (a state, a list of verdicts).
+
+    Subclasses set :data:`answer_field` (a :class:`Field`, or a :class:`ListField`), whose
+    ``name`` is how conversion errors refer to the answer ("your state"); feedback on a
+    wrong value repeats it only as the subject of a hint that starts "is …".
+    """
+
+    answer_field: ClassVar[Field]
+
+    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        f = self.answer_field
+        got = f.take(p, answer)
+        want = self._expected(p)
+        problem = f.problem(p, got, want, named=False)
+        if problem is not None:
+            raise Incorrect(problem)
+        return self.praise_for(p, want)
+
+
+class FieldSpec(DeclaredSpec):
     """A compute/predict exercise answered with a dict, graded field by field.
 
     Subclasses list :data:`answer_fields` (in the order feedback should be given) and
     :meth:`_expected` returns a dict with the same keys; ``praise`` is shown when all are
-    right. Override :meth:`grade` only to diagnose what single fields cannot (e.g. two
-    values swapped).
+    right. ``report = "all"`` names every wrong field at once (where they are independent
+    and few), ``"first"`` only the first. Override :meth:`grade` only to diagnose what
+    single fields cannot (e.g. two values swapped).
     """
 
     answer_fields: ClassVar[tuple[Field, ...]]
-    praise: ClassVar[str] = "right."
+    report: ClassVar[Literal["first", "all"]] = "first"
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got = self.read_fields(answer)
+        got = self.read_fields(p, answer)
         want = self._expected(p)
+        problems = []
         for f in self.answer_fields:
-            self.judge(f, p, got[f.name], want[f.name])
-        return self.praise
+            problem = f.problem(p, got[f.name], want[f.name])
+            if problem is not None:
+                problems.append(problem)
+                if self.report == "first":
+                    break
+        if problems:
+            raise Incorrect("; ".join(problems))
+        return self.praise_for(p, want)
 
-    def read_fields(self, answer: Any) -> dict[str, Any]:
-        d = fields(answer, [f.name for f in self.answer_fields])
-        return {f.name: f.read(d[f.name], f.name) for f in self.answer_fields}
+    def read_fields(self, p: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+        d = fields(answer, self.keys())
+        return {f.name: f.take(p, d[f.name]) for f in self.answer_fields}
 
-    @staticmethod
-    def judge(f: Field, p: Mapping[str, Any], got: Any, want: Any) -> None:
-        """Raise :class:`Incorrect` unless ``got`` is right, with the most specific hint."""
-        if f.same(got, want):
-            return
-        for m in f.mistakes:
-            wrong = m.value(p, want)
-            # None: this mistake cannot happen with these parameters.
-            if wrong is not None and wrong != want and f.same(got, wrong):
-                raise Incorrect(f"{f.name}{' ' if m.say.startswith('is ') else ': '}{m.say}")
-        if f.diagnose is not None:
-            f.diagnose(got, want, f.name)
-        hint = f.otherwise(p) if callable(f.otherwise) else f.otherwise
-        raise Incorrect(f"{f.name}{'' if hint.startswith(':') else ' '}{hint}")
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The answer's keys, in the order of :data:`answer_fields`."""
+        return [f.name for f in cls.answer_fields]
 
 
 def _offset_words(off: int) -> str:

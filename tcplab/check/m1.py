@@ -8,26 +8,51 @@ from typing import Any
 
 from tcplab import seq
 from tcplab.check._core import (
+    Field,
     Incorrect,
+    Mistake,
     NotSolved,
     Spec,
+    ValueSpec,
     as_event,
-    as_int,
     as_state,
     fields,
     is_untouched,
     register,
-    seq_diagnosis,
+    seq_field,
 )
 from tcplab.fsm import ARCS, TRANSITIONS, Event, Send, State, TcpStateMachine, legal_events
 
 
 @register
-class ConsumedNumbers(Spec):
+class ConsumedNumbers(ValueSpec):
     label = "1_ex_1"
     kind = "compute"
     topic = "which segments consume sequence numbers (SYN, data, FIN; not pure ACKs)"
     title = "Counting sequence numbers"
+
+    answer_field = seq_field(
+        "your SND.NXT",
+        (
+            lambda p: -p["sizes"][-1],
+            "every data byte consumes a sequence number; one segment is missing",
+        ),
+        (-1, "a SYN and a FIN each consume one sequence number; one of them is missing"),
+        (-2, "the SYN and the FIN each consume one sequence number, like a byte of data"),
+        (
+            lambda p: p["pure_acks"],
+            "pure ACKs consume no sequence numbers: only SYN, FIN and data bytes do",
+        ),
+        *(
+            (
+                lambda p, d=d: p["pure_acks"] + d,
+                "pure ACKs consume no sequence numbers, and check the SYN and FIN",
+            )
+            for d in (-1, 1)
+        ),
+        show_offsets=True,  # the student knows the sizes and the ACK count anyway
+    )
+    praise = "SYN, data and FIN consume sequence numbers; pure ACKs don't."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         sizes = [rng.randint(10, 1460) for _ in range(rng.randint(2, 3))]
@@ -48,20 +73,6 @@ class ConsumedNumbers(Spec):
     def _expected(self, p: Mapping[str, Any]) -> int:
         total = 1 + sum(p["sizes"]) + 1  # SYN + data + FIN; pure ACKs consume nothing
         return seq.add(p["iss"], total)
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got = as_int(answer, "your SND.NXT")
-        k = p["pure_acks"]
-        reasons = {
-            -p["sizes"][-1]: "every data byte consumes a sequence number; one segment is missing",
-            -1: "a SYN and a FIN each consume one sequence number; one of them is missing",
-            -2: "the SYN and the FIN each consume one sequence number, like a byte of data",
-            k: "pure ACKs consume no sequence numbers: only SYN, FIN and data bytes do",
-            k - 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
-            k + 1: "pure ACKs consume no sequence numbers, and check the SYN and FIN",
-        }
-        seq_diagnosis(got, self._expected(p), "your SND.NXT", reasons)
-        return "SYN, data and FIN consume sequence numbers; pure ACKs don't."
 
 
 def _random_walk(rng: random.Random, length: int) -> list[Event]:
@@ -85,12 +96,48 @@ def _run(events: list[Event]) -> list[State]:
     return [State.CLOSED, *(m.handle(e).target for e in events)]
 
 
+def _story(p: Mapping[str, Any]) -> list[State]:
+    """The states of 1_ex_2's path, CLOSED first."""
+    return _run([Event[n] for n in p["events"]])
+
+
+def _earlier(p: Mapping[str, Any], got: State) -> int:
+    """How many of the events had happened when the path was last in ``got`` (-1: never)."""
+    path = _story(p)
+    return max((i for i in range(len(path) - 2) if path[i] is got), default=-1)
+
+
 @register
-class StateAfterEvents(Spec):
+class StateAfterEvents(ValueSpec):
     label = "1_ex_2"
     kind = "predict"
     topic = "the state after a sequence of events (RFC 9293 state machine)"
     title = "Where does the connection end up?"
+
+    answer_field = Field(
+        "your state",
+        read=as_state,
+        mistakes=(
+            Mistake(
+                lambda p, want: _story(p)[-2],
+                lambda p, got, want: (
+                    "that is where the connection is before the last event; apply "
+                    f"{p['events'][-1]} too"
+                ),
+            ),
+            Mistake(
+                when=lambda p, got, want: _earlier(p, got) >= 0,
+                say=lambda p, got, want: (
+                    f"the connection is in that state after {_earlier(p, got)} of the "
+                    f"{len(p['events'])} events; follow the remaining events through the "
+                    "transition table"
+                ),
+            ),
+        ),
+        otherwise="the connection never passes through that state on this path; go event by "
+        "event and look up each (state, event) row",
+    )
+    praise = "right — you can check any path with TcpStateMachine().run(events)."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         for _ in range(50):
@@ -112,30 +159,7 @@ class StateAfterEvents(Spec):
         )
 
     def _expected(self, p: Mapping[str, Any]) -> State:
-        return _run([Event[n] for n in p["events"]])[-1]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        got = as_state(answer, "your state")
-        path = _run([Event[n] for n in p["events"]])
-        if got is path[-1]:
-            return "right — you can check any path with TcpStateMachine().run(events)."
-        n = len(p["events"])
-        if got is path[-2]:
-            raise Incorrect(
-                f"that is where the connection is before the last event; apply "
-                f"{p['events'][-1]} too"
-            )
-        earlier = [i for i in range(len(path) - 2) if path[i] is got]
-        if earlier:
-            i = earlier[-1]
-            raise Incorrect(
-                f"the connection is in that state after {i} of the {n} events; follow the "
-                "remaining events through the transition table"
-            )
-        raise Incorrect(
-            "the connection never passes through that state on this path; go event by event "
-            "and look up each (state, event) row"
-        )
+        return _story(p)[-1]
 
 
 @register
@@ -174,6 +198,8 @@ class LegalEvents(Spec):
         return frozenset(legal_events(State[p["state"]]))
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: one message names the extra events and, per kind (user call, segment,
+        # timer), the missing ones — two set differences at once, not one hint.
         if isinstance(answer, str | bytes) or not hasattr(answer, "__iter__"):
             raise Incorrect(f"answer with a set of events, e.g. {{'CLOSE'}}; you gave {answer!r}")
         items = list(answer)
@@ -281,6 +307,8 @@ class SegmentSent(Spec):
         return out
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a list of (state, segment) cases, each judged on both parts, every wrong
+        # part named with a why for that pair of segments.
         if not isinstance(answer, list | tuple) or len(answer) != len(p["cases"]):
             raise Incorrect(f"answer with a list of {len(p['cases'])} dicts, one per case")
         problems = []
@@ -337,6 +365,8 @@ class ProcNetTcpCode(Spec):
         return out
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: the dict's keys are this student's states (drawn per student) and a code is
+        # read as hex text; answer_fields are fixed per class.
         want = self._expected(p)
         d = fields(answer, list(want))
         codes = {State[s].linux_number: State[s] for s in State.__members__}

@@ -27,6 +27,14 @@ from tcplab.check._words import as_word
 from tcplab.timers import PRESETS, RetransmissionTimeline, RetryRule, TimerPreset
 
 _SYN_CONSUMES = "a SYN consumes a sequence number, so the next expected number is ISN+1"
+# The server's numbers built from the client's ISN (x, or x+1 as if the SYN were the server's).
+_FROM_CLIENT_ISN = tuple(
+    Mistake(wrong, "that is built from the client's ISN; this one is the server's")
+    for wrong in (
+        lambda p, want: p["client_isn"],
+        lambda p, want: seq.add(p["client_isn"], 1),
+    )
+)
 
 
 @register
@@ -38,17 +46,30 @@ class HandshakeNumbers(FieldSpec):
 
     answer_fields = (
         seq_field(
-            "syn_ack_seq", (1, "the server's SYN+ACK carries its own ISN; nothing is consumed yet")
+            "syn_ack_seq",
+            *_FROM_CLIENT_ISN,
+            (1, "the server's SYN+ACK carries its own ISN; nothing is consumed yet"),
         ),
         seq_field(
-            "syn_ack_ack", (-1, _SYN_CONSUMES), (1, "the client's SYN consumes exactly one number")
+            "syn_ack_ack",
+            Mistake(
+                lambda p, want: p["server_isn"],
+                "an ACK number acknowledges the *other* side's numbers",
+            ),
+            (-1, _SYN_CONSUMES),
+            (1, "the client's SYN consumes exactly one number"),
         ),
         seq_field(
             "ack_seq", (-1, "the client's SYN used up its ISN: the next segment starts at ISN+1")
         ),
-        seq_field("ack_ack", (-1, "the server's SYN consumes a sequence number too")),
+        seq_field(
+            "ack_ack",
+            *_FROM_CLIENT_ISN,
+            (-1, "the server's SYN consumes a sequence number too"),
+        ),
         seq_field(
             "server_ack_after_data",
+            (lambda p: -p["data"], "the server acknowledges the data bytes as well"),
             (-1, "the SYN's sequence number comes before the data"),
             (1, "a pure ACK consumes nothing, only the data bytes and the SYN do"),
         ),
@@ -84,20 +105,6 @@ class HandshakeNumbers(FieldSpec):
             "ack_ack": seq.add(y, 1),  # the server's SYN consumed y
             "server_ack_after_data": seq.add(x, 1 + p["data"]),
         }
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        # Beyond single fields: numbers built from the wrong side's ISN, and forgetting
-        # the data (an offset that depends on this student's data length).
-        got = self.read_fields(answer)
-        x = p["client_isn"]
-        if got["syn_ack_seq"] in (x, seq.add(x, 1)) or got["ack_ack"] in (x, seq.add(x, 1)):
-            key = "syn_ack_seq" if got["syn_ack_seq"] in (x, seq.add(x, 1)) else "ack_ack"
-            raise Incorrect(f"{key}: that is built from the client's ISN; this one is the server's")
-        if got["syn_ack_ack"] == p["server_isn"]:
-            raise Incorrect("syn_ack_ack: an ACK number acknowledges the *other* side's numbers")
-        if got["server_ack_after_data"] == seq.add(x, 1):
-            raise Incorrect("server_ack_after_data: the server acknowledges the data bytes as well")
-        return super().grade(p, answer)
 
 
 class RetryTimeline(Spec):
@@ -141,6 +148,8 @@ class RetryTimeline(Spec):
         return {"send_times": list(tl.send_times), "gives_up_at": tl.give_up}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: gives_up_at is judged against the student's own send times (last send + one
+        # more, doubled, timeout) and the gaps between them.
         d = fields(answer, ["send_times", "gives_up_at"])
         times = d["send_times"]
         if isinstance(times, str) or not isinstance(times, list | tuple):
@@ -323,7 +332,7 @@ class HandshakeLoss(FieldSpec):
         Field(
             "client",
             read=as_state,
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": a side changes state when it *sends* the ACK"
                 if p["lost"] == "ACK"
                 else ": which segments has the client received so far?"

@@ -9,20 +9,23 @@ from typing import Any, ClassVar
 from tcplab import seq
 from tcplab.check._core import (
     Choice,
+    Field,
     FieldSpec,
     Idea,
     Incorrect,
+    Mistake,
     MultipleChoice,
     NotSolved,
     Spec,
+    ValueSpec,
     as_state,
-    fields,
     is_untouched,
     register,
     rubric,
     seq_field,
 )
 from tcplab.check._model import FOUR_WAY_CLOSE, retransmitters, run_script
+from tcplab.check._words import as_word
 from tcplab.fsm import Event, State, TcpStateMachine
 
 _FIN = "a FIN consumes one sequence number, like a byte of data"
@@ -125,12 +128,76 @@ def _path(events: tuple[Event, ...]) -> list[State]:
     return [State.ESTABLISHED, *(t.target for t in m.run(list(events)))]
 
 
+def _as_states(value: Any, what: str) -> list[State]:
+    """A list of states, each read with :func:`as_state`."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise Incorrect("answer with a list of states, from ESTABLISHED to CLOSED")
+    if any(is_untouched(a) for a in value):
+        raise NotSolved("some states in your list are still ...")
+    return [as_state(a, "each state") for a in value]
+
+
+def _in_scenario(*scenarios: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda p: p["scenario"] in scenarios
+
+
+_CLOSES_FIRST = _in_scenario("four-way", "merged", "simultaneous")
+_PASSIVE = _in_scenario("passive")
+
+
 @register
-class ClosePath(Spec):
+class ClosePath(ValueSpec):
     label = "3_ex_2"
     kind = "predict"
     topic = "states of a close: four-way, merged FIN+ACK, simultaneous, passive"
     title = "Which states does the close pass through?"
+
+    answer_field = Field(
+        "your states",
+        read=_as_states,
+        mistakes=(
+            Mistake(
+                when=lambda p, got, want: (
+                    not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED
+                ),
+                say="the list should start with ESTABLISHED and end with CLOSED",
+            ),
+            Mistake(
+                when=lambda p, got, want: _in_scenario("merged")(p) and State.FIN_WAIT_2 in got,
+                say="FIN-WAIT-2 means 'my FIN is acknowledged, the peer's FIN has not come "
+                "yet'; here both arrive in one segment",
+            ),
+            Mistake(
+                when=lambda p, got, want: (
+                    _in_scenario("simultaneous")(p) and State.FIN_WAIT_2 in got
+                ),
+                say="the peer's FIN arrived while your own FIN was still unacknowledged: that "
+                "is not FIN-WAIT-2, there is a state for exactly this case",
+            ),
+            Mistake(
+                when=lambda p, got, want: _CLOSES_FIRST(p) and State.TIME_WAIT not in got,
+                say="the side that closes first always waits before deleting its TCB",
+            ),
+            Mistake(
+                when=lambda p, got, want: _PASSIVE(p) and State.TIME_WAIT in got,
+                say="only the side that sends the last ACK waits; the passive closer doesn't",
+            ),
+            Mistake(
+                when=lambda p, got, want: (
+                    _PASSIVE(p) and any(s.name.startswith("FIN_WAIT") for s in got)
+                ),
+                say="FIN-WAIT states belong to the side that closes first",
+            ),
+            Mistake(
+                when=lambda p, got, want: len(got) != len(want),
+                say=lambda p, got, want: (
+                    f"your list has {len(got)} states; count one per event plus the start"
+                ),
+            ),
+        ),
+        otherwise="some states are out of place; follow the events one by one",
+    )
+    praise = "right — every arc you used is a row of fsm.TRANSITIONS."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"scenario": rng.choice(sorted(_SCENARIOS))}
@@ -145,40 +212,6 @@ class ClosePath(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[State]:
         return _path(_SCENARIOS[p["scenario"]][1])
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        if isinstance(answer, str) or not isinstance(answer, list | tuple):
-            raise Incorrect("answer with a list of states, from ESTABLISHED to CLOSED")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some states in your list are still ...")
-        got = [as_state(a, "each state") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right — every arc you used is a row of fsm.TRANSITIONS."
-        if not got or got[0] is not State.ESTABLISHED or got[-1] is not State.CLOSED:
-            raise Incorrect("the list should start with ESTABLISHED and end with CLOSED")
-        sc = p["scenario"]
-        if sc == "merged" and State.FIN_WAIT_2 in got:
-            raise Incorrect(
-                "FIN-WAIT-2 means 'my FIN is acknowledged, the peer's FIN has not come yet'; "
-                "here both arrive in one segment"
-            )
-        if sc == "simultaneous" and State.FIN_WAIT_2 in got:
-            raise Incorrect(
-                "the peer's FIN arrived while your own FIN was still unacknowledged: that is "
-                "not FIN-WAIT-2, there is a state for exactly this case"
-            )
-        if sc in ("four-way", "merged", "simultaneous") and State.TIME_WAIT not in got:
-            raise Incorrect("the side that closes first always waits before deleting its TCB")
-        if sc == "passive" and State.TIME_WAIT in got:
-            raise Incorrect(
-                "only the side that sends the last ACK waits; the passive closer doesn't"
-            )
-        if sc == "passive" and any(s.name.startswith("FIN_WAIT") for s in got):
-            raise Incorrect("FIN-WAIT states belong to the side that closes first")
-        if len(got) != len(want):
-            raise Incorrect(f"your list has {len(got)} states; count one per event plus the start")
-        raise Incorrect("some states are out of place; follow the events one by one")
 
 
 @register
@@ -225,7 +258,7 @@ class ThreeWayCloseLastSegment(MultipleChoice):
 
 
 @register
-class CloseLoss(Spec):
+class CloseLoss(FieldSpec):
     label = "3_ex_4"
     kind = "predict"
     topic = "a lost segment in the four-way close: states, who retransmits what"
@@ -241,6 +274,30 @@ class CloseLoss(Spec):
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"lost": rng.choice(self.SEGMENTS)}
+
+    answer_fields = (
+        *(
+            Field(
+                side,
+                read=as_state,
+                otherwise=f": which closing segments has the {side} sent and received?",
+            )
+            for side in ("client", "server")
+        ),
+        Field(
+            "retransmits",
+            read=lambda value, what: as_word(value, ("client", "server"), what),
+            otherwise=": whose FIN is still waiting for its acknowledgment?",
+        ),
+        Field(
+            "segment",
+            read=lambda value, what: as_word(value, ("FIN", "ACK"), what),
+            otherwise=": a lost ACK is never retransmitted by itself; the timer that runs "
+            "belongs to a segment that consumed a sequence number",
+        ),
+    )
+    report = "all"  # the four parts are independent: name every wrong one
+    praise = "right: the FIN's sender retransmits; the other side just ACKs the copy."
 
     def question(self, p: Mapping[str, Any]) -> str:
         return (
@@ -261,29 +318,6 @@ class CloseLoss(Spec):
         (who,) = retransmitters(states)
         # The retransmission timer only runs for unacknowledged SYN/FIN (and data).
         return {**states, "retransmits": who, "segment": "FIN"}
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, ["client", "server", "retransmits", "segment"])
-        want = self._expected(p)
-        problems = []
-        for side in ("client", "server"):
-            if as_state(d[side], side) is not want[side]:
-                problems.append(f"{side}: which closing segments has the {side} sent and received?")
-        who, segment = d["retransmits"], d["segment"]
-        if not isinstance(who, str) or who.strip().lower() not in ("client", "server"):
-            raise Incorrect(f'retransmits should be "client" or "server"; got {who!r}')
-        if not isinstance(segment, str) or segment.strip().upper() not in ("FIN", "ACK"):
-            raise Incorrect(f'segment should be "FIN" or "ACK"; got {segment!r}')
-        if segment.strip().upper() != want["segment"]:
-            problems.append(
-                "segment: a lost ACK is never retransmitted by itself; the timer that runs "
-                "belongs to a segment that consumed a sequence number"
-            )
-        if who.strip().lower() != want["retransmits"]:
-            problems.append("retransmits: whose FIN is still waiting for its acknowledgment?")
-        if problems:
-            raise Incorrect("; ".join(problems))
-        return "right: the FIN's sender retransmits; the other side just ACKs the copy."
 
 
 @register
@@ -344,6 +378,7 @@ class WhyHalfClose(Spec):
         )
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: an explanation, checked by a keyword rubric, not a value.
         rubric(
             answer,
             self.IDEAS,

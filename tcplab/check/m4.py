@@ -15,15 +15,12 @@ from tcplab.check._core import (
     Choice,
     Field,
     FieldSpec,
-    Incorrect,
     Mistake,
     MultipleChoice,
-    Spec,
     as_bool,
     as_float,
     as_state,
     close_enough,
-    fields,
     register,
 )
 from tcplab.check._words import as_word
@@ -213,13 +210,47 @@ def _fin_gap(result: Any) -> float:
 
 
 @register
-class TimeWaitCutShort(Spec):
+class TimeWaitCutShort(FieldSpec):
     label = "4_ex_3"
     kind = "predict"
     topic = "the final ACK is lost: what the peer sees with and without TIME-WAIT"
     title = "The final ACK is lost"
 
-    KEYS = ("a_state", "a_replies", "b_sees")
+    answer_fields = (
+        Field(
+            "a_state",
+            read=as_state,
+            otherwise=": compare when the FIN copy arrives with how long A waits after "
+            "sending its final ACK",
+        ),
+        Field(
+            "a_replies",
+            read=lambda value, what: as_word(
+                value, ("ACK", "RST", "nothing"), what, {"none": "nothing"}
+            ),
+            otherwise=lambda p, want: (
+                ": A still has its TCB, so it recognises the FIN as a retransmission and "
+                "answers it as the lost segment would have"
+                if want == "ACK"  # only a TCB in TIME-WAIT answers with an ACK
+                else ": A has deleted its TCB; a segment for a connection that does not "
+                "exist gets no ACK"
+            ),
+        ),
+        Field(
+            "b_sees",
+            read=lambda value, what: as_word(
+                value,
+                ("clean close", "connection reset"),
+                what,
+                {
+                    "reset": "connection reset",
+                    "ECONNRESET": "connection reset",
+                    "close": "clean close",
+                },
+            ),
+            otherwise=": follow A's reply to B, in LAST-ACK, and what it does there",
+        ),
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         timers = rng.choice(["linux", "rfc"])
@@ -265,34 +296,7 @@ class TimeWaitCutShort(Spec):
             "b_sees": "connection reset" if "connection reset" in errors else "clean close",
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        state = as_state(d["a_state"], "a_state")
-        reply = as_word(d["a_replies"], ("ACK", "RST", "nothing"), "a_replies", {"none": "nothing"})
-        sees = as_word(
-            d["b_sees"],
-            ("clean close", "connection reset"),
-            "b_sees",
-            {"reset": "connection reset", "ECONNRESET": "connection reset", "close": "clean close"},
-        )
-        if state is not want["a_state"]:
-            raise Incorrect(
-                "a_state: compare when the FIN copy arrives with how long A waits after "
-                "sending its final ACK"
-            )
-        if reply != want["a_replies"]:
-            if want["a_state"] is State.TIME_WAIT:
-                raise Incorrect(
-                    "a_replies: A still has its TCB, so it recognises the FIN as a "
-                    "retransmission and answers it as the lost segment would have"
-                )
-            raise Incorrect(
-                "a_replies: A has deleted its TCB; a segment for a connection that does not "
-                "exist gets no ACK"
-            )
-        if sees != want["b_sees"]:
-            raise Incorrect("b_sees: follow A's reply to B, in LAST-ACK, and what it does there")
+    def praise_for(self, p: Mapping[str, Any], want: Any) -> str:
         if want["a_state"] is State.TIME_WAIT:
             return "right: this is reason (a) — only a TCB in TIME-WAIT can give B its ACK."
         return "right: without TIME-WAIT the FIN meets no TCB and B's close ends in an error."
@@ -342,7 +346,7 @@ class TimeWaitAssassination(FieldSpec):
         Field(
             "state_after",
             read=as_state,
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": with this setting Linux follows the RFC's fix: what does it say to do "
                 "with such an RST?"
                 if p["rfc1337"]
@@ -364,7 +368,7 @@ class TimeWaitAssassination(FieldSpec):
                     "this is Linux, whose wait is not 2·MSL",
                 ),
             ),
-            otherwise=lambda p: (
+            otherwise=lambda p, want: (
                 ": subtract the time already spent waiting"
                 if p["rfc1337"]
                 else ": a wait that has been killed has no time left"

@@ -12,15 +12,15 @@ from tcplab.check._core import (
     Field,
     FieldSpec,
     Incorrect,
+    ListField,
     Mistake,
     MultipleChoice,
-    NotSolved,
     Spec,
+    ValueSpec,
     as_bool,
     as_float,
     call_student,
     close_enough,
-    is_untouched,
     register,
 )
 
@@ -81,6 +81,8 @@ class BuildSerialLt(Spec):
         return seq.lt
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many pairs, not compared
+        # with one value.
         if not callable(answer):
             raise Incorrect(f"pass your function itself (seq_lt, no parentheses); got {answer!r}")
         pairs = [tuple(x) for x in p["pairs"]]
@@ -148,11 +150,46 @@ def _segments(rng: random.Random) -> tuple[int, int, list[tuple[int, int, int]]]
 
 
 @register
-class SegmentAcceptability(Spec):
+class SegmentAcceptability(ValueSpec):
     label = "5_ex_2"
     kind = "compute"
     topic = "RFC 9293 §3.4 segment acceptability (Table 5) with a window across the wrap"
     title = "Is this segment acceptable?"
+
+    answer_field = ListField(
+        "your verdicts",
+        read=as_bool,
+        rows=lambda p: [{"len": n, "wnd": w} for _, n, w in p["segments"]],
+        shape="a list of {n} booleans, one per segment",
+        mistakes=(
+            Mistake(
+                lambda p, want: [
+                    SegmentAcceptability._plain(s, n, p["rcv_nxt"], w) for s, n, w in p["segments"]
+                ],
+                "you compared as plain integers: across the wrap, RCV.NXT+RCV.WND is past "
+                "2^32−1, so a small SEG.SEQ can be inside the window",
+            ),
+        ),
+        entry_mistakes=(
+            Mistake(
+                when=lambda row, got, want: row["wnd"] == 0,
+                say="with a zero window only a zero-length segment at exactly RCV.NXT is "
+                "acceptable",
+            ),
+            Mistake(
+                when=lambda row, got, want: row["len"] > 0 and want,
+                say="a segment is acceptable when its first *or* its last octet is in the window",
+            ),
+            Mistake(
+                when=lambda row, got, want: row["len"] > 0,
+                say="a segment with neither end in the window is not acceptable",
+            ),
+        ),
+        entry_otherwise="a zero-length segment is tested by its SEG.SEQ alone",
+        # Which verdicts are wrong is not named: flipping them would give the answer.
+        wrong="{k} of {n} verdicts are wrong. Hint: {hint}",
+    )
+    praise = "right: every test measured forward from RCV.NXT, modulo 2^32."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         rcv_nxt, wnd, table = _segments(rng)
@@ -185,41 +222,6 @@ class SegmentAcceptability(Spec):
         if n == 0:
             return first
         return first or rcv_nxt <= s + n - 1 < rcv_nxt + w
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        segs = p["segments"]
-        if not isinstance(answer, list | tuple) or len(answer) != len(segs):
-            raise Incorrect(f"answer with a list of {len(segs)} booleans, one per segment")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some entries are still ...")
-        got = [as_bool(a, "each entry") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right: every test measured forward from RCV.NXT, modulo 2^32."
-        wrong = [i for i in range(len(segs)) if got[i] != want[i]]
-        plain = [self._plain(s, n, p["rcv_nxt"], w) for s, n, w in segs]
-        if got == plain:
-            raise Incorrect(
-                "you compared as plain integers: across the wrap, RCV.NXT+RCV.WND is past "
-                "2^32−1, so a small SEG.SEQ can be inside the window"
-            )
-        hints = []
-        for i in wrong:
-            _, n, w = segs[i]
-            if w == 0:
-                hints.append(
-                    "with a zero window only a zero-length segment at exactly RCV.NXT is acceptable"
-                )
-            elif n > 0 and want[i]:
-                hints.append(
-                    "a segment is acceptable when its first *or* its last octet is in the window"
-                )
-            elif n > 0:
-                hints.append("a segment with neither end in the window is not acceptable")
-            else:
-                hints.append("a zero-length segment is tested by its SEG.SEQ alone")
-        uniq = list(dict.fromkeys(hints))
-        raise Incorrect(f"{len(wrong)} of {len(segs)} verdicts are wrong. Hint: {uniq[0]}")
 
 
 _SPEEDS = (

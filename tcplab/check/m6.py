@@ -12,15 +12,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tcplab.check._core import (
+    Field,
+    FieldSpec,
     Incorrect,
-    NotSolved,
+    ListField,
+    Mistake,
     Spec,
+    ValueSpec,
     as_bool,
     as_int,
     as_state,
     call_student,
-    fields,
-    is_untouched,
     register,
 )
 from tcplab.check._words import as_word, as_words
@@ -39,13 +41,58 @@ from tcplab.listener import (
 
 
 @register
-class BacklogPlusOne(Spec):
+class BacklogPlusOne(FieldSpec):
     label = "6_ex_1"
     kind = "predict"
     topic = "listen(backlog) with clients never accepted: backlog+1, somaxconn clamp, ss, counters"
     title = "Nobody calls accept()"
 
-    KEYS = ("client_established", "client_syn_sent", "recv_q", "send_q", "listen_overflows")
+    answer_fields = (
+        # send_q first: a wrong backlog in force explains the other numbers.
+        Field(
+            "send_q",
+            mistakes=(
+                Mistake(
+                    lambda p, want: p["backlog"] if p["backlog"] > p["somaxconn"] else None,
+                    "listen() clamps the backlog to somaxconn",
+                ),
+                Mistake(
+                    when=lambda p, got, want: p["backlog"] < 0,
+                    say="the kernel compares the backlog with somaxconn as an *unsigned* "
+                    "number — what does a negative int become?",
+                ),
+            ),
+            otherwise=": for a listener, Send-Q is the backlog in force (after the clamp)",
+        ),
+        *(
+            Field(
+                key,
+                mistakes=(
+                    Mistake(
+                        lambda p, want: want - 1,
+                        "is one short: the accept queue counts as full only when it holds "
+                        "*more* than the backlog (sk_acceptq_is_full() tests >)",
+                    ),
+                ),
+                otherwise=": a completed handshake waits in the accept queue until accept(); "
+                "how many fit, given the backlog in force?",
+            )
+            for key in ("recv_q", "client_established")
+        ),
+        # Judged after client_established: then only the sum can be wrong.
+        Field(
+            "client_syn_sent", otherwise=": every client is either ESTABLISHED or still in SYN-SENT"
+        ),
+        Field(
+            "listen_overflows",
+            otherwise=": each SYN that finds the accept queue full is dropped and counted once "
+            "(no retransmissions yet)",
+        ),
+    )
+    praise = (
+        "right: backlog B lets B+1 handshakes wait; the rest of the SYNs are dropped "
+        "silently, so those clients sit in SYN-SENT and retry."
+    )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         somaxconn = rng.choice([4096, 128])
@@ -70,12 +117,12 @@ class BacklogPlusOne(Spec):
             "handshake finishes before the next client starts). SYN cookies are on (the "
             "default) but the SYN queue never fills. Consider the first second, before any "
             "SYN is retransmitted.\n\n"
+            "- `send_q`, `recv_q`: the Send-Q and Recv-Q that `ss -lnt` shows for the "
+            "listening socket;\n"
             "- `client_established`: how many clients are ESTABLISHED;\n"
             "- `client_syn_sent`: how many are still in SYN-SENT;\n"
-            "- `recv_q`, `send_q`: the Recv-Q and Send-Q that `ss -lnt` shows for the "
-            "listening socket;\n"
             "- `listen_overflows`: by how much `TcpExtListenOverflows` has gone up.\n\n"
-            f"Answer with a dict: `answer = {{{', '.join(repr(k) + ': ...' for k in self.KEYS)}}}`."
+            f"Answer with a dict: `answer = {{{_dots(self.keys())}}}`."
         )
 
     def _expected(self, p: Mapping[str, Any]) -> dict[str, int]:
@@ -88,44 +135,9 @@ class BacklogPlusOne(Spec):
             "listen_overflows": r.get("ListenOverflows", 0),
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        got = {k: as_int(d[k], k) for k in self.KEYS}
-        b, smc = p["backlog"], p["somaxconn"]
-        if got["send_q"] != want["send_q"]:
-            if got["send_q"] == b and b > smc:
-                raise Incorrect("send_q: listen() clamps the backlog to somaxconn")
-            if b < 0:
-                raise Incorrect(
-                    "send_q: the kernel compares the backlog with somaxconn as an *unsigned* "
-                    "number — what does a negative int become?"
-                )
-            raise Incorrect(
-                "send_q: for a listener, Send-Q is the backlog in force (after the clamp)"
-            )
-        for key in ("client_established", "recv_q"):
-            if got[key] == want[key] - 1:
-                raise Incorrect(
-                    f"{key} is one short: the accept queue counts as full only when it holds "
-                    "*more* than the backlog (sk_acceptq_is_full() tests >)"
-                )
-            if got[key] != want[key]:
-                raise Incorrect(
-                    f"{key}: a completed handshake waits in the accept queue until accept(); "
-                    "how many fit, given the backlog in force?"
-                )
-        if got["client_established"] + got["client_syn_sent"] != p["clients"]:
-            raise Incorrect("every client is either ESTABLISHED or still in SYN-SENT")
-        if got["listen_overflows"] != want["listen_overflows"]:
-            raise Incorrect(
-                "listen_overflows: each SYN that finds the accept queue full is dropped and "
-                "counted once (no retransmissions yet)"
-            )
-        return (
-            "right: backlog B lets B+1 handshakes wait; the rest of the SYNs are dropped "
-            "silently, so those clients sit in SYN-SENT and retry."
-        )
+
+def _dots(keys: list[str]) -> str:
+    return ", ".join(repr(k) + ": ..." for k in keys)
 
 
 def _third_ack_run(p: Mapping[str, Any]) -> tuple[AckVerdict, dict[str, int], bool]:
@@ -144,13 +156,73 @@ def _third_ack_run(p: Mapping[str, Any]) -> tuple[AckVerdict, dict[str, int], bo
 
 
 @register
-class ThirdAckOverflow(Spec):
+class ThirdAckOverflow(FieldSpec):
     label = "6_ex_2"
     kind = "predict"
     topic = "the third ACK meets a full accept queue: tcp_abort_on_overflow 0 vs 1, counters"
     title = "The third ACK meets a full accept queue"
 
-    KEYS = ("server_sends", "client_state", "request_kept", "counters")
+    answer_fields = (
+        Field(
+            "server_sends",
+            read=lambda value, what: as_word(
+                value, ("nothing", "RST"), what, {"none": "nothing", "drop": "nothing"}
+            ),
+            otherwise=": tcp_abort_on_overflow decides between keeping quiet and resetting — "
+            "which value does what?",
+        ),
+        Field(
+            "client_state",
+            read=as_state,
+            otherwise=lambda p, want: (
+                ": the client moved on when it *sent* its ACK; nothing it receives afterwards "
+                "changes that here"
+                if want is State.ESTABLISHED  # the server sent nothing
+                else ": what does an acceptable RST do to a connection?"
+            ),
+        ),
+        Field(
+            "request_kept",
+            read=as_bool,
+            otherwise=": with this setting, does the kernel give the handshake another chance "
+            "(SYN-ACK retransmissions) or throw the request away?",
+        ),
+        Field(
+            "counters",
+            read=lambda value, what: as_words(
+                value, COUNTERS, what, {f"TcpExt{c}": c for c in COUNTERS}
+            ),
+            mistakes=(
+                Mistake(
+                    when=lambda p, got, want: bool(got - want),
+                    say=lambda p, got, want: (
+                        f"{', '.join(sorted(got - want))} does not move here — which counters "
+                        "belong to the SYN queue or to cookies?"
+                    ),
+                ),
+                Mistake(
+                    when=lambda p, got, want: got < want,
+                    say=lambda p, got, want: (
+                        f"{len(want - got)} counter(s) missing — an accept-queue overflow is "
+                        "counted as an overflow *and* as a drop"
+                        + (
+                            ", and a reset of a request has its own"
+                            if "EmbryonicRsts" in want
+                            else ""
+                        )
+                    ),
+                ),
+            ),
+        ),
+    )
+
+    def praise_for(self, p: Mapping[str, Any], want: Any) -> str:
+        if want["server_sends"] == "RST":
+            return "right: abort_on_overflow=1 resets at once — the client learns, but loses."
+        return (
+            "right: with the default 0 the ACK is dropped and the request marked acked; the "
+            "server keeps resending SYN-ACKs and the connection completes when room appears."
+        )
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"backlog": rng.randint(1, 64), "abort": rng.choice([0, 1])}
@@ -184,58 +256,6 @@ class ThirdAckOverflow(Spec):
             "counters": set(moved),
         }
 
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        d = fields(answer, self.KEYS)
-        want = self._expected(p)
-        sends = as_word(
-            d["server_sends"],
-            ("nothing", "RST"),
-            "server_sends",
-            {"none": "nothing", "drop": "nothing"},
-        )
-        state = as_state(d["client_state"], "client_state")
-        kept = as_bool(d["request_kept"], "request_kept")
-        counters = as_words(
-            d["counters"], COUNTERS, "counters", {f"TcpExt{c}": c for c in COUNTERS}
-        )
-        if sends != want["server_sends"]:
-            raise Incorrect(
-                "server_sends: tcp_abort_on_overflow decides between keeping quiet and "
-                "resetting — which value does what?"
-            )
-        if state is not want["client_state"]:
-            if want["server_sends"] == "nothing":
-                raise Incorrect(
-                    "client_state: the client moved on when it *sent* its ACK; nothing it "
-                    "receives afterwards changes that here"
-                )
-            raise Incorrect("client_state: what does an acceptable RST do to a connection?")
-        if kept != want["request_kept"]:
-            raise Incorrect(
-                "request_kept: with this setting, does the kernel give the handshake another "
-                "chance (SYN-ACK retransmissions) or throw the request away?"
-            )
-        if counters != want["counters"]:
-            missing, extra = want["counters"] - counters, counters - want["counters"]
-            if extra:
-                raise Incorrect(
-                    f"counters: {', '.join(sorted(extra))} does not move here — which counters "
-                    "belong to the SYN queue or to cookies?"
-                )
-            raise Incorrect(
-                f"counters: {len(missing)} counter(s) missing — an accept-queue overflow is "
-                "counted as an overflow *and* as a drop, and a reset of a request has its own"
-                if want["server_sends"] == "RST"
-                else f"counters: {len(missing)} counter(s) missing — an accept-queue overflow "
-                "is counted as an overflow *and* as a drop"
-            )
-        if want["server_sends"] == "RST":
-            return "right: abort_on_overflow=1 resets at once — the client learns, but loses."
-        return (
-            "right: with the default 0 the ACK is dropped and the request marked acked; the "
-            "server keeps resending SYN-ACKs and the connection completes when room appears."
-        )
-
 
 def _room(recv_q: int, send_q: int) -> int:
     """How many more handshakes complete before the accept queue drops one (the model)."""
@@ -254,11 +274,39 @@ def _children(n: int) -> list[Child]:
 
 
 @register
-class ReadingSs(Spec):
+class ReadingSs(ValueSpec):
     label = "6_ex_3"
     kind = "compute"
     topic = "reading `ss -lnt` Recv-Q/Send-Q for a listener: room left in the accept queue"
     title = "Reading `ss -lnt`"
+
+    answer_field = ListField(
+        "your answer",
+        read=as_int,
+        rows=lambda p: [{"recv_q": r, "send_q": s} for r, s in p["rows"]],
+        shape="a list of four ints, one per listening socket",
+        mistakes=(
+            Mistake(
+                lambda p, want: [max(0, s - r) for r, s in p["rows"]],
+                "you treated Send-Q as the number that fits; the kernel's test is "
+                "'full when the queue holds more than the backlog'",
+            ),
+            *(
+                Mistake(
+                    wrong,
+                    "for a listener, Recv-Q is how many connections wait for accept() and "
+                    "Send-Q is the backlog — not bytes",
+                )
+                for wrong in (
+                    lambda p, want: [max(0, r - s) for r, s in p["rows"]],
+                    lambda p, want: [r for r, _ in p["rows"]],
+                )
+            ),
+        ),
+        entry_otherwise="room = backlog + 1 − waiting, never below 0",
+        wrong="socket(s) {all} are wrong: {hint}",
+    )
+    praise = "right: Recv-Q is the accept queue, Send-Q the backlog, and B+1 fit."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         rows = []
@@ -291,29 +339,6 @@ class ReadingSs(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [_room(r, s) for r, s in p["rows"]]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        rows = p["rows"]
-        if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != 4:
-            raise Incorrect("answer with a list of four ints, one per listening socket")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some entries are still ...")
-        got = [as_int(a, "each entry") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right: Recv-Q is the accept queue, Send-Q the backlog, and B+1 fit."
-        if got == [max(0, s - r) for r, s in rows]:
-            raise Incorrect(
-                "you treated Send-Q as the number that fits; the kernel's test is "
-                "'full when the queue holds more than the backlog'"
-            )
-        if got == [max(0, r - s) for r, s in rows] or got == [r for r, _ in rows]:
-            raise Incorrect(
-                "for a listener, Recv-Q is how many connections wait for accept() and Send-Q "
-                "is the backlog — not bytes"
-            )
-        bad = [i + 1 for i in range(4) if got[i] != want[i]]
-        raise Incorrect(f"socket(s) {bad} are wrong: room = backlog + 1 − waiting, never below 0")
 
 
 def _admit_cases(rng: random.Random) -> list[tuple[int, int, int, int, int]]:
@@ -385,6 +410,7 @@ class BuildAdmission(Spec):
         return reference_admit
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many listener states.
         if not callable(answer):
             raise Incorrect(
                 f"pass your function itself (admit_syn, no parentheses); got {answer!r}"

@@ -15,14 +15,14 @@ from tcplab.check._core import (
     Field,
     FieldSpec,
     Incorrect,
+    ListField,
     Mistake,
-    NotSolved,
     Spec,
+    ValueSpec,
     as_float,
     as_int,
     call_student,
     close_enough,
-    is_untouched,
     register,
 )
 from tcplab.listener import REQUEST_SOCK_BYTES, synack_schedule
@@ -139,11 +139,42 @@ _CLIENT_MSS = (
 
 
 @register
-class CookieMss(Spec):
+class CookieMss(ValueSpec):
     label = "7_ex_2"
     kind = "compute"
     topic = "the MSS a SYN cookie can carry: Linux's 4-entry table (536, 1300, 1440, 1460)"
     title = "Which MSS survives a SYN cookie?"
+
+    answer_field = ListField(
+        "your answer",
+        read=as_int,
+        rows=lambda p: [{"mss": m} for m in p["mss"]],
+        shape="a list of six ints, one per client",
+        mistakes=(
+            Mistake(
+                lambda p, want: list(p["mss"]),
+                "the server cannot remember the exact MSS: the cookie holds an index",
+            ),
+            Mistake(
+                lambda p, want: [syncookie.mss_index(m) for m in p["mss"]],
+                "those are table indices; give the MSS values they stand for",
+            ),
+            Mistake(
+                lambda p, want: [
+                    min(syncookie.MSS_TABLE, key=lambda t: (abs(t - m), -t)) for m in p["mss"]
+                ],
+                "you took the nearest table entry; the server must never send segments "
+                "bigger than the client allowed",
+            ),
+            Mistake(
+                when=lambda p, got, want: any(g not in syncookie.MSS_TABLE for g in got),
+                say="every answer must be one of the four table values",
+            ),
+        ),
+        entry_otherwise="the largest table entry not above the MSS",
+        wrong="client(s) {all} are wrong: {hint}",
+    )
+    praise = "right: the largest table entry not above the client's MSS — never more."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         return {"mss": rng.sample(_CLIENT_MSS, 6)}
@@ -161,32 +192,6 @@ class CookieMss(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[int]:
         return [syncookie.MSS_TABLE[syncookie.mss_index(m)] for m in p["mss"]]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        mss = p["mss"]
-        if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != 6:
-            raise Incorrect("answer with a list of six ints, one per client")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some entries are still ...")
-        got = [as_int(a, "each entry") for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right: the largest table entry not above the client's MSS — never more."
-        if got == list(mss):
-            raise Incorrect("the server cannot remember the exact MSS: the cookie holds an index")
-        if got == [syncookie.mss_index(m) for m in mss]:
-            raise Incorrect("those are table indices; give the MSS values they stand for")
-        table = syncookie.MSS_TABLE
-        nearest = [min(table, key=lambda t: (abs(t - m), -t)) for m in mss]
-        if got == nearest:
-            raise Incorrect(
-                "you took the nearest table entry; the server must never send segments "
-                "bigger than the client allowed"
-            )
-        if any(g not in table for g in got):
-            raise Incorrect("every answer must be one of the four table values")
-        bad = [i + 1 for i in range(6) if got[i] != want[i]]
-        raise Incorrect(f"client(s) {bad} are wrong: the largest table entry not above the MSS")
 
 
 def _odds(p: Mapping[str, Any]) -> dict[str, float]:
@@ -396,6 +401,7 @@ class BuildCookieCheck(Spec):
         return cookie_mss
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's function is run on many cookies.
         if not callable(answer):
             raise Incorrect(
                 f"pass your function itself (cookie_mss, no parentheses); got {answer!r}"

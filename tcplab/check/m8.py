@@ -15,14 +15,12 @@ from tcplab import seq
 from tcplab.check._core import (
     Field,
     FieldSpec,
-    Incorrect,
+    ListField,
     Mistake,
-    NotSolved,
-    Spec,
+    ValueSpec,
     as_float,
     as_state,
     close_enough,
-    is_untouched,
     register,
     seq_diagnosis,
     seq_field,
@@ -277,12 +275,62 @@ def rst_verdict(seg_seq: int, rcv_nxt: int, rcv_wnd: int) -> str:
     return "reset" if seg_seq == rcv_nxt else "challenge"
 
 
+def _rst_facts(p: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per RST of 8_ex_3: its offset from RCV.NXT (mod 2^32), the window, and whether a
+    plain-integer test (no wrap) would put it in the window."""
+    lo, wnd = p["rcv_nxt"], p["rcv_wnd"]
+    return [{"off": seq.sub(s, lo), "wnd": wnd, "plain_in": lo <= s < lo + wnd} for s in p["seqs"]]
+
+
+def _obeyed_outside(row: Mapping[str, Any], got: str, want: str) -> bool:
+    """An RST outside the window (to be dropped) that the student lets act."""
+    return want == "drop" and got != "drop" and (row["off"] < 0 or row["off"] >= row["wnd"])
+
+
 @register
-class RstAcceptance(Spec):
+class RstAcceptance(ValueSpec):
     label = "8_ex_3"
     kind = "compute"
     topic = "RFC 5961 RST handling: exact RCV.NXT resets, in-window → challenge ACK, else drop"
     title = "Which RSTs are obeyed?"
+
+    answer_field = ListField(
+        "your verdicts",
+        read=lambda value, what: as_word(
+            value,
+            ("reset", "challenge", "drop"),
+            what,
+            {"challenge ack": "challenge", "ack": "challenge", "dropped": "drop", "ignore": "drop"},
+        ),
+        rows=_rst_facts,
+        shape="a list of {n} words, one per RST",
+        mistakes=(
+            Mistake(
+                lambda p, want: ["reset" if w != "drop" else "drop" for w in want],
+                "that was the old rule (any in-window RST resets); RFC 5961 is stricter, "
+                "because a blind attacker only has to land somewhere in the window",
+            ),
+        ),
+        entry_mistakes=(
+            Mistake(
+                when=lambda row, got, want: (
+                    _obeyed_outside(row, got, want)
+                    and not row["plain_in"]
+                    and row["off"] in (-1, row["wnd"])
+                ),
+                say="the window is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND: check both edges",
+            ),
+            Mistake(when=_obeyed_outside, say="measure each SEQ forward from RCV.NXT, modulo 2^32"),
+            Mistake(
+                when=lambda row, got, want: want != "drop" and got == "drop",
+                say="the window spans the wrap: a small SEG.SEQ can be inside it (modulo 2^32)",
+            ),
+        ),
+        entry_otherwise="only an RST at exactly RCV.NXT resets; elsewhere in the window it is "
+        "challenged",
+        wrong="{k} of {n} verdicts are wrong (e.g. #{first}). Hint: {hint}",
+    )
+    praise = "right: only an RST at exactly RCV.NXT resets; a blind attacker must hit it."
 
     def make_params(self, rng: random.Random) -> dict[str, Any]:
         rcv_nxt, wnd, seqs = _rst_rows(rng)
@@ -303,44 +351,6 @@ class RstAcceptance(Spec):
 
     def _expected(self, p: Mapping[str, Any]) -> list[str]:
         return [rst_verdict(s, p["rcv_nxt"], p["rcv_wnd"]) for s in p["seqs"]]
-
-    def grade(self, p: Mapping[str, Any], answer: Any) -> str:
-        n = len(p["seqs"])
-        if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != n:
-            raise Incorrect(f"answer with a list of {n} words, one per RST")
-        if any(is_untouched(a) for a in answer):
-            raise NotSolved("some entries are still ...")
-        words = ("reset", "challenge", "drop")
-        syn = {
-            "challenge ack": "challenge",
-            "ack": "challenge",
-            "dropped": "drop",
-            "ignore": "drop",
-        }
-        got = [as_word(a, words, "each entry", syn) for a in answer]
-        want = self._expected(p)
-        if got == want:
-            return "right: only an RST at exactly RCV.NXT resets; a blind attacker must hit it."
-        rfc793 = ["reset" if w != "drop" else "drop" for w in want]
-        if got == rfc793:
-            raise Incorrect(
-                "that was the old rule (any in-window RST resets); RFC 5961 is stricter, "
-                "because a blind attacker only has to land somewhere in the window"
-            )
-        wrong = [i for i in range(n) if got[i] != want[i]]
-        i = wrong[0]
-        off = seq.sub(p["seqs"][i], p["rcv_nxt"])
-        if want[i] == "drop" and got[i] != "drop" and (off < 0 or off >= p["rcv_wnd"]):
-            plain_in = p["rcv_nxt"] <= p["seqs"][i] < p["rcv_nxt"] + p["rcv_wnd"]
-            if not plain_in and off in (-1, p["rcv_wnd"]):
-                hint = "the window is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND: check both edges"
-            else:
-                hint = "measure each SEQ forward from RCV.NXT, modulo 2^32"
-        elif want[i] != "drop" and got[i] == "drop":
-            hint = "the window spans the wrap: a small SEG.SEQ can be inside it (modulo 2^32)"
-        else:
-            hint = "only an RST at exactly RCV.NXT resets; elsewhere in the window it is challenged"
-        raise Incorrect(f"{len(wrong)} of {n} verdicts are wrong (e.g. #{i + 1}). Hint: {hint}")
 
 
 _RST_SEQ_FROM_ACK = (

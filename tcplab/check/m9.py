@@ -152,6 +152,8 @@ class PredictSynAck(Spec):
         return {"synack": f"+0    > S. 0:0(0) ack {p['isn'] + 1} <mss 1460>"}
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: the line is judged by running the script with it against the stack, not by
+        # comparing text.
         d = fields(answer, self.KEYS)
         line = _line(d["synack"], "synack")
         text = self._script(p, line)
@@ -204,6 +206,7 @@ class CompleteClose(Spec):
         }
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: the lines are judged by running the script with them against the stack.
         d = fields(answer, self.KEYS)
         lines = [_line(d[k], k) for k in self.KEYS]
         text = self._script(p, *lines)
@@ -262,6 +265,7 @@ class PredictRst(Spec):
         }
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: the reply line and state are judged by running the script against the stack.
         d = fields(answer, self.KEYS)
         st = as_state(d["state"], "state").name
         reply = d["reply"]
@@ -371,6 +375,7 @@ class WriteScript(Spec):
         return _solution_script
 
     def grade(self, p: Mapping[str, Any], answer: Any) -> str:
+        # Hand-written: a build exercise — the student's script generator is run against the stack.
         if is_untouched(answer):
             raise NotSolved("write your function script_for(state, isn), then run the cell")
         if not callable(answer):
