@@ -46,9 +46,11 @@ def test_press_follows_the_table_and_explains_impossible_events():
 
 def test_clicking_a_button_and_reset():
     x = state_machine_explorer()
+    syn = _button(x, "RCV_SYN")
     _button(x, "PASSIVE_OPEN").click()
     assert x.state is State.LISTEN
-    assert _button(x, "RCV_SYN").button_style == "primary"  # buttons follow the state
+    assert syn.button_style == "primary"  # the same buttons follow the state (not rebuilt)
+    assert _button(x, "RCV_SYN") is syn
     _button(x, "reset").click()
     assert x.state is State.CLOSED and x.machine.history == []
 

@@ -81,6 +81,14 @@ def _part_html(part: dict[str, Any]) -> str:
     return str(part.get(part["kind"], ""))
 
 
+def _shape(c: dict[str, Any]) -> dict[str, Any]:
+    """A control without its current value (and without which buttons are blue)."""
+    out = {k: v for k, v in c.items() if k != "value"}
+    if "items" in out:
+        out["items"] = [{k: v for k, v in it.items() if k != "primary"} for it in out["items"]]
+    return out
+
+
 class SessionWidget(W.VBox):  # type: ignore[misc]
     """An ipywidgets view of one :class:`tcplab.explore.Session`.
 
@@ -101,7 +109,9 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
         )
         self.error = W.HTML()
         self.parts: list[W.HTML] = []
-        self._spec = ""
+        self._shape = ""
+        self._inputs: list[W.Widget | list[W.Button]] = []
+        self._syncing = False
         style = W.HTML(f"<style>{view_css()}</style>", layout=W.Layout(display="none"))
         super().__init__([style, self.controls_box, self.parts_box, self.error])
         self.add_class("tcplab-explorer")
@@ -110,6 +120,8 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
 
     def change(self, name: str, value: Any) -> None:
         """What a control does: set it on the session, redraw (errors shown, not raised)."""
+        if self._syncing:  # a control being set to the session's value, not a user's move
+            return
         try:
             self.session.set(name, value)
         except (ValueError, TypeError) as exc:
@@ -129,6 +141,7 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
             )
             b.on_click(lambda _b, v=it["value"], n=c["name"]: self.change(n, v))
             row.append(b)
+        self._inputs.append(row)
         return W.HBox([W.Label(c["label"], layout=_LABEL), *row], layout=_WRAP)
 
     def _choice(self, c: dict[str, Any]) -> W.Widget:
@@ -143,6 +156,7 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
                 rows=min(len(labels), 9),
             )
             w.observe(lambda ch: self.change(name, [values[i] for i in ch["new"]]), "value")
+            self._inputs.append(w)
             return w
         # Sized to its labels (long ones shown cut, as a select does), so a row of three
         # fits a 688 px notebook column.
@@ -155,6 +169,7 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
             layout=W.Layout(width=f"{(longest + len(c['label'])) * 7 + 40}px"),
         )
         w.observe(lambda ch: self.change(name, values[ch["new"]]), "value")
+        self._inputs.append(w)
         return w
 
     def _control(self, c: dict[str, Any]) -> W.Widget:
@@ -175,10 +190,12 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
         else:
             w = W.Checkbox(value=c["value"], description=c["label"], indent=False)
         w.observe(lambda ch: self.change(name, ch["new"]), "value")
+        self._inputs.append(w)
         return w
 
     def _controls(self, controls: list[dict[str, Any]]) -> list[W.Widget]:
         # Checkboxes and dropdowns share a row; buttons and sliders take one each.
+        self._inputs = []
         rows: list[W.Widget] = []
         small: list[W.Widget] = []
         for c in controls:
@@ -194,13 +211,38 @@ class SessionWidget(W.VBox):  # type: ignore[misc]
             rows.append(W.HBox(small, layout=_WRAP))
         return rows
 
+    def _sync(self, controls: list[dict[str, Any]]) -> None:
+        """Set the existing inputs to the view's values (blue buttons, slider positions)."""
+        self._syncing = True
+        try:
+            for c, w in zip(controls, self._inputs, strict=True):
+                if isinstance(w, list):
+                    for b, it in zip(w, c["items"], strict=True):
+                        b.button_style = "primary" if it.get("primary") else ""
+                    continue
+                value = c["value"]
+                if c["kind"] in ("select", "multiselect"):
+                    values = [v for _, v in c["options"]]
+                    value = (
+                        tuple(i for i, v in enumerate(values) if v in value)
+                        if c["kind"] == "multiselect"
+                        else values.index(value)
+                    )
+                if w.value != value:
+                    w.value = value
+        finally:
+            self._syncing = False
+
     def redraw(self) -> None:
-        """Show the session's current view (controls rebuilt only when they changed)."""
+        """Show the session's current view: inputs kept (only their values set) while the
+        controls keep their shape, rebuilt when it changes (another phase's loss points)."""
         view = self.session.view()
-        spec = json.dumps(view["controls"])
-        if spec != self._spec:
-            self._spec = spec
+        shape = json.dumps([_shape(c) for c in view["controls"]])
+        if shape != self._shape:
+            self._shape = shape
             self.controls_box.children = self._controls(view["controls"])
+        else:
+            self._sync(view["controls"])
         parts = view["parts"]
         while len(self.parts) < len(parts):
             w = W.HTML(layout=W.Layout(width="100%", margin="0"))
