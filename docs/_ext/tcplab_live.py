@@ -25,6 +25,7 @@ import ast
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,27 @@ def find_explorer_call(
     return found
 
 
+def part_kinds(name: str, args: dict[str, Any]) -> str:
+    """The kinds of parts the explorer's first view has (``"dot html"``), from tcplab itself.
+
+    The page loads Graphviz (Viz.js) in parallel with Python only where a ``dot`` part
+    will need it; if the session cannot be opened here, assume it does.
+    """
+    import tcplab.explore
+
+    key = json.dumps([name, args], sort_keys=True)
+    if key not in _KINDS:
+        try:
+            view = tcplab.explore.open(name, args).view()
+            _KINDS[key] = " ".join(sorted({p["kind"] for p in view["parts"]}))
+        except (ValueError, TypeError):
+            _KINDS[key] = "dot"
+    return _KINDS[key]
+
+
+_KINDS: dict[str, str] = {}
+
+
 def _cell_source(cell: nodes.Element) -> str:
     for child in cell.findall(nodes.literal_block):
         return child.astext()
@@ -102,6 +124,7 @@ def mark_explorer_cells(app: Sphinx, doctree: nodes.document) -> None:
         data = json.dumps(args, separators=(",", ":"))
         bar = (
             f'<div class="tcplab-live-bar" data-explorer="{name}" '
+            f'data-parts="{part_kinds(name, args)}" '
             f"data-args='{data.replace('&', '&amp;').replace(chr(39), '&#39;')}'></div>"
         )
         outputs[0].insert(0, nodes.raw("", bar, format="html"))
@@ -115,6 +138,55 @@ def _uv() -> str:
             "run 'make env' first."
         )
     return found
+
+
+_IMPORTED = """
+import json, pathlib, sys
+import tcplab.explore as e
+for name in e.EXPLORERS:
+    e.open(name).view()
+root = pathlib.Path(e.__file__).parents[2]
+print(json.dumps(sorted(pathlib.Path(m.__spec__.origin).relative_to(root).as_posix()
+                        for n, m in sys.modules.items() if n.split(".")[0] == "tcplab")))
+"""
+
+
+def _explorer_modules() -> list[str]:
+    """The files of tcplab that opening every explorer imports (``tcplab/fsm.py``, ...).
+
+    Found by doing it, in a fresh CPython: a module imported only later (by some control)
+    is still in the wheel as source, and Pyodide compiles it when it is needed.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTED], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise ExtensionError(f"tcplab site: opening the explorers failed:\n{proc.stderr[-2000:]}")
+    return list(json.loads(proc.stdout))
+
+
+def _with_byte_code(wheel: Path, out: Path) -> None:
+    """Copy the wheel, adding ``__pycache__/*.cpython-314.pyc`` compiled by the staged Pyodide.
+
+    The page unpacks the wheel into Pyodide's file system; with the byte code beside the
+    sources, importing tcplab there compiles nothing (``docs/vendor/pyc.py``).
+    """
+    sys.path.insert(0, str(REPO / "docs" / "vendor"))
+    try:
+        import stage
+    finally:
+        sys.path.pop(0)
+    try:
+        stage.run_pyc(
+            stage.DEST / "pyodide",
+            wheel,
+            out,
+            mode="pycache",
+            prefix="/home/pyodide/",  # where the page unpacks it
+            only=_explorer_modules(),
+        )
+    except stage.StageError as exc:
+        raise ExtensionError(f"tcplab site: {exc}") from exc
 
 
 def build_wheel(app: Sphinx) -> None:
@@ -131,7 +203,7 @@ def build_wheel(app: Sphinx) -> None:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        shutil.copy2(wheels[0], dest / wheels[0].name)
+        _with_byte_code(wheels[0], dest / wheels[0].name)
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
@@ -142,7 +214,8 @@ def build_wheel(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("builder-inited", build_wheel)
+    # After tcplab_site's vendor step (priority 500), which stages the Pyodide it uses.
+    app.connect("builder-inited", build_wheel, priority=600)
     app.connect("doctree-read", mark_explorer_cells)
     app.add_js_file(f"{WHEEL_DIR}/config.js")
     app.add_js_file("tcplab-live.js", defer="defer")
