@@ -77,13 +77,15 @@ LIVE_PAGES = {  # one page per explorer: the click benchmark moves its first con
 }
 # The one list of Chromium flags for this machine kind (bench/_jupyterlab.py), headless here.
 CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
-# One click/slider move, timed until the next frame is painted (two rAFs after the event).
+# One click/slider move, timed until the next frame is painted (two rAFs after the event),
+# and until the view is complete: an explorer that paints a click at once and finishes its
+# simulations in idle time (the flood's, data-pending > 0) is timed to its last run too.
 # Slider positions and dropdown options repeat, so later moves may hit a session's cache,
-# as a reader's would.
+# as a reader's would (the flood explorer also works ahead in idle time, as for a reader).
 _CLICK = """async ([n]) => {
   const box = document.querySelector('.tcplab-live');
   const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  const times = [];
+  const times = [], complete = [];
   for (let i = 0; i < n; i++) {
     const slider = box.querySelector('input[type=range]');
     const t0 = performance.now();
@@ -99,8 +101,10 @@ _CLICK = """async ([n]) => {
     }
     await frame();
     times.push(performance.now() - t0);
+    while (box.dataset.pending && box.dataset.pending !== '0') await frame();
+    complete.push(performance.now() - t0);
   }
-  return times;
+  return [times, complete];
 }"""
 
 
@@ -196,12 +200,14 @@ def live_run(html: Path) -> dict[str, dict[str, object]]:
             load = os.getloadavg()[0]
             clicks: dict[str, float] = {}
             slowest: dict[str, float] = {}
+            done: dict[str, tuple[float, float]] = {}
             for name, path in LIVE_PAGES.items():
                 page = browser.new_page()
                 page.goto(base + path + "#live")
                 page.wait_for_selector(".tcplab-live[data-renders]", timeout=180_000)
-                times = page.evaluate(_CLICK, [25])
+                times, complete = page.evaluate(_CLICK, [25])
                 clicks[name], slowest[name] = statistics.median(times), max(times)
+                done[name] = statistics.median(complete), max(complete)
                 page.close()
             browser.close()
     finally:
@@ -227,6 +233,13 @@ def live_run(html: Path) -> dict[str, dict[str, object]]:
             "goal": "≤ 150 ms: median click/slider move → next painted frame "
             f"(slowest of 25, uncached: {slowest[name]:.0f} ms)",
         }
+        if done[name][1] > slowest[name] + 1:  # the view finished after the first paint
+            out[f"site_live_click_complete_ms_{name}"] = {
+                "value": round(done[name][0], 1),
+                "unit": "ms",
+                "goal": "click → every run of the view made and drawn, median of 25 "
+                f"(slowest: {done[name][1]:.0f} ms); the click itself paints at once",
+            }
     worst = max(clicks, key=lambda k: clicks[k])
     out["site_live_click_ms"] = {
         "value": round(clicks[worst], 1),

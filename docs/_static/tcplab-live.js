@@ -81,7 +81,9 @@
       const warm = () => runtime(progressAll, needsViz(bar)).catch(() => (live.runtime = null));
       btn.addEventListener("pointerenter", warm, { once: true });
       btn.addEventListener("focus", warm, { once: true });
-      nearby.observe(bar);
+      // Only after the page has loaded: preloads added earlier would hold up its load event.
+      if (document.readyState === "complete") nearby.observe(bar);
+      else window.addEventListener("load", () => nearby.observe(bar), { once: true });
     }
     return bar;
   }
@@ -294,6 +296,24 @@
       if (parts.children[i].innerHTML !== h) parts.children[i].innerHTML = h;
     });
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
+    box.dataset.pending = String(view.pending || 0); // runs still being made (flood)
+  }
+
+  // A session that can work ahead (the flood explorer: one simulation per step) paints a
+  // click at once with what it has, and finishes in idle time: the missing runs of the
+  // view first (redrawn as they come), then, ahead of the reader, the other choices.
+  const RUNS_PER_VIEW = 1;
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 1));
+  function workAhead(box, session, send) {
+    if (typeof session.step !== "function" || box.dataset.working) return;
+    box.dataset.working = "1";
+    const tick = () => {
+      const lacking = session.pending();
+      if (!session.step()) return delete box.dataset.working;
+      if (lacking) show(box, JSON.parse(session.view_json()), send);
+      idle(tick, { timeout: 100 });
+    };
+    idle(tick, { timeout: 100 });
   }
 
   async function startLive(bar) {
@@ -331,6 +351,7 @@
       try {
         show(box, JSON.parse(session.update_json(name, JSON.stringify(value))), send);
         err.textContent = "";
+        workAhead(box, session, send);
       } catch (e) {
         err.textContent = pyError(e);
       }
@@ -340,6 +361,7 @@
     try {
       const args = JSON.parse(bar.dataset.args || "{}");
       session = rt.explore.open_json(bar.dataset.explorer, JSON.stringify(args));
+      if (typeof session.step === "function") session.runs_per_view = RUNS_PER_VIEW;
       bar.after(box);
       progress("computing…");
       const first = JSON.parse(session.view_json());
@@ -347,6 +369,7 @@
       if (!live.vizValue && first.parts.some((p) => p.kind === "dot")) progress("laying out…");
       await show(box, first, send);
       mark("drawn");
+      workAhead(box, session, send);
     } catch (e) {
       box.remove();
       progress("the explorer failed: " + pyError(e));
