@@ -389,10 +389,12 @@
     bar.querySelector(".tcplab-live-progress").textContent = "";
   }
 
+  // "#live" (or ?live) in the address starts every explorer on the page at once.
+  const LIVE_NOW = /(^|[?&#])live\b/.test(location.search + location.hash);
+
   function init() {
     markSnapshots();
-    // "#live" (or ?live) in the address starts every explorer on the page at once.
-    if (/(^|[?&#])live\b/.test(location.search + location.hash)) {
+    if (LIVE_NOW) {
       for (const bar of document.querySelectorAll(".tcplab-live-bar[data-explorer]")) startLive(bar);
     }
   }
