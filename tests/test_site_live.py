@@ -541,6 +541,9 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
             # before the page had loaded (files may be preloaded afterwards, on intent).
             assert page.evaluate(LAZY), f"{path}: the live runtime started by itself"
             page.evaluate(WATCH_PROGRESS)
+            # The pointer resting on "Run live" is intent enough to start Python already.
+            bar.locator(".tcplab-run-live").hover()
+            page.wait_for_function("window.tcplabLive.timings.start !== null", timeout=10_000)
             bar.locator(".tcplab-run-live").click()
             page.wait_for_selector(
                 f'.tcplab-live[data-explorer="{name}"][data-renders]', timeout=120_000

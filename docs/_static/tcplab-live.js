@@ -310,7 +310,12 @@
     const tick = () => {
       const lacking = session.pending();
       if (!session.step()) return delete box.dataset.working;
-      if (lacking) show(box, JSON.parse(session.view_json()), send);
+      if (lacking) {
+        session.runs_per_view = 0; // this redraw only shows the runs made so far
+        const view = session.view_json();
+        session.runs_per_view = RUNS_PER_VIEW;
+        show(box, JSON.parse(view), send);
+      }
       idle(tick, { timeout: 100 });
     };
     idle(tick, { timeout: 100 });
