@@ -13,8 +13,9 @@ page script alone.
 
 ``_static/tcplab-live.js`` then disables the snapshot's controls and, when the reader
 presses "Run live", loads Pyodide and Viz.js from the site itself
-(``_static/vendor/``, staged by ``docs/vendor/stage.py``), installs tcplab from the
-wheel built here at ``builder-inited`` (``_static/live/``), and asks
+(``_static/vendor/``, staged by ``docs/vendor/stage.py``), puts the tcplab wheel built
+here at ``builder-inited`` (``_static/live/``, with byte code from that same Pyodide) on
+``sys.path`` as a zip, and asks
 :func:`tcplab.explore.open` for the explorer — the model, the numbers, the DOT and the
 SVG all come from tcplab; the script only draws.
 """
@@ -36,6 +37,7 @@ from sphinx.errors import ExtensionError
 
 REPO = Path(__file__).resolve().parents[2]
 WHEEL_DIR = "live"  # under _static/ of the built site
+WHEEL_PATH = "/lib"  # the folder of Pyodide's file system the page writes the wheel to
 
 
 def _literal(node: ast.expr) -> Any:
@@ -166,10 +168,10 @@ def _explorer_modules() -> list[str]:
 
 
 def _with_byte_code(wheel: Path, out: Path) -> None:
-    """Copy the wheel, adding ``__pycache__/*.cpython-314.pyc`` compiled by the staged Pyodide.
+    """Copy the wheel, adding ``.pyc`` files compiled by the staged Pyodide beside the sources.
 
-    The page unpacks the wheel into Pyodide's file system; with the byte code beside the
-    sources, importing tcplab there compiles nothing (``docs/vendor/pyc.py``).
+    The page puts the wheel on Pyodide's ``sys.path`` as it is (zipimport); with the byte
+    code beside the sources, importing tcplab there compiles nothing (``docs/vendor/pyc.py``).
     """
     sys.path.insert(0, str(REPO / "docs" / "vendor"))
     try:
@@ -181,8 +183,8 @@ def _with_byte_code(wheel: Path, out: Path) -> None:
             stage.DEST / "pyodide",
             wheel,
             out,
-            mode="pycache",
-            prefix="/home/pyodide/",  # where the page unpacks it
+            mode="beside",
+            prefix=f"{WHEEL_PATH}/{wheel.name}/",  # where the page puts it (tracebacks)
             only=_explorer_modules(),
         )
     except stage.StageError as exc:
@@ -206,6 +208,7 @@ def build_wheel(app: Sphinx) -> None:
         _with_byte_code(wheels[0], dest / wheels[0].name)
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
+        "wheelPath": f"{WHEEL_PATH}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
         "viz": "_static/vendor/viz/viz-global.js",
     }

@@ -199,8 +199,10 @@
     const pyodide = await window.loadPyodide({ indexURL: url(CFG.pyodide), packages: [] });
     mark("pyodide");
     progress("installing tcplab…");
-    pyodide.unpackArchive(await wheel, "wheel");
-    mark("unpacked");
+    // A pure wheel is an importable zip: put it on sys.path as it is (nothing unpacked).
+    pyodide.FS.writeFile(CFG.wheelPath, new Uint8Array(await wheel));
+    pyodide.pyimport("sys").path.insert(0, CFG.wheelPath);
+    mark("installed");
     const explore = pyodide.pyimport("tcplab.explore");
     mark("tcplab");
     return { pyodide, explore };

@@ -3,7 +3,7 @@
 //   node pyc.cjs PYODIDE_DIR IN.zip OUT.zip OPTIONS_JSON
 //
 // OPTIONS_JSON holds compile_zip's keyword arguments: mode ("sourceless" for the standard
-// library, "pycache" for a wheel), prefix (where the zip's names live at run time), drop
+// library, "beside" for a wheel), prefix (where the zip's names live at run time), drop
 // (modules/packages to leave out), only (if given, the only sources to compile). Prints the
 // counts as JSON; a new standard library is booted once before it is accepted. Node.js comes with npm, which the site's vendor step needs anyway.
 "use strict";

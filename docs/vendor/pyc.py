@@ -13,8 +13,9 @@ page runs, with its magic number. No other Python 3.14 is needed.
 
 * ``mode="sourceless"`` (the standard library): ``a/b.py`` becomes ``a/b.pyc`` next to
   where it was (zipimport looks there first), and entries under ``drop`` are left out;
-* ``mode="pycache"`` (tcplab's wheel, unpacked into site-packages): sources stay, and
-  ``a/__pycache__/b.cpython-314.pyc`` is added beside each.
+* ``mode="beside"`` (tcplab's wheel, which the page puts on ``sys.path`` as it is — a
+  pure wheel is an importable zip, so nothing is unpacked): sources stay (tracebacks
+  show them) and ``a/b.pyc`` is added beside ``a/b.py``, where zipimport looks first.
 
 The byte code is *unchecked-hash* (PEP 552): it is used without looking at the source's
 time stamp, so the output is reproducible (fixed entry dates, sorted names) and a
@@ -24,12 +25,11 @@ stale check never falls back to compiling.
 from __future__ import annotations
 
 import py_compile
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-MODES = ("sourceless", "pycache")
+MODES = ("sourceless", "beside")
 EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -63,16 +63,15 @@ def compile_zip(
     """Write ``dst``: ``src`` with its ``.py`` entries byte-compiled (see the module doc).
 
     ``prefix`` is the folder the zip's names appear under at run time (for tracebacks);
-    ``only`` (``"pycache"`` mode) limits the compiling to those entries — byte code is
+    ``only`` (``"beside"`` mode) limits the compiling to those entries — byte code is
     ~3x the size of zipped source, so a wheel ships it only for what the page imports.
     Returns counts: ``compiled``, ``kept`` (other entries) and ``dropped``.
     """
     if mode not in MODES:
         raise ValueError(f"mode = {mode!r}: expected one of {', '.join(MODES)}")
-    if only is not None and mode != "pycache":
+    if only is not None and mode != "beside":
         raise ValueError("only: a standard library is compiled whole (mode='sourceless')")
     counts = {"compiled": 0, "kept": 0, "dropped": 0}
-    tag = sys.implementation.cache_tag
     with (
         zipfile.ZipFile(src) as zin,
         zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout,
@@ -94,12 +93,8 @@ def compile_zip(
                 continue
             code = _byte_code(data, prefix + name, Path(tmp))
             counts["compiled"] += 1
-            if mode == "sourceless":
-                out[name + "c"] = code
-            else:
-                folder, _, base = name.rpartition("/")
-                cached = f"{folder}/__pycache__/" if folder else "__pycache__/"
-                out[cached + base.removesuffix(".py") + f".{tag}.pyc"] = code
+            out[name + "c"] = code
+            if mode == "beside":
                 out[name] = data
         for name in sorted(out):
             entry = zipfile.ZipInfo(name, EPOCH)
