@@ -22,6 +22,12 @@ and a budget of :data:`PACK_BUDGET` seconds in all — so without a network a bu
 within a minute, with one line naming the package to fetch once. A stamp file records
 the lock's hash: when it matches and the files are there, nothing is done.
 
+Two files of Pyodide are rewritten on the way (see :data:`STDLIB_DROP`): its
+``python_stdlib.zip`` is byte-compiled by that Pyodide itself under Node.js
+(``pyc.cjs`` runs ``pyc.py`` inside it — Node comes with npm) and trimmed of modules a
+web page never imports, which cuts a cold start in the browser by more than a second;
+and its package lock keeps only its header, since the site loads no Pyodide packages.
+
 Run it by hand with ``python docs/vendor/stage.py``; the Sphinx build calls
 :func:`stage` itself (``docs/_ext/tcplab_site.py``), so ``make site`` needs no extra step.
 """
