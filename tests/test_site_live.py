@@ -563,6 +563,10 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
             assert has_dot == (name == "state_machine"), f"{path}: data-parts wrong"
             if not has_dot:
                 assert not any("viz-global.js" in u for u in mine), f"{path}: loaded Viz.js"
+            # Preloaded files are the ones Pyodide then uses: nothing is fetched twice.
+            for file in ("pyodide.asm.wasm", "python_stdlib.zip", ".whl"):
+                got = [u for u in mine if file in u.rsplit("/", 1)[-1]]
+                assert len(got) <= 1, f"{path}: {file} requested {len(got)} times"
             requests += mine
             page.close()
     finally:
