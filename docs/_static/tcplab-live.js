@@ -4,9 +4,13 @@
  *    when the notebook was executed). Its controls are disabled here and the output is
  *    labelled, so nothing pretends to respond.
  * 2. Live: an explorer cell (marked at build time by docs/_ext/tcplab_live.py with
- *    data-explorer / data-args) offers "Run live". That loads, from this site only,
- *    Pyodide (CPython in WebAssembly), tcplab's wheel and Viz.js (Graphviz in
- *    WebAssembly), opens tcplab.explore.open_json(name, args) and draws its views.
+ *    data-explorer / data-args / data-parts) offers "Run live". That loads, from this
+ *    site only, Pyodide (CPython in WebAssembly, its standard library byte-compiled at
+ *    build time), tcplab's wheel (put on sys.path as a zip) and — only for an explorer
+ *    that draws DOT — Viz.js (Graphviz in WebAssembly), opens
+ *    tcplab.explore.open_json(name, args) and draws its views. Nothing loads with the
+ *    page: the files are preloaded when an explorer scrolls near, Python starts when the
+ *    pointer rests on "Run live", and the bar shows progress.
  *    Every number, the DOT text and the SVG plots come from tcplab; this file only
  *    turns the view's "controls" into inputs and inserts its "parts".
  */
@@ -310,13 +314,18 @@
     if (typeof session.step !== "function" || box.dataset.working) return;
     box.dataset.working = "1";
     const tick = () => {
-      const lacking = session.pending();
-      if (!session.step()) return delete box.dataset.working;
-      if (lacking) {
-        session.runs_per_view = 0; // this redraw only shows the runs made so far
-        const view = session.view_json();
-        session.runs_per_view = RUNS_PER_VIEW;
-        show(box, JSON.parse(view), send);
+      try {
+        const lacking = session.pending();
+        if (!session.step()) return delete box.dataset.working;
+        if (lacking) {
+          session.runs_per_view = 0; // this redraw only shows the runs made so far
+          const view = session.view_json();
+          session.runs_per_view = RUNS_PER_VIEW;
+          show(box, JSON.parse(view), send);
+        }
+      } catch (e) {
+        box.querySelector(".tcplab-live-error").textContent = pyError(e);
+        return delete box.dataset.working;
       }
       idle(tick, { timeout: 100 });
     };
