@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import inspect
 import json
 import socketserver
@@ -459,6 +460,11 @@ def test_the_built_site_serves_the_live_runtime_itself_with_licences(student_sit
         names = z.namelist()
     assert "asyncio/__init__.pyc" in names and "typing.pyc" in names
     assert not [n for n in names if n.endswith(".py")]
+    with zipfile.ZipFile(vendor / "pyodide" / "python_stdlib.zip") as z:
+        header = z.read("typing.pyc")[:8]
+    # PEP 552 unchecked-hash byte code (flags 0b01), not this CPython's magic number.
+    assert int.from_bytes(header[4:8], "little") == 0b01
+    assert header[:4] != importlib.util.MAGIC_NUMBER and header[2:4] == b"\r\n"
     assert not [n for n in names if n.split("/")[0].removesuffix(".pyc") in DROPPED_STDLIB]
     lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
     assert lock["packages"] == {} and lock["info"]["python"].startswith("3.14")
