@@ -510,6 +510,10 @@ LAZY = """() => {
   return typeof window.loadPyodide === 'undefined' && window.tcplabLive.timings.start === null
     && early.length === 0;
 }"""
+REFUSE = """() => {
+  try { window.tcplabLive.sessions[0].update_json('time_wait', '-5'); return 'accepted'; }
+  catch (e) { return String(e.message); }
+}"""
 WATCH_PROGRESS = """() => {
   window.tcplabProgressSeen = [];
   const seen = () => document.querySelectorAll('.tcplab-live-progress').forEach(
@@ -564,6 +568,9 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
             assert moved["after"] != moved["before"], f"{path}: moving a control changed nothing"
             assert "Live" in bar.inner_text()
             assert not errors, f"{path}: {errors}"
+            if name == "timewait":  # a refused value comes back as Python's own error
+                refused = page.evaluate(REFUSE)
+                assert "ValueError" in refused and "time_wait" in refused, refused
             # Graphviz (Viz.js) is fetched only for an explorer that draws DOT.
             has_dot = "dot" in (bar.get_attribute("data-parts") or "").split()
             assert has_dot == (name == "state_machine"), f"{path}: data-parts wrong"

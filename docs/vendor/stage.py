@@ -86,10 +86,11 @@ FILES: dict[str, list[tuple[str, str]]] = {
 }
 # The site's python_stdlib.zip is Pyodide's, byte-compiled by Pyodide itself (pyc.py) and
 # without what a pure-Python TCP model in a web page never imports: mail, XML, HTTP
-# servers, test and debugging tools, the REPL, processes, databases, and all text
-# codecs but the Unicode/Latin-1 family (tcplab's explorers run with these modules
-# blocked in tests/test_site_live.py, and Pyodide boots with the result before it is
-# staged). Names are paths inside the zip; a package drops its whole folder.
+# servers, test and debugging tools, the REPL, processes, databases, archives,
+# command-line parsers, pickling, and all text codecs but the Unicode/Latin-1 family
+# (tcplab's explorers run with these modules blocked in tests/test_site_live.py, and
+# Pyodide boots with the result before it is staged). Names are paths inside the zip; a
+# package drops its whole folder.
 STDLIB_DROP = (
     "_pyrepl", "email", "xml", "xmlrpc", "http", "wsgiref", "mailbox", "imaplib",
     "smtplib", "poplib", "ftplib", "netrc", "socketserver", "unittest",
@@ -98,6 +99,8 @@ STDLIB_DROP = (
     "sqlite3", "dbm", "ctypes", "tomllib", "plistlib", "wave", "_pyio", "idlelib",
     "turtle", "turtledemo", "tkinter", "curses", "venv", "ensurepip", "lib2to3",
     "zipapp", "compileall", "this", "antigravity", "__hello__", "__phello__",
+    "tarfile", "argparse", "optparse", "getopt", "configparser", "pickle", "_compat_pickle",
+    "shelve",
 )  # fmt: skip
 ENCODINGS_KEPT = (
     "__init__", "aliases", "ascii", "charmap", "latin_1", "cp437", "utf_8", "utf_8_sig",
