@@ -52,16 +52,20 @@ class FloodSession(Session):
         self.rate = float(choice("rate", rate, RATES))
         self.defences: tuple[str, ...] = DEFAULT
 
+    @staticmethod
+    def _key(defence: str, rate: float) -> str:
+        return f"{defence}@{rate:g}"
+
     def summary(self, defence: str, rate: float) -> dict[str, Any]:
         """One run's summary (simulated on first use, then kept)."""
-        key = f"{defence}@{rate:g}"
+        key = self._key(defence, rate)
         if key not in self._runs:
             cfg = FloodConfig(**self.config)
             self._runs[key] = simulate_flood(cfg, defence, attack_rate=rate).summary
         return self._runs[key]
 
     def _missing(self, rate: float) -> list[str]:
-        return [n for n in self.defences or ("none",) if f"{n}@{rate:g}" not in self._runs]
+        return [n for n in self.defences or ("none",) if self._key(n, rate) not in self._runs]
 
     def pending(self) -> int:
         """How many runs the current view still lacks (drawn as "simulating…")."""
@@ -69,9 +73,8 @@ class FloodSession(Session):
 
     def step(self) -> bool:
         """Make one missing run (the view's first, then other rates'); False when none is left."""
-        by_distance = sorted(
-            RATES, key=lambda r: (r != self.rate, abs(RATES.index(r) - RATES.index(self.rate)))
-        )
+        here = RATES.index(self.rate)
+        by_distance = sorted(RATES, key=lambda r: abs(RATES.index(r) - here))
         for rate in by_distance:
             missing = self._missing(rate)
             if missing:
@@ -106,7 +109,7 @@ class FloodSession(Session):
         budget = self.runs_per_view
         bars = []
         for n in names:
-            if f"{n}@{self.rate:g}" not in self._runs:
+            if self._key(n, self.rate) not in self._runs:
                 if budget is not None and budget <= 0:
                     bars.append(Bar(n, (), "simulating…"))
                     continue
