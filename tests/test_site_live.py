@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
+import inspect
 import json
 import socketserver
 import subprocess
@@ -37,6 +39,12 @@ HTML = ROOT / "docs" / "_build" / "html"
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import tcplab_live  # noqa: E402  (docs/_ext/tcplab_live.py: the build-time half)
 
+sys.path.insert(0, str(ROOT / "docs" / "vendor"))
+import pyc  # noqa: E402  (docs/vendor/pyc.py: byte-compiles zips inside Pyodide)
+import stage  # noqa: E402  (docs/vendor/stage.py: the locked vendor step)
+
+sys.path.pop(0)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: bench/
 from bench._jupyterlab import CHROMIUM_ARGS  # noqa: E402
 
@@ -45,6 +53,8 @@ sys.path.pop(0)
 sys.path.pop(0)
 
 HEAVY = ("numpy", "pandas", "matplotlib", "ipywidgets", "graphviz", "scipy", "IPython")
+# What the site's Pyodide standard library leaves out (docs/vendor/stage.py): top-level names.
+DROPPED_STDLIB = tuple(sorted({d.split("/")[0].removesuffix(".py") for d in stage.STDLIB_DROP}))
 
 
 def _notebook_calls() -> list[tuple[str, str, dict[str, Any]]]:
@@ -127,20 +137,31 @@ def _other_value(control: dict[str, Any]) -> Any:
 
 
 def test_the_sessions_run_without_numpy_pandas_matplotlib_or_widgets() -> None:
-    # As in Pyodide on the site: the heavy packages are not importable at all.
+    # As in Pyodide on the site: the heavy packages are not importable at all, nor the
+    # standard-library modules the site's trimmed python_stdlib.zip leaves out; every
+    # control of every explorer is moved once.
     code = f"""
 import importlib.abc, json, sys
+BLOCKED = {HEAVY + DROPPED_STDLIB!r}
+already = {{n for n in sys.modules if n.split(".")[0] in BLOCKED}}
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {HEAVY!r}:
+        if name.split(".")[0] in BLOCKED:
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
 import tcplab.explore as e
+from typing import Any
+{inspect.getsource(_other_value)}
 calls = json.loads(sys.argv[1])
 for name, args in calls:
     s = e.open_json(name, json.dumps(args))
     v = json.loads(s.view_json())
     assert v["parts"], name
+    for i in range(len(v["controls"])):
+        c = json.loads(s.view_json())["controls"][i]
+        s.update_json(c["name"], json.dumps(_other_value(c)))
+late = {{n for n in sys.modules if n.split(".")[0] in BLOCKED}} - already
+assert not late, late
 print("ok", len(calls))
 """
     calls = [(n, a) for _, n, a in CALLS] or [(n, {}) for n in explore.EXPLORERS]
@@ -235,6 +256,75 @@ def test_flood_session_runs_the_flood_model_itself() -> None:
         assert s.summary(name, 0.0) == want
     assert f"{want['served_share']:.0%} served eventually" in s.plot()
     assert "simulated by tcplab.flood.simulate_flood" in s.view()["parts"][1]["html"]
+
+
+def test_a_flood_click_paints_at_once_and_fills_in_the_same_runs() -> None:
+    from tcplab.explore.flood import RATES, FloodSession
+
+    whole = FloodSession()
+    quick = FloodSession()
+    quick.runs_per_view = 1  # as the site's page sets it
+    view = quick.view()
+    assert view["pending"] == len(quick.defences) - 1
+    assert view["parts"][0]["svg"].count("simulating…") == view["pending"]
+    quick.set("rate", 30000.0)
+    assert quick.view()["pending"] == len(quick.defences) - 1  # one new run per view
+    steps = 0
+    while quick.pending():
+        assert quick.step()
+        steps += 1
+    assert steps == len(quick.defences) - 1  # the click's view made one
+    whole.set("rate", 30000.0)
+    assert quick.plot() == whole.plot()  # the same complete runs of the model
+    while quick.step():  # then it works ahead: every rate for the defences shown
+        pass
+    assert len(quick._runs) == len(RATES) * len(quick.defences)
+    assert quick.view()["pending"] == 0
+
+
+def test_zips_are_byte_compiled_sourceless_or_beside_the_sources(tmp_path: Path) -> None:
+    # docs/vendor/pyc.py runs inside Pyodide on the site; here CPython's own byte code
+    # proves the layouts zipimport and the import system read.
+    import zipfile
+
+    src = tmp_path / "in.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("pkg/", b"")
+        z.writestr("pkg/__init__.py", "from pkg.mod import VALUE\n")
+        z.writestr("pkg/mod.py", "VALUE = 6 * 7\n")
+        z.writestr("pkg/data.txt", "kept")
+        z.writestr("gone/__init__.py", "raise SystemExit\n")
+        z.writestr("gone.py", "")
+    out = tmp_path / "std.zip"
+    counts = pyc.compile_zip(str(src), str(out), mode="sourceless", drop=("gone",))
+    assert counts == {"compiled": 2, "kept": 1, "dropped": 2}
+    with zipfile.ZipFile(out) as z:
+        assert sorted(z.namelist()) == [
+            "pkg/",
+            "pkg/__init__.pyc",
+            "pkg/data.txt",
+            "pkg/mod.pyc",
+        ]
+    check = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import pkg; print(pkg.VALUE, pkg.__file__)"
+    )
+    proc = subprocess.run([sys.executable, "-c", check, str(out)], capture_output=True, text=True)
+    assert proc.stdout.split()[0] == "42", proc.stderr
+    assert proc.stdout.split()[1].endswith("pkg/__init__.pyc")
+    again = tmp_path / "again.zip"
+    pyc.compile_zip(str(src), str(again), mode="sourceless", drop=("gone",))
+    assert again.read_bytes() == out.read_bytes()  # reproducible
+    whl = tmp_path / "whl.zip"
+    pyc.compile_zip(str(src), str(whl), mode="beside", only=("pkg/mod.py",))
+    with zipfile.ZipFile(whl) as z:
+        names = set(z.namelist())
+    assert {"pkg/__init__.py", "pkg/mod.py", "pkg/mod.pyc"} <= names
+    assert "pkg/__init__.pyc" not in names  # not in ``only``
+    check = "import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod as m; print(m.__file__)"
+    proc = subprocess.run([sys.executable, "-c", check, str(whl)], capture_output=True, text=True)
+    assert proc.stdout.strip().endswith("pkg/mod.pyc"), proc.stderr  # the byte code is used
+    with pytest.raises(ValueError, match="mode"):
+        pyc.compile_zip(str(src), str(whl), mode="fast")
 
 
 def test_the_jupyter_front_end_drives_the_same_sessions() -> None:
@@ -363,6 +453,27 @@ def test_the_built_site_serves_the_live_runtime_itself_with_licences(student_sit
     ]:
         assert (vendor / name).is_file(), f"_static/vendor/{name} is not in the built site"
     assert "Mozilla Public License" in (vendor / "pyodide" / "LICENSE.txt").read_text()
+    # Pyodide's standard library, byte-compiled by Pyodide and trimmed; an empty lock.
+    import zipfile
+
+    with zipfile.ZipFile(vendor / "pyodide" / "python_stdlib.zip") as z:
+        names = z.namelist()
+    assert "asyncio/__init__.pyc" in names and "typing.pyc" in names
+    assert not [n for n in names if n.endswith(".py")]
+    with zipfile.ZipFile(vendor / "pyodide" / "python_stdlib.zip") as z:
+        header = z.read("typing.pyc")[:8]
+    # PEP 552 unchecked-hash byte code (flags 0b01), not this CPython's magic number.
+    assert int.from_bytes(header[4:8], "little") == 0b01
+    assert header[:4] != importlib.util.MAGIC_NUMBER and header[2:4] == b"\r\n"
+    assert not [n for n in names if n.split("/")[0].removesuffix(".pyc") in DROPPED_STDLIB]
+    lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"] == {} and lock["info"]["python"].startswith("3.14")
+    # tcplab's wheel carries byte code for what the explorers import, beside the sources.
+    with zipfile.ZipFile(next(live.glob("tcplab-*.whl"))) as z:
+        names = z.namelist()
+    assert "tcplab/explore/__init__.py" in names
+    assert "tcplab/explore/__init__.pyc" in names
+    assert "tcplab/live/__init__.pyc" not in names
     config = (live / "config.js").read_text()
     for key in ("wheel", "pyodide", "viz"):
         assert key in config
@@ -392,6 +503,26 @@ MOVE_A_CONTROL = """(box) => {
 }"""
 
 
+LAZY = """() => {
+  const loaded = performance.getEntriesByType('navigation')[0].loadEventStart;
+  const early = performance.getEntriesByType('resource').filter(
+    r => /pyodide|viz-global|tcplab-.*\\.whl/.test(r.name) && r.startTime < loaded);
+  return typeof window.loadPyodide === 'undefined' && window.tcplabLive.timings.start === null
+    && early.length === 0;
+}"""
+REFUSE = """() => {
+  try { window.tcplabLive.sessions[0].update_json('time_wait', '-5'); return 'accepted'; }
+  catch (e) { return String(e.message); }
+}"""
+WATCH_PROGRESS = """() => {
+  window.tcplabProgressSeen = [];
+  const seen = () => document.querySelectorAll('.tcplab-live-progress').forEach(
+    p => p.textContent && window.tcplabProgressSeen.push(p.textContent));
+  new MutationObserver(seen).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+}"""
+
+
 @pytest.mark.slow
 def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
     served_site: str, browser: Any
@@ -400,13 +531,15 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
     assert {n for _, n in pages} == set(explore.EXPLORERS), "an explorer has no live page"
     context = browser.new_context()
     requests: list[str] = []
-    context.on("request", lambda r: requests.append(r.url))
     try:
         for path, name in pages:
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            mine: list[str] = []
+            page.on("request", lambda r, mine=mine: mine.append(r.url))
             page.goto(served_site + path)
+            page.wait_for_load_state("load")
             bar = page.locator(f'.tcplab-live-bar[data-explorer="{name}"]').first
             # Until it runs live, the snapshot says so and its controls are disabled.
             assert "Static snapshot" in bar.inner_text()
@@ -416,16 +549,38 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
                 "els => els.filter(e => !e.disabled).length",
             )
             assert live_controls == 0, f"{path}: snapshot controls still enabled"
+            # The runtime loads lazily: nothing of it ran, and nothing of it was fetched
+            # before the page had loaded (files may be preloaded afterwards, on intent).
+            assert page.evaluate(LAZY), f"{path}: the live runtime started by itself"
+            page.evaluate(WATCH_PROGRESS)
+            # The pointer resting on "Run live" is intent enough to start Python already.
+            bar.locator(".tcplab-run-live").hover()
+            page.wait_for_function("window.tcplabLive.timings.start !== null", timeout=10_000)
             bar.locator(".tcplab-run-live").click()
             page.wait_for_selector(
                 f'.tcplab-live[data-explorer="{name}"][data-renders]', timeout=120_000
             )
+            shown = page.evaluate("window.tcplabProgressSeen")
+            assert any("loading Python" in t for t in shown), f"{path}: no progress: {shown}"
             box = page.locator(f'.tcplab-live[data-explorer="{name}"]').first
             moved = box.evaluate(MOVE_A_CONTROL)
             assert not moved["error"], f"{path}: {moved['error']}"
             assert moved["after"] != moved["before"], f"{path}: moving a control changed nothing"
             assert "Live" in bar.inner_text()
             assert not errors, f"{path}: {errors}"
+            if name == "timewait":  # a refused value comes back as Python's own error
+                refused = page.evaluate(REFUSE)
+                assert "ValueError" in refused and "time_wait" in refused, refused
+            # Graphviz (Viz.js) is fetched only for an explorer that draws DOT.
+            has_dot = "dot" in (bar.get_attribute("data-parts") or "").split()
+            assert has_dot == (name == "state_machine"), f"{path}: data-parts wrong"
+            if not has_dot:
+                assert not any("viz-global.js" in u for u in mine), f"{path}: loaded Viz.js"
+            # Preloaded files are the ones Pyodide then uses: nothing is fetched twice.
+            for file in ("pyodide.asm.wasm", "python_stdlib.zip", ".whl"):
+                got = [u for u in mine if file in u.rsplit("/", 1)[-1]]
+                assert len(got) <= 1, f"{path}: {file} requested {len(got)} times"
+            requests += mine
             page.close()
     finally:
         context.close()

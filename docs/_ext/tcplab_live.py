@@ -13,8 +13,9 @@ page script alone.
 
 ``_static/tcplab-live.js`` then disables the snapshot's controls and, when the reader
 presses "Run live", loads Pyodide and Viz.js from the site itself
-(``_static/vendor/``, staged by ``docs/vendor/stage.py``), installs tcplab from the
-wheel built here at ``builder-inited`` (``_static/live/``), and asks
+(``_static/vendor/``, staged by ``docs/vendor/stage.py``), puts the tcplab wheel built
+here at ``builder-inited`` (``_static/live/``, with byte code from that same Pyodide) on
+``sys.path`` as a zip, and asks
 :func:`tcplab.explore.open` for the explorer — the model, the numbers, the DOT and the
 SVG all come from tcplab; the script only draws.
 """
@@ -25,6 +26,7 @@ import ast
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from sphinx.errors import ExtensionError
 
 REPO = Path(__file__).resolve().parents[2]
 WHEEL_DIR = "live"  # under _static/ of the built site
+WHEEL_PATH = "/lib"  # the folder of Pyodide's file system the page writes the wheel to
 
 
 def _literal(node: ast.expr) -> Any:
@@ -77,6 +80,27 @@ def find_explorer_call(
     return found
 
 
+def part_kinds(name: str, args: dict[str, Any]) -> str:
+    """The kinds of parts the explorer's first view has (``"dot html"``), from tcplab itself.
+
+    The page loads Graphviz (Viz.js) in parallel with Python only where a ``dot`` part
+    will need it; if the session cannot be opened here, assume it does.
+    """
+    import tcplab.explore
+
+    key = json.dumps([name, args], sort_keys=True)
+    if key not in _KINDS:
+        try:
+            view = tcplab.explore.open(name, args).view()
+            _KINDS[key] = " ".join(sorted({p["kind"] for p in view["parts"]}))
+        except (ValueError, TypeError):
+            _KINDS[key] = "dot"
+    return _KINDS[key]
+
+
+_KINDS: dict[str, str] = {}
+
+
 def _cell_source(cell: nodes.Element) -> str:
     for child in cell.findall(nodes.literal_block):
         return child.astext()
@@ -102,6 +126,7 @@ def mark_explorer_cells(app: Sphinx, doctree: nodes.document) -> None:
         data = json.dumps(args, separators=(",", ":"))
         bar = (
             f'<div class="tcplab-live-bar" data-explorer="{name}" '
+            f'data-parts="{part_kinds(name, args)}" '
             f"data-args='{data.replace('&', '&amp;').replace(chr(39), '&#39;')}'></div>"
         )
         outputs[0].insert(0, nodes.raw("", bar, format="html"))
@@ -115,6 +140,55 @@ def _uv() -> str:
             "run 'make env' first."
         )
     return found
+
+
+_IMPORTED = """
+import json, pathlib, sys
+import tcplab.explore as e
+for name in e.EXPLORERS:
+    e.open(name).view()
+root = pathlib.Path(e.__file__).parents[2]
+print(json.dumps(sorted(pathlib.Path(m.__spec__.origin).relative_to(root).as_posix()
+                        for n, m in sys.modules.items() if n.split(".")[0] == "tcplab")))
+"""
+
+
+def _explorer_modules() -> list[str]:
+    """The files of tcplab that opening every explorer imports (``tcplab/fsm.py``, ...).
+
+    Found by doing it, in a fresh CPython: a module imported only later (by some control)
+    is still in the wheel as source, and Pyodide compiles it when it is needed.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTED], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise ExtensionError(f"tcplab site: opening the explorers failed:\n{proc.stderr[-2000:]}")
+    return list(json.loads(proc.stdout))
+
+
+def _with_byte_code(wheel: Path, out: Path) -> None:
+    """Copy the wheel, adding ``.pyc`` files compiled by the staged Pyodide beside the sources.
+
+    The page puts the wheel on Pyodide's ``sys.path`` as it is (zipimport); with the byte
+    code beside the sources, importing tcplab there compiles nothing (``docs/vendor/pyc.py``).
+    """
+    sys.path.insert(0, str(REPO / "docs" / "vendor"))
+    try:
+        import stage
+    finally:
+        sys.path.pop(0)
+    try:
+        stage.run_pyc(
+            stage.DEST / "pyodide",
+            wheel,
+            out,
+            mode="beside",
+            prefix=f"{WHEEL_PATH}/{wheel.name}/",  # where the page puts it (tracebacks)
+            only=_explorer_modules(),
+        )
+    except stage.StageError as exc:
+        raise ExtensionError(f"tcplab site: {exc}") from exc
 
 
 def build_wheel(app: Sphinx) -> None:
@@ -131,11 +205,12 @@ def build_wheel(app: Sphinx) -> None:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        shutil.copy2(wheels[0], dest / wheels[0].name)
+        _with_byte_code(wheels[0], dest / wheels[0].name)
     # The views' own style sheet, the one JupyterLab's SessionWidget inlines.
     shutil.copy2(REPO / "tcplab" / "explore" / "view.css", dest / "view.css")
     config = {
         "wheel": f"_static/{WHEEL_DIR}/{wheels[0].name}",
+        "wheelPath": f"{WHEEL_PATH}/{wheels[0].name}",
         "pyodide": "_static/vendor/pyodide/",
         "viz": "_static/vendor/viz/viz-global.js",
     }
@@ -144,7 +219,8 @@ def build_wheel(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("builder-inited", build_wheel)
+    # After tcplab_site's vendor step (priority 500), which stages the Pyodide it uses.
+    app.connect("builder-inited", build_wheel, priority=600)
     app.connect("doctree-read", mark_explorer_cells)
     app.add_js_file(f"{WHEEL_DIR}/config.js")
     app.add_js_file("tcplab-live.js", defer="defer")

@@ -4,9 +4,13 @@
  *    when the notebook was executed). Its controls are disabled here and the output is
  *    labelled, so nothing pretends to respond.
  * 2. Live: an explorer cell (marked at build time by docs/_ext/tcplab_live.py with
- *    data-explorer / data-args) offers "Run live". That loads, from this site only,
- *    Pyodide (CPython in WebAssembly), tcplab's wheel and Viz.js (Graphviz in
- *    WebAssembly), opens tcplab.explore.open_json(name, args) and draws its views.
+ *    data-explorer / data-args / data-parts) offers "Run live". That loads, from this
+ *    site only, Pyodide (CPython in WebAssembly, its standard library byte-compiled at
+ *    build time), tcplab's wheel (put on sys.path as a zip) and — only for an explorer
+ *    that draws DOT — Viz.js (Graphviz in WebAssembly), opens
+ *    tcplab.explore.open_json(name, args) and draws its views. Nothing loads with the
+ *    page: the files are preloaded when an explorer scrolls near, Python starts when the
+ *    pointer rests on "Run live", and the bar shows progress.
  *    Every number, the DOT text and the SVG plots come from tcplab; this file only
  *    turns the view's "controls" into inputs and inserts its "parts".
  */
@@ -19,7 +23,10 @@
   const VIEW_SEL = 'script[type="application/vnd.jupyter.widget-view+json"]';
   const CONTROL_SEL = "input, button, select, textarea";
   const timings = { start: null, firstResponse: null, updates: [], steps: {} };
-  const mark = (name) => (timings.steps[name] = Math.round(performance.now()));
+  const mark = (name) => {
+    performance.mark("tcplab-live:" + name); // visible in the browser's performance panel
+    timings.steps[name] = Math.round(performance.now());
+  };
   const live = { timings, sessions: [], runtime: null };
   window.tcplabLive = live;
 
@@ -74,8 +81,33 @@
       });
       bar.prepend(btn);
       bar.append(el("span", { class: "tcplab-live-progress", role: "status" }));
+      // Intent: the pointer on (or keyboard focus at) the button starts Python already.
+      const warm = () => runtime(progressAll, needsViz(bar)).catch(() => (live.runtime = null));
+      btn.addEventListener("pointerenter", warm, { once: true });
+      btn.addEventListener("focus", warm, { once: true });
+      // Only after the page has loaded: preloads added earlier would hold up its load event.
+      if (document.readyState === "complete") nearby.observe(bar);
+      else window.addEventListener("load", () => nearby.observe(bar), { once: true });
     }
     return bar;
+  }
+
+  // An explorer within a screen of the viewport: fetch the runtime's files (no CPU spent),
+  // unless the reader asked the browser to save data.
+  const nearby = new IntersectionObserver(
+    (entries) => {
+      if (navigator.connection && navigator.connection.saveData) return;
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        preload(needsViz(e.target));
+        nearby.unobserve(e.target);
+      }
+    },
+    { rootMargin: "100% 0px" },
+  );
+
+  function progressAll(text) {
+    for (const p of document.querySelectorAll(".tcplab-live-progress")) p.textContent = text;
   }
 
   function markSnapshots() {
@@ -113,32 +145,76 @@
     });
   }
 
-  async function loadRuntime(progress) {
+  // The files the runtime needs, fetched at once when a reader shows intent (an explorer
+  // scrolls near, the pointer rests on one): <link rel=preload> fills the HTTP cache, so
+  // Pyodide's own requests for them find them there and nothing is downloaded twice.
+  const RUNTIME_FILES = () => [
+    [CFG.pyodide + "pyodide.asm.wasm", "fetch"],
+    [CFG.pyodide + "python_stdlib.zip", "fetch"],
+    [CFG.pyodide + "pyodide-lock.json", "fetch"],
+    [CFG.pyodide + "pyodide.js", "script"],
+    [CFG.pyodide + "pyodide.asm.mjs", "modulepreload"],
+    [CFG.wheel, "fetch"],
+  ];
+  let preloaded = false;
+  function preload(withViz) {
+    const files = preloaded ? [] : RUNTIME_FILES();
+    if (withViz && !live.vizPreloaded) files.push([CFG.viz, "script"]);
+    live.vizPreloaded = live.vizPreloaded || withViz;
+    preloaded = true;
+    for (const [path, as] of files) {
+      const link = el("link", { href: url(path) });
+      if (as === "modulepreload") link.rel = "modulepreload";
+      else {
+        link.rel = "preload";
+        link.as = as;
+      }
+      if (as === "fetch") link.crossOrigin = "anonymous"; // matches fetch()'s request mode
+      document.head.append(link);
+    }
+  }
+
+  const needsViz = (bar) => (bar.dataset.parts || "dot").split(" ").includes("dot");
+
+  // Graphviz (Viz.js, ~1.3 MB) only for explorers that draw DOT: started in parallel with
+  // Python when the page has one, else only if a view ever asks for it.
+  function vizInstance() {
+    if (!live.viz) {
+      live.viz = classicScript(url(CFG.viz))
+        .then(() => window.Viz.instance())
+        .then((v) => (mark("viz"), (live.vizValue = v)));
+    }
+    return live.viz;
+  }
+
+  async function loadRuntime(progress, withViz) {
     timings.start = timings.start ?? performance.now();
-    progress("loading Python (Pyodide) and Graphviz from this site…");
     mark("start");
-    const vizReady = classicScript(url(CFG.viz))
-      .then(() => window.Viz.instance())
-      .then((v) => (mark("viz"), v));
+    preload(withViz);
+    progress("loading Python (Pyodide)" + (withViz ? " and Graphviz" : "") + " from this site…");
+    if (withViz) vizInstance();
     // Fetch the wheel while Python boots.
     const wheel = fetch(url(CFG.wheel)).then((r) => {
       if (!r.ok) throw new Error("could not fetch " + CFG.wheel + ": " + r.status);
       return r.arrayBuffer();
     });
     await classicScript(url(CFG.pyodide + "pyodide.js"));
-    const pyodide = await window.loadPyodide({ indexURL: url(CFG.pyodide) });
+    mark("pyodide.js");
+    const pyodide = await window.loadPyodide({ indexURL: url(CFG.pyodide), packages: [] });
     mark("pyodide");
     progress("installing tcplab…");
-    pyodide.unpackArchive(await wheel, "wheel");
+    // A pure wheel is an importable zip: put it on sys.path as it is (nothing unpacked).
+    pyodide.FS.writeFile(CFG.wheelPath, new Uint8Array(await wheel));
+    pyodide.pyimport("sys").path.insert(0, CFG.wheelPath);
+    mark("installed");
     const explore = pyodide.pyimport("tcplab.explore");
     mark("tcplab");
-    progress("laying out…");
-    const viz = await vizReady;
-    return { pyodide, explore, viz };
+    return { pyodide, explore };
   }
 
-  function runtime(progress) {
-    if (!live.runtime) live.runtime = loadRuntime(progress);
+  function runtime(progress, withViz) {
+    if (!live.runtime) live.runtime = loadRuntime(progress, withViz);
+    else if (withViz) vizInstance(); // started without Graphviz by an explorer that needs none
     return live.runtime;
   }
 
@@ -203,6 +279,12 @@
     return row;
   }
 
+  // Draw a view; a DOT part waits for Graphviz only if it is not loaded yet.
+  function show(box, view, send) {
+    if (live.vizValue || !view.parts.some((p) => p.kind === "dot")) return draw(box, live.vizValue, view, send);
+    return vizInstance().then((viz) => draw(box, viz, view, send));
+  }
+
   function draw(box, viz, view, send) {
     const controls = JSON.stringify(view.controls);
     if (box.dataset.controls !== controls) {
@@ -222,19 +304,45 @@
       if (parts.children[i].innerHTML !== h) parts.children[i].innerHTML = h;
     });
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
+    box.dataset.pending = String(view.pending || 0); // runs still being made (flood)
+  }
+
+  // A session that can work ahead (the flood explorer: one simulation per step) paints a
+  // click at once with what it has, and finishes in idle time: the missing runs of the
+  // view first (redrawn as they come), then, ahead of the reader, the other choices.
+  const RUNS_PER_VIEW = 1;
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 1));
+  function workAhead(box, session, send) {
+    if (typeof session.step !== "function" || box.dataset.working) return;
+    box.dataset.working = "1";
+    const tick = () => {
+      try {
+        const lacking = session.pending();
+        if (!session.step()) return delete box.dataset.working;
+        if (lacking) {
+          session.runs_per_view = 0; // this redraw only shows the runs made so far
+          const view = session.view_json();
+          session.runs_per_view = RUNS_PER_VIEW;
+          show(box, JSON.parse(view), send);
+        }
+      } catch (e) {
+        box.querySelector(".tcplab-live-error").textContent = pyError(e);
+        return delete box.dataset.working;
+      }
+      idle(tick, { timeout: 100 });
+    };
+    idle(tick, { timeout: 100 });
   }
 
   async function startLive(bar) {
     const output = bar.parentElement;
     const btn = bar.querySelector(".tcplab-run-live");
-    const progress = (text) => {
-      for (const p of document.querySelectorAll(".tcplab-live-progress")) p.textContent = text;
-    };
+    const progress = progressAll;
     btn.disabled = true;
     bar.classList.add("tcplab-loading");
     let rt;
     try {
-      rt = await runtime(progress);
+      rt = await runtime(progress, needsViz(bar));
     } catch (err) {
       bar.classList.remove("tcplab-loading");
       btn.disabled = false;
@@ -259,8 +367,9 @@
       const t0 = performance.now();
       const err = box.querySelector(".tcplab-live-error");
       try {
-        draw(box, rt.viz, JSON.parse(session.update_json(name, JSON.stringify(value))), send);
+        show(box, JSON.parse(session.update_json(name, JSON.stringify(value))), send);
         err.textContent = "";
+        workAhead(box, session, send);
       } catch (e) {
         err.textContent = pyError(e);
       }
@@ -270,8 +379,15 @@
     try {
       const args = JSON.parse(bar.dataset.args || "{}");
       session = rt.explore.open_json(bar.dataset.explorer, JSON.stringify(args));
+      if (typeof session.step === "function") session.runs_per_view = RUNS_PER_VIEW;
       bar.after(box);
-      draw(box, rt.viz, JSON.parse(session.view_json()), send);
+      progress("computing…");
+      const first = JSON.parse(session.view_json());
+      mark("view");
+      if (!live.vizValue && first.parts.some((p) => p.kind === "dot")) progress("laying out…");
+      await show(box, first, send);
+      mark("drawn");
+      workAhead(box, session, send);
     } catch (e) {
       box.remove();
       progress("the explorer failed: " + pyError(e));
@@ -291,10 +407,12 @@
     bar.querySelector(".tcplab-live-progress").textContent = "";
   }
 
+  // "#live" (or ?live) in the address starts every explorer on the page at once.
+  const LIVE_NOW = /(^|[?&#])live\b/.test(location.search + location.hash);
+
   function init() {
     markSnapshots();
-    // "#live" (or ?live) in the address starts every explorer on the page at once.
-    if (/(^|[?&#])live\b/.test(location.search + location.hash)) {
+    if (LIVE_NOW) {
       for (const bar of document.querySelectorAll(".tcplab-live-bar[data-explorer]")) startLive(bar);
     }
   }

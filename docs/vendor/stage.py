@@ -22,6 +22,12 @@ and a budget of :data:`PACK_BUDGET` seconds in all — so without a network a bu
 within a minute, with one line naming the package to fetch once. A stamp file records
 the lock's hash: when it matches and the files are there, nothing is done.
 
+Two files of Pyodide are rewritten on the way (see :data:`STDLIB_DROP`): its
+``python_stdlib.zip`` is byte-compiled by that Pyodide itself under Node.js
+(``pyc.cjs`` runs ``pyc.py`` inside it — Node comes with npm) and trimmed of modules a
+web page never imports, which cuts a cold start in the browser by more than a second;
+and its package lock keeps only its header, since the site loads no Pyodide packages.
+
 Run it by hand with ``python docs/vendor/stage.py``; the Sphinx build calls
 :func:`stage` itself (``docs/_ext/tcplab_site.py``), so ``make site`` needs no extra step.
 """
@@ -78,6 +84,30 @@ FILES: dict[str, list[tuple[str, str]]] = {
     # Graphviz as WebAssembly inside one classic script (global ``Viz``).
     "@viz-js/viz": [("package/dist/viz-global.js", "viz/viz-global.js")],
 }
+# The site's python_stdlib.zip is Pyodide's, byte-compiled by Pyodide itself (pyc.py) and
+# without what a pure-Python TCP model in a web page never imports: mail, XML, HTTP
+# servers, test and debugging tools, the REPL, processes, databases, archives,
+# command-line parsers, pickling, and all text codecs but the Unicode/Latin-1 family
+# (tcplab's explorers run with these modules blocked in tests/test_site_live.py, and
+# Pyodide boots with the result before it is staged). Names are paths inside the zip; a
+# package drops its whole folder.
+STDLIB_DROP = (
+    "_pyrepl", "email", "xml", "xmlrpc", "http", "wsgiref", "mailbox", "imaplib",
+    "smtplib", "poplib", "ftplib", "netrc", "socketserver", "unittest",
+    "doctest", "pdb", "bdb", "pydoc", "pydoc_data", "trace", "profile", "cProfile",
+    "pstats", "tabnanny", "pyclbr", "modulefinder", "pickletools", "multiprocessing",
+    "sqlite3", "dbm", "ctypes", "tomllib", "plistlib", "wave", "_pyio", "idlelib",
+    "turtle", "turtledemo", "tkinter", "curses", "venv", "ensurepip", "lib2to3",
+    "zipapp", "compileall", "this", "antigravity", "__hello__", "__phello__",
+    "tarfile", "argparse", "optparse", "getopt", "configparser", "pickle", "_compat_pickle",
+    "shelve",
+)  # fmt: skip
+ENCODINGS_KEPT = (
+    "__init__", "aliases", "ascii", "charmap", "latin_1", "cp437", "utf_8", "utf_8_sig",
+    "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le", "utf_7",
+    "raw_unicode_escape", "unicode_escape", "idna", "punycode",
+)  # fmt: skip
+STDLIB_PREFIX = "/lib/python314.zip/"  # where Pyodide mounts it (tracebacks name it)
 # Licence texts the tarballs themselves do not ship (committed in docs/vendor/licenses/).
 EXTRA_LICENSES = {
     "requirejs-LICENSE.txt": "require.js.LICENSE.txt",
@@ -92,7 +122,9 @@ class StageError(RuntimeError):
 
 
 def _lock_digest() -> str:
-    return hashlib.sha256(LOCK.read_bytes() + repr(FILES).encode()).hexdigest()
+    recipe = repr((FILES, STDLIB_DROP, ENCODINGS_KEPT)).encode()
+    compiler = (HERE / "pyc.py").read_bytes() + (HERE / "pyc.cjs").read_bytes()
+    return hashlib.sha256(LOCK.read_bytes() + recipe + compiler).hexdigest()
 
 
 def locked_packages() -> dict[str, tuple[str, str]]:
@@ -189,6 +221,54 @@ def _extract(tarball: Path, wanted: list[tuple[str, str]], dest: Path) -> None:
                 target.write_bytes(fh.read())
 
 
+def _node() -> str:
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise StageError(
+            "Node.js is needed to byte-compile Pyodide's standard library for the site "
+            "(it comes with npm: 'apt-get install npm' on Debian), then run 'make site' again."
+        )
+    return node
+
+
+def run_pyc(pyodide: Path, src: Path, dst: Path, **options: object) -> str:
+    """Byte-compile the zip ``src`` into ``dst`` with the Pyodide in ``pyodide`` (pyc.cjs).
+
+    ``options`` are :func:`pyc.compile_zip`'s keyword arguments.
+    """
+    cmd = [_node(), str(HERE / "pyc.cjs"), str(pyodide), str(src), str(dst), json.dumps(options)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    if proc.returncode != 0:
+        raise StageError(f"byte-compiling {src.name} with Pyodide failed: {proc.stderr[-800:]}")
+    return proc.stdout.strip()
+
+
+def stdlib_drop(names: list[str]) -> list[str]:
+    """What to leave out of Pyodide's stdlib zip, given the zip's entry names."""
+    codecs = [n for n in names if n.startswith("encodings/") and n.count("/") == 1]
+    unused = [n for n in codecs if n.endswith(".py") and n[10:-3] not in ENCODINGS_KEPT]
+    return [*STDLIB_DROP, *sorted(unused)]
+
+
+def _compile_stdlib(pyodide: Path) -> None:
+    """Replace the staged ``python_stdlib.zip`` by its byte-compiled, trimmed copy."""
+    import zipfile
+
+    stdlib = pyodide / "python_stdlib.zip"
+    with zipfile.ZipFile(stdlib) as z:
+        names = z.namelist()
+    out = stdlib.with_name("python_stdlib.pyc.zip")
+    run_pyc(pyodide, stdlib, out, mode="sourceless", prefix=STDLIB_PREFIX, drop=stdlib_drop(names))
+    out.replace(stdlib)
+
+
+def _empty_lock(lock: Path) -> None:
+    """Keep the lock file's ``info`` but list no packages: the site loads none (Pyodide
+    reads the file at start-up; 356 entries for packages it does not ship are 114 KB)."""
+    info = json.loads(lock.read_text())["info"]
+    lock.write_text(json.dumps({"info": info, "packages": {}}) + "\n")
+
+
 def is_staged() -> bool:
     """True when DEST holds the files for the current lock."""
     return STAMP.is_file() and STAMP.read_text().strip() == _lock_digest()
@@ -208,6 +288,8 @@ def stage(*, force: bool = False, quiet: bool = False) -> Path:
         for (name, (_, integrity)), tarball in zip(packages.items(), tarballs, strict=True):
             _check_integrity(tarball, integrity)
             _extract(tarball, FILES[name], staging)
+        _compile_stdlib(staging / "pyodide")
+        _empty_lock(staging / "pyodide" / "pyodide-lock.json")
         for src, dst in EXTRA_LICENSES.items():
             shutil.copyfile(LICENSES / src, staging / dst)
         (staging / ".stamp").write_text(_lock_digest() + "\n")

@@ -2,7 +2,15 @@
 
 Each choice runs :func:`tcplab.flood.simulate_flood` itself — in JupyterLab and in the
 course site's browser alike (the flood model is pure Python: no numpy, no pandas) — with
-the notebook widget's short scenario, and keeps the runs it has made.
+the notebook widget's short scenario, and keeps the runs it has made (one per defence and
+rate: a choice seen before costs nothing).
+
+A new rate needs one run per defence shown, ~20-60 ms each. So that a click paints at
+once in the browser, a front end may set :attr:`FloodSession.runs_per_view`: ``view()``
+then makes at most that many new runs and draws the others as "simulating…"; each
+:meth:`FloodSession.step` (called when the page is idle) makes one more — first those the
+view still lacks, then, ahead of the reader, the other rates for the defences shown.
+Every number drawn is still a complete run of the model; only *when* it is made changes.
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ class FloodSession(Session):
 
     name = "flood"
 
+    #: At most this many new simulations per :meth:`view` (None: all it needs).
+    runs_per_view: int | None = None
+
     def __init__(self, rate: float = 3000.0, *, config: FloodConfig | None = None) -> None:
         self._runs: dict[str, dict[str, Any]] = {}
         self.config = default_config()
@@ -46,13 +57,35 @@ class FloodSession(Session):
         self.rate = float(choice("rate", rate, RATES))
         self.defences: tuple[str, ...] = DEFAULT
 
+    @staticmethod
+    def _key(defence: str, rate: float) -> str:
+        return f"{defence}@{rate:g}"
+
     def summary(self, defence: str, rate: float) -> dict[str, Any]:
         """One run's summary (simulated on first use, then kept)."""
-        key = f"{defence}@{rate:g}"
+        key = self._key(defence, rate)
         if key not in self._runs:
             cfg = FloodConfig(**self.config)
             self._runs[key] = simulate_flood(cfg, defence, attack_rate=rate).summary
         return self._runs[key]
+
+    def _missing(self, rate: float) -> list[str]:
+        return [n for n in self.defences or ("none",) if self._key(n, rate) not in self._runs]
+
+    def pending(self) -> int:
+        """How many runs the current view still lacks (drawn as "simulating…")."""
+        return len(self._missing(self.rate))
+
+    def step(self) -> bool:
+        """Make one missing run (the view's first, then other rates'); False when none is left."""
+        here = RATES.index(self.rate)
+        by_distance = sorted(RATES, key=lambda r: abs(RATES.index(r) - here))
+        for rate in by_distance:
+            missing = self._missing(rate)
+            if missing:
+                self.summary(missing[0], rate)
+                return True
+        return False
 
     def set(self, control: str, value: Any) -> None:
         if control == "rate":
@@ -78,8 +111,14 @@ class FloodSession(Session):
 
     def plot(self) -> str:
         names = self.defences or ("none",)
+        budget = self.runs_per_view
         bars = []
         for n in names:
+            if self._key(n, self.rate) not in self._runs:
+                if budget is not None and budget <= 0:
+                    bars.append(Bar(n, (), "simulating…"))
+                    continue
+                budget = None if budget is None else budget - 1
             r = self.summary(n, self.rate)
             lost = r["options_lost_share"] * r["served_share"]
             note = (
@@ -110,4 +149,5 @@ class FloodSession(Session):
         return {
             "controls": self.controls(),
             "parts": [{"kind": "svg", "svg": self.plot()}, {"kind": "html", "html": info}],
+            "pending": self.pending(),
         }

@@ -34,9 +34,8 @@ class FloodExplorer(SessionWidget):
             self.warming.start()
 
     def _warm(self) -> None:
-        for rate in RATES:
-            for defence in self.session.defences:
-                self.session.summary(defence, rate)
+        while self.session.step():  # the shown defences, nearest rates first
+            pass
 
     def click(self, i: int) -> None:
         """Select the i-th attack rate and redraw once (for benchmarks and tests)."""
