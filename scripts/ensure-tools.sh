@@ -26,7 +26,7 @@ hint_for() {
     chromium) echo "install Chromium: 'sudo apt-get install chromium' or your distribution's package (the site's browser check skips without it)" ;;
     ip) echo "install iproute2: 'sudo apt-get install iproute2' (the kernel trace test, which replays the scenarios in private network namespaces, skips without it)" ;;
     cjk-font) echo "install a CJK font: 'sudo apt-get install fonts-noto-cjk' or your distribution's Noto CJK package (the glossary's Chinese terms show as boxes without it)" ;;
-    npm) echo "install Node.js's npm: 'sudo apt-get install npm', 'brew install node' or your distribution's package (the site build fetches two locked browser scripts with it)" ;;
+    npm) echo "install Node.js's npm: 'sudo apt-get install npm', 'brew install node' or your distribution's package (the site build fetches its five locked browser packages with it, and Node.js byte-compiles Pyodide's standard library)" ;;
   esac
 }
 
