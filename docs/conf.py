@@ -76,6 +76,8 @@ nb_merge_streams = True
 # attribute keeps embed-amd.js from fetching widget modules from jsdelivr.
 nb_ipywidgets_js = {
     "vendor/require.js": {},
+    # Where embed-amd.js's module (and so its fonts) lives: the site's copy, not beside the page.
+    "tcplab-require.js": {},
     "vendor/embed-amd.js": {
         "data-jupyter-widgets-cdn": "",
         "data-jupyter-widgets-cdn-only": "false",
@@ -90,6 +92,7 @@ html_theme = "sphinx_book_theme"
 html_title = "tcplab — TCP connection management"
 html_static_path = ["_static"]
 html_css_files = ["tcplab.css"]
+html_favicon = "_static/favicon.svg"  # a page asks for one; without it, /favicon.ico 404s
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = True  # the theme's download button links to _sources/

@@ -262,6 +262,8 @@ def test_widget_scripts_and_mathjax_are_served_by_the_site_with_licences(site: P
         "embed-amd.js",
         "embed-amd.js.BSD-3-Clause.txt",
         "embed-amd.js.LICENSE.txt",
+        "html-manager/1551f4f60c37af51121f.woff2",  # the widget CSS's Font Awesome 5 fonts
+        "html-manager/FONTS-LICENSE.txt",
         "mathjax/tex-mml-chtml.js",
         "mathjax/LICENSE",
     ]:

@@ -538,6 +538,13 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             mine: list[str] = []
             page.on("request", lambda r, mine=mine: mine.append(r.url))
+            failed: list[str] = []
+            page.on(
+                "response",
+                lambda r, failed=failed: (
+                    failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+                ),
+            )
             page.goto(served_site + path)
             page.wait_for_load_state("load")
             bar = page.locator(f'.tcplab-live-bar[data-explorer="{name}"]').first
@@ -580,6 +587,8 @@ def test_every_explorer_on_the_site_runs_live_and_nothing_leaves_the_site(
             for file in ("pyodide.asm.wasm", "python_stdlib.zip", ".whl"):
                 got = [u for u in mine if file in u.rsplit("/", 1)[-1]]
                 assert len(got) <= 1, f"{path}: {file} requested {len(got)} times"
+            # Every file the page asks for is there (the widget manager's fonts included).
+            assert not failed, f"{path}: {failed[:5]}"
             requests += mine
             page.close()
     finally:

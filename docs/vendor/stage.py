@@ -61,6 +61,11 @@ FILES: dict[str, list[tuple[str, str]]] = {
         ("package/dist/embed-amd.js", "embed-amd.js"),
         # Notices of the third-party code bundled into embed-amd.js (jQuery, lumino, ...).
         ("package/dist/embed.js.LICENSE.txt", "embed-amd.js.LICENSE.txt"),
+        # The Font Awesome 5 webfonts its widget CSS names; embed-amd.js asks for them beside
+        # its AMD module, which docs/_static/tcplab-require.js places here.
+        ("package/dist/1551f4f60c37af51121f.woff2", "html-manager/1551f4f60c37af51121f.woff2"),
+        ("package/dist/7a3337626410ca2f4071.woff2", "html-manager/7a3337626410ca2f4071.woff2"),
+        ("package/dist/d878b0a6a1144760244f.woff2", "html-manager/d878b0a6a1144760244f.woff2"),
     ],
     "mathjax": [
         ("package/LICENSE", "mathjax/LICENSE"),
@@ -112,6 +117,7 @@ STDLIB_PREFIX = "/lib/python314.zip/"  # where Pyodide mounts it (tracebacks nam
 EXTRA_LICENSES = {
     "requirejs-LICENSE.txt": "require.js.LICENSE.txt",
     "html-manager-LICENSE.txt": "embed-amd.js.BSD-3-Clause.txt",
+    "fontawesome-free-5-fonts.txt": "html-manager/FONTS-LICENSE.txt",
     "pyodide-MPL-2.0.txt": "pyodide/LICENSE.txt",
     "viz-js-LICENSE.txt": "viz/LICENSE.txt",
 }
