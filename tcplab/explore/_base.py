@@ -7,7 +7,16 @@ from typing import Any
 
 from tcplab import _validate as _v
 
-__all__ = ["Session", "buttons", "checkbox", "select", "slider"]
+__all__ = [
+    "Session",
+    "buttons",
+    "checkbox",
+    "dot_part",
+    "html_part",
+    "select",
+    "slider",
+    "svg_part",
+]
 
 
 def select(
@@ -43,6 +52,24 @@ def checkbox(name: str, label: str, value: bool) -> dict[str, Any]:
 def buttons(name: str, label: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     """A row of buttons; each item is ``{"value", "label", "title", "primary"}``."""
     return {"kind": "buttons", "name": name, "label": label, "items": items}
+
+
+def svg_part(svg: str) -> dict[str, Any]:
+    """A view part drawn by tcplab (an ``<svg>`` string), shown as it is."""
+    return {"kind": "svg", "svg": svg}
+
+
+def html_part(text: str, *, side: bool = False) -> dict[str, Any]:
+    """A view part of HTML; ``side`` puts it in the column beside the others."""
+    part: dict[str, Any] = {"kind": "html", "html": text}
+    if side:
+        part["area"] = "side"
+    return part
+
+
+def dot_part(dot: str, style: str = "") -> dict[str, Any]:
+    """A view part of DOT text, laid out by the front end's Graphviz, then ``style`` added."""
+    return {"kind": "dot", "dot": dot, "style": style}
 
 
 class Session:

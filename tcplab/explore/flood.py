@@ -21,7 +21,7 @@ from typing import Any
 
 from tcplab import _validate as _v
 from tcplab.defences import DEFENCES
-from tcplab.explore._base import Session, choice, select, unknown_control
+from tcplab.explore._base import Session, choice, html_part, select, svg_part, unknown_control
 from tcplab.explore._svg import Bar, bar_chart
 from tcplab.flood import FloodConfig, simulate_flood
 
@@ -148,6 +148,6 @@ class FloodSession(Session):
         info = f"<p class='tcplab-muted'>Runs: {html.escape(source)}.</p>"
         return {
             "controls": self.controls(),
-            "parts": [{"kind": "svg", "svg": self.plot()}, {"kind": "html", "html": info}],
+            "parts": [svg_part(self.plot()), html_part(info)],
             "pending": self.pending(),
         }

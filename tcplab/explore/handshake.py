@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from tcplab.explore._base import Session, choice, select, unknown_control
+from tcplab.explore._base import Session, choice, html_part, select, svg_part, unknown_control
 from tcplab.explore._ladder import ladder_svg
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmitted
@@ -121,5 +121,5 @@ class HandshakeSession(Session):
         svg, info = self.render()
         return {
             "controls": self.controls(),
-            "parts": [{"kind": "svg", "svg": svg}, {"kind": "html", "html": info}],
+            "parts": [svg_part(svg), html_part(info)],
         }

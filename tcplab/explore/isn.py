@@ -13,7 +13,7 @@ from typing import Any
 
 from tcplab import _validate as _v
 from tcplab import isn
-from tcplab.explore._base import Session, choice, select, unknown_control
+from tcplab.explore._base import Session, choice, html_part, select, svg_part, unknown_control
 from tcplab.explore._svg import Series, line_chart
 
 __all__ = ["WINDOWS", "IsnSession", "prediction_errors", "rst_odds"]
@@ -113,7 +113,7 @@ class IsnSession(Session):
         return {
             "controls": self.controls(),
             "parts": [
-                {"kind": "svg", "svg": self.plot(gens)},
-                {"kind": "html", "html": self.odds_table(gens)},
+                svg_part(self.plot(gens)),
+                html_part(self.odds_table(gens)),
             ],
         }

@@ -12,7 +12,15 @@ import html
 from collections import Counter
 from typing import Any
 
-from tcplab.explore._base import Session, checkbox, number, slider, unknown_control
+from tcplab.explore._base import (
+    Session,
+    checkbox,
+    html_part,
+    number,
+    slider,
+    svg_part,
+    unknown_control,
+)
 from tcplab.explore._svg import Series, line_chart
 from tcplab.listener import ListenerConfig, simulate_listen_queue
 
@@ -96,5 +104,5 @@ class ListenerSession(Session):
         svg, info = self.render()
         return {
             "controls": self.controls(),
-            "parts": [{"kind": "svg", "svg": svg}, {"kind": "html", "html": info}],
+            "parts": [svg_part(svg), html_part(info)],
         }

@@ -20,6 +20,8 @@ from tcplab.explore._base import (
     buttons,
     checkbox,
     choice,
+    dot_part,
+    html_part,
     select,
     unknown_control,
 )
@@ -198,7 +200,7 @@ class StateMachineSession(Session):
         # StateDiagram.svg does the same two steps around Graphviz's output; here the
         # front end runs Graphviz, so it gets the DOT and the style separately.
         dot = d.source.replace(sd.ID_PREFIX, self.prefix)
-        return {"kind": "dot", "dot": dot, "style": d.style(self.prefix)}
+        return dot_part(dot, d.style(self.prefix))
 
     def history_html(self) -> str:
         """The last eight transitions as a table."""
@@ -221,8 +223,8 @@ class StateMachineSession(Session):
             "controls": self.controls(),
             "parts": [
                 self.diagram(),
-                {"kind": "html", "html": state + self.message, "area": "side"},
-                {"kind": "html", "html": self.history_html(), "area": "side"},
-                {"kind": "html", "html": legend_html(), "area": "side"},
+                html_part(state + self.message, side=True),
+                html_part(self.history_html(), side=True),
+                html_part(legend_html(), side=True),
             ],
         }

@@ -15,7 +15,7 @@ import bisect
 from typing import Any
 
 from tcplab import _validate as _v
-from tcplab.explore._base import Session, number, slider, unknown_control
+from tcplab.explore._base import Session, html_part, number, slider, svg_part, unknown_control
 from tcplab.explore._svg import Series, VLine, line_chart
 from tcplab.sim.montecarlo import arrival_times, p_arrives_after
 
@@ -129,7 +129,7 @@ class TimeWaitSession(Session):
         return {
             "controls": self.controls(),
             "parts": [
-                {"kind": "svg", "svg": self.plot()},
-                {"kind": "html", "html": self.verdict()},
+                svg_part(self.plot()),
+                html_part(self.verdict()),
             ],
         }
