@@ -401,11 +401,6 @@ GOOD_FOR: dict[str, dict[str, Callable[[], Any]]] = {
     "tcplab.explore.open": {"name": lambda: "handshake"},
     "tcplab.explore.jupyter.dot_svg": {"dot": lambda: "digraph { a -> b }"},
     "tcplab.explore.jupyter.explorer_widget": {"name": lambda: "timewait"},
-    "tcplab.explore.isn.rst_odds": {
-        "generator": lambda: "linux",
-        "errors": lambda: [0, 5],
-        "rcv_wnd": lambda: 65535,
-    },
     "tcplab.explore.open_json": {"name": lambda: "handshake"},
     "tcplab.viz.retries.simulated_send_times": {"kind": lambda: "SYN"},
     "tcplab.viz.queue_plots.plot_listen_queue": {

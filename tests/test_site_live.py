@@ -227,16 +227,16 @@ def test_handshake_session_lists_the_same_retransmissions_as_the_trace() -> None
 
 def test_isn_session_reproduces_the_attackers_predictions_and_the_rst_odds() -> None:
     from tcplab import isn
-    from tcplab.explore.isn import prediction_errors, rst_odds
+    from tcplab.isn import prediction_errors, rst_odds
 
-    errors = prediction_errors(trials=300, seed=3)
+    errors = prediction_errors(isn.GENERATORS, trials=300, seed=3)
     frame = isn.attacker_prediction(trials=300, seed=3)
     for g in isn.GENERATORS:
         assert errors[g] == frame.loc[frame["generator"] == g, "error"].tolist(), g
     for wnd in (1024, 65535, 1 << 24):
         odds = isn.blind_injection(rcv_wnd=wnd, trials=300, seed=3).set_index("generator")
         for g in isn.GENERATORS:
-            p_win, p_exact = rst_odds(g, errors[g], wnd)
+            p_win, p_exact = rst_odds(g, wnd)
             assert p_win == pytest.approx(odds.loc[g, "p_rst_in_window"])
             assert p_exact == pytest.approx(odds.loc[g, "p_rst_exact"])
 

@@ -63,3 +63,19 @@ def test_plot_helpers_return_axes():
     ]
     assert all(ax.has_data() for ax in axes)
     plt.close("all")
+
+
+def test_a_session_keeps_its_recent_pictures_and_no_more(monkeypatch):
+    from tcplab.explore.listener import ListenerSession
+
+    monkeypatch.setattr(ListenerSession, "KEEP", 3)
+    s = ListenerSession(duration=1.0)
+    drawn = []
+    for b in (1, 2, 3, 4):
+        s.set("backlog", b)
+        drawn.append(s.render())
+    assert len(s._cache) == 3  # the oldest setting (backlog 1) was let go
+    s.set("backlog", 3)
+    assert s.render() is drawn[2]  # a recent one is not simulated again
+    s.set("backlog", 1)
+    assert s.render() == drawn[0] and s.render() is not drawn[0]  # drawn again, same picture

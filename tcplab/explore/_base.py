@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 from tcplab import _validate as _v
 
 __all__ = [
+    "PictureSession",
     "Session",
     "buttons",
     "checkbox",
@@ -98,6 +101,49 @@ class Session:
         """``set(control, json.loads(value_json))`` then :meth:`view_json`."""
         self.set(control, json.loads(value_json))
         return self.view_json()
+
+
+class PictureSession(Session):
+    """A session whose view is one picture and one text, drawn once per setting and kept.
+
+    Subclasses give :meth:`controls`, :meth:`setting` (a hashable key of the current
+    control values) and :meth:`draw` (SVG and HTML for the current values). The last
+    :attr:`KEEP` settings are kept, so going back to one is instant and memory stays
+    bounded however long a reader plays.
+    """
+
+    KEEP = 256
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[Hashable, tuple[str, str]] = OrderedDict()
+
+    def controls(self) -> list[dict[str, Any]]:
+        """The control descriptions for the current values."""
+        raise NotImplementedError
+
+    def setting(self) -> Hashable:
+        """What identifies the current picture (the values :meth:`draw` reads)."""
+        raise NotImplementedError
+
+    def draw(self) -> tuple[str, str]:
+        """(SVG, HTML) for the current values: simulate and draw (called once per setting)."""
+        raise NotImplementedError
+
+    def render(self) -> tuple[str, str]:
+        """(SVG, HTML) for the current setting, from the cache when it was drawn before."""
+        key = self.setting()
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self.draw()
+            if len(self._cache) > self.KEEP:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return hit
+
+    def view(self) -> dict[str, Any]:
+        svg, info = self.render()
+        return {"controls": self.controls(), "parts": [svg_part(svg), html_part(info)]}
 
 
 def unknown_control(session: Session, control: str, known: tuple[str, ...]) -> ValueError:

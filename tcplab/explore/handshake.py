@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from tcplab.explore._base import Session, choice, html_part, select, svg_part, unknown_control
+from tcplab.explore._base import PictureSession, choice, select, unknown_control
 from tcplab.explore._ladder import ladder_svg
 from tcplab.sim.scenarios import LOSS_POINTS, run_scenario
 from tcplab.sim.trace import retransmitted
@@ -46,7 +46,7 @@ def timeline_html(timers: str) -> str:
     )
 
 
-class HandshakeSession(Session):
+class HandshakeSession(PictureSession):
     """Dropdowns: phase (handshake / + close), the segment to lose, Linux or RFC timers."""
 
     name = "handshake"
@@ -63,7 +63,7 @@ class HandshakeSession(Session):
         self.lose = choice("lose", lose, PHASES[phase])
         self.timers = choice("timers", timers, _TIMERS)
         self.seed = seed
-        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+        super().__init__()
 
     def set(self, control: str, value: Any) -> None:
         if control == "phase":
@@ -85,12 +85,11 @@ class HandshakeSession(Session):
             select("timers", "timers", [(t, t) for t in _TIMERS], self.timers),
         ]
 
-    def render(self) -> tuple[str, str]:
-        """(ladder SVG, info HTML) for the current choice — simulated once, then cached."""
-        key = (self.phase, self.lose, self.timers)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+    def setting(self) -> tuple[str, str, str]:
+        return (self.phase, self.lose, self.timers)
+
+    def draw(self) -> tuple[str, str]:
+        """(ladder SVG, info HTML): the scenario simulated and drawn."""
         result = run_scenario(
             "connection",
             seed=self.seed,
@@ -114,12 +113,4 @@ class HandshakeSession(Session):
             + (f" Errors: {html.escape(errs)}." if errs else "")
             + f"</p><p>{timeline_html(self.timers)}</p>"
         )
-        self._cache[key] = (svg, info)
         return svg, info
-
-    def view(self) -> dict[str, Any]:
-        svg, info = self.render()
-        return {
-            "controls": self.controls(),
-            "parts": [svg_part(svg), html_part(info)],
-        }

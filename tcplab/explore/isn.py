@@ -1,9 +1,9 @@
 """The ISN explorer as a session: pick generators and a receive window; see ISNs over time
 and the odds of one blind spoofed RST.
 
-The generators are :mod:`tcplab.isn`'s own (``make_generator``, ``isn(four_tuple, t)``).
-:func:`prediction_errors` is :func:`tcplab.isn.prediction_errors`, the pure trials behind
-:func:`tcplab.isn.attacker_prediction`; :func:`rst_odds` is :func:`tcplab.isn.rst_odds`.
+The generators are :mod:`tcplab.isn`'s own (``make_generator``, ``isn(four_tuple, t)``);
+the odds are :func:`tcplab.isn.rst_odds`, computed exactly from the attacker's best
+prediction (no sampling).
 """
 
 from __future__ import annotations
@@ -16,25 +16,10 @@ from tcplab import isn
 from tcplab.explore._base import Session, choice, html_part, select, svg_part, unknown_control
 from tcplab.explore._svg import Series, line_chart
 
-__all__ = ["WINDOWS", "IsnSession", "prediction_errors", "rst_odds"]
+__all__ = ["WINDOWS", "IsnSession"]
 
 WINDOWS = (1024, 16384, 65535, 1 << 20, 1 << 24)
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
-
-
-def prediction_errors(trials: int = 400, seed: int = 0) -> dict[str, list[int]]:
-    """Generator → signed errors (actual − predicted): :func:`tcplab.isn.prediction_errors`."""
-    return isn.prediction_errors(isn.GENERATORS, trials=trials, seed=seed)
-
-
-def rst_odds(generator: str, errors: list[int], rcv_wnd: int) -> tuple[float, float]:
-    """(P(RST in window) before RFC 5961, P(RST exact) with it): :func:`tcplab.isn.rst_odds`.
-
-    ``errors`` is not used (kept for the session's callers): the core computes the odds.
-    """
-    _v.sequence(errors, "errors", item=_v.integer)
-    p_win, p_exact = isn.rst_odds(generator, rcv_wnd)
-    return float(p_win), float(p_exact)
 
 
 class IsnSession(Session):
@@ -43,15 +28,19 @@ class IsnSession(Session):
     name = "isn"
 
     def __init__(self, trials: int = 400, seed: int = 0) -> None:
+        # ``trials`` is what isn_explorer(trials, seed) has always taken; the odds are exact,
+        # so it is checked and kept, not used to sample.
+        self.trials = _v.integer(trials, "trials", ge=1, le=_v.MAX_TRIALS)
+        self.seed = _v.seed(seed, optional=False)
         self.generators: tuple[str, ...] = isn.GENERATORS
         self.window = 65535
-        self.seed = seed
-        self.errors = prediction_errors(trials, seed)
         self._times = [i * 6.0 for i in range(60)]
-        self._isns = {
-            name: {ft: [g.isn(ft, t) for t in self._times] for ft in (isn.SERVER, isn.ATTACKER)}
-            for name, g in zip(isn.GENERATORS, isn._generators(isn.GENERATORS, seed), strict=True)
-        }
+        self._isns = {}
+        for name in isn.GENERATORS:
+            g = isn.make_generator(name, self.seed)
+            self._isns[name] = {
+                ft: [g.isn(ft, t) for t in self._times] for ft in (isn.SERVER, isn.ATTACKER)
+            }
 
     def set(self, control: str, value: Any) -> None:
         if control == "generators":
@@ -97,7 +86,7 @@ class IsnSession(Session):
     def odds_table(self, gens: tuple[str, ...]) -> str:
         rows = []
         for g in gens:
-            p_win, p_exact = rst_odds(g, self.errors[g], self.window)
+            p_win, p_exact = isn.rst_odds(g, self.window)
             rows.append(
                 f"<tr><td>{html.escape(g)}</td><td>{p_win:.3g}</td><td>{p_exact:.3g}</td></tr>"
             )

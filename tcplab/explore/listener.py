@@ -13,12 +13,10 @@ from collections import Counter
 from typing import Any
 
 from tcplab.explore._base import (
-    Session,
+    PictureSession,
     checkbox,
-    html_part,
     number,
     slider,
-    svg_part,
     unknown_control,
 )
 from tcplab.explore._svg import Series, line_chart
@@ -27,7 +25,7 @@ from tcplab.listener import ListenerConfig, simulate_listen_queue
 __all__ = ["ListenerSession"]
 
 
-class ListenerSession(Session):
+class ListenerSession(PictureSession):
     """Sliders for backlog and accept rate, a checkbox for tcp_abort_on_overflow."""
 
     name = "listener"
@@ -37,7 +35,7 @@ class ListenerSession(Session):
         self.duration = number("duration", duration, 0.1, 600)
         self.seed = seed
         self.backlog, self.accept_rate, self.abort = 8, 30.0, False
-        self._cache: dict[tuple[int, float, bool], tuple[str, str]] = {}
+        super().__init__()
 
     def set(self, control: str, value: Any) -> None:
         if control == "backlog":
@@ -58,11 +56,11 @@ class ListenerSession(Session):
             checkbox("abort", "tcp_abort_on_overflow=1", self.abort),
         ]
 
-    def render(self) -> tuple[str, str]:
-        """(plot SVG, clients' outcome HTML) for the current setting, cached."""
-        key = (self.backlog, self.accept_rate, self.abort)
-        if key in self._cache:
-            return self._cache[key]
+    def setting(self) -> tuple[int, float, bool]:
+        return (self.backlog, self.accept_rate, self.abort)
+
+    def draw(self) -> tuple[str, str]:
+        """(plot SVG, clients' outcome HTML): the listen queue simulated and drawn."""
         cfg = ListenerConfig(backlog=self.backlog, abort_on_overflow=self.abort)
         samples, clients = simulate_listen_queue(
             cfg,
@@ -97,12 +95,4 @@ class ListenerSession(Session):
         out = Counter(str(c["outcome"]) for c in clients)
         summary = ", ".join(f"{html.escape(k)}: {v}" for k, v in sorted(out.items()))
         info = f"<p class='tcplab-verdict'>clients — {summary}</p>"
-        self._cache[key] = (svg, info)
         return svg, info
-
-    def view(self) -> dict[str, Any]:
-        svg, info = self.render()
-        return {
-            "controls": self.controls(),
-            "parts": [svg_part(svg), html_part(info)],
-        }
